@@ -1,0 +1,35 @@
+/* bp_cloudevent: envelope construction and validation. */
+#include "bp_cloudevent.h"
+
+#include "bp_random.h"
+#include "bp_time.h"
+
+#include <string.h>
+
+json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject,
+                          json_t *data, char *id_out)
+{
+    char now[40];
+    bp_time_format_now(now, sizeof now);
+    bp_uuid_v4(id_out);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0", "id",
+                     id_out, "source", source, "type", type, "time", now, "subject", subject,
+                     "datacontenttype", "application/json", "data", data);
+}
+
+const char *bp_cloudevent_check(const json_t *event)
+{
+    if (!json_is_object(event))
+        return "event is not a JSON object";
+    static const char *const required[] = {"specversion", "id", "source", "type", "time"};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        const json_t *v = json_object_get(event, required[i]);
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return "event lacks a required string attribute";
+    }
+    if (strcmp(json_string_value(json_object_get(event, "specversion")), "1.0") != 0)
+        return "event specversion is not 1.0";
+    if (!json_is_object(json_object_get(event, "data")))
+        return "event data is not a JSON object";
+    return NULL;
+}

@@ -1,0 +1,18 @@
+/* bp_cloudevent: CloudEvents 1.0 envelopes in structured JSON mode, the one
+ * format of every message on our topics. Pure. */
+#ifndef BP_CLOUDEVENT_H
+#define BP_CLOUDEVENT_H
+
+#include <jansson.h>
+
+/* Builds {"specversion":"1.0","id","source","type","time","subject",
+ * "datacontenttype":"application/json","data"}. Takes ownership of `data`.
+ * Writes the generated id into id_out (>= 37 bytes). Caller decrefs the result. */
+json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject,
+                          json_t *data, char *id_out);
+
+/* Checks the envelope's required attributes. Returns NULL when valid, otherwise a
+ * static message naming the first problem. */
+const char *bp_cloudevent_check(const json_t *event);
+
+#endif

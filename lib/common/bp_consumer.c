@@ -1,0 +1,165 @@
+/* bp_consumer: consumer-group membership, the poll loop and the inbox table.
+ * One thread per consumer polls and runs the handler; offsets are stored only
+ * after the handler said OK or SKIP and committed by librdkafka's auto-commit of
+ * stored offsets (and once more at close). */
+#include "bp_consumer.h"
+
+#include "bp_kafka.h"
+#include "bp_log.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct bp_consumer {
+    rd_kafka_t *rk;
+    bp_consumer_fn fn;
+    void *ctx;
+    pthread_t thread;
+    atomic_bool stop;
+};
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        bp_log_info("consumer: %d partition(s) assigned", parts->cnt);
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
+    } else {
+        bp_log_info("consumer: %d partition(s) revoked", parts->cnt);
+        rd_kafka_commit(rk, NULL, 0);
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+        else
+            rd_kafka_assign(rk, NULL);
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void *consumer_main(void *arg)
+{
+    bp_consumer *c = arg;
+    int backoff = 100;
+    while (!atomic_load(&c->stop)) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, 200);
+        if (msg == NULL)
+            continue;
+        if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                bp_log_warn("consumer: %s", rd_kafka_message_errstr(msg));
+            rd_kafka_message_destroy(msg);
+            continue;
+        }
+        bp_consume_result r = c->fn(c->ctx, msg);
+        if (r == BP_CONSUME_RETRY) {
+            rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(pos, rd_kafka_topic_name(msg->rkt), msg->partition)
+                ->offset = msg->offset;
+            rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, pos, 1000);
+            if (e != NULL)
+                rd_kafka_error_destroy(e);
+            rd_kafka_topic_partition_list_destroy(pos);
+            sleep_ms(backoff);
+            backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+        } else {
+            backoff = 100;
+            rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(pos, rd_kafka_topic_name(msg->rkt), msg->partition)
+                ->offset = msg->offset + 1;
+            rd_kafka_offsets_store(c->rk, pos);
+            rd_kafka_topic_partition_list_destroy(pos);
+        }
+        rd_kafka_message_destroy(msg);
+    }
+    return NULL;
+}
+
+bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn, void *ctx,
+                               char *err, size_t errsize)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[][2] = {
+        {"bootstrap.servers", cfg->brokers},  {"group.id", cfg->group_id},
+        {"enable.auto.commit", "true"},       {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", cfg->offset_reset ? cfg->offset_reset : "earliest"},
+        {"partition.assignment.strategy", "cooperative-sticky"},
+    };
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errsize) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsize);
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(4);
+    for (size_t i = 0; cfg->topics[i] != NULL; i++)
+        rd_kafka_topic_partition_list_add(topics, cfg->topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    bp_consumer *c = calloc(1, sizeof *c);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || c == NULL) {
+        snprintf(err, errsize, "subscribe failed: %s", rd_kafka_err2str(e));
+        rd_kafka_destroy(rk);
+        free(c);
+        return NULL;
+    }
+    c->rk = rk;
+    c->fn = fn;
+    c->ctx = ctx;
+    atomic_init(&c->stop, false);
+    if (pthread_create(&c->thread, NULL, consumer_main, c) != 0) {
+        snprintf(err, errsize, "cannot start the consumer thread");
+        rd_kafka_destroy(rk);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+bool bp_consumer_kafka_up(bp_consumer *c, int timeout_ms)
+{
+    return bp_kafka_reachable(c->rk, timeout_ms);
+}
+
+void bp_consumer_stop(bp_consumer *c)
+{
+    if (c == NULL)
+        return;
+    atomic_store(&c->stop, true);
+    pthread_join(c->thread, NULL);
+    rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+    free(c);
+}
+
+bp_inbox_result bp_inbox_claim(bp_db *db, const char *consumer, const char *event_id)
+{
+    const char *params[] = {consumer, event_id};
+    PGresult *res = NULL;
+    if (bp_db_exec(db, &res,
+                   "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)"
+                   " ON CONFLICT DO NOTHING RETURNING 1",
+                   2, params) != BP_DB_OK)
+        return BP_INBOX_DB_ERROR;
+    bool fresh = PQntuples(res) == 1;
+    PQclear(res);
+    return fresh ? BP_INBOX_NEW : BP_INBOX_DUPLICATE;
+}

@@ -1,0 +1,219 @@
+/* bp_db: libpq connection wrapper with reconnect and SQLSTATE mapping.
+ * DESIGN: a statement that fails because the connection broke reports
+ * BP_DB_UNAVAILABLE and is not retried here (a write may have committed); only
+ * BEGIN, which changes nothing, reconnects and retries once. */
+#include "bp_db.h"
+
+#include "bp_log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bp_db {
+    char *url;
+    PGconn *conn;
+    char error[512];
+    bp_db *next_in_pool;
+};
+
+struct bp_db_pool {
+    char *url;
+    pthread_key_t key;
+    pthread_mutex_t lock;
+    bp_db *all;
+};
+
+bp_db *bp_db_new(const char *url)
+{
+    bp_db *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        return NULL;
+    db->url = strdup(url);
+    if (db->url == NULL) {
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
+void bp_db_free(bp_db *db)
+{
+    if (db == NULL)
+        return;
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    free(db->url);
+    free(db);
+}
+
+static void notice_ignore(void *arg, const char *message) {}
+
+bool bp_db_ensure(bp_db *db)
+{
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+        return true;
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {db->url, "3", "boissipay", NULL};
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        snprintf(db->error, sizeof db->error, "%s",
+                 db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        size_t len = strlen(db->error);
+        while (len > 0 && db->error[len - 1] == '\n')
+            db->error[--len] = '\0';
+        if (db->conn != NULL)
+            PQfinish(db->conn);
+        db->conn = NULL;
+        return false;
+    }
+    PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
+    return true;
+}
+
+static bp_db_result classify(bp_db *db, PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return BP_DB_OK;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(db->error, sizeof db->error, "%s%s%s", state ? state : "", state ? ": " : "",
+             res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+    size_t len = strlen(db->error);
+    while (len > 0 && db->error[len - 1] == '\n')
+        db->error[--len] = '\0';
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        return BP_DB_UNAVAILABLE;
+    if (state == NULL)
+        return BP_DB_ERROR;
+    if (!strcmp(state, "23505") || !strcmp(state, "23P01"))
+        return BP_DB_CONFLICT;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+        return BP_DB_RETRY;
+    if (!strncmp(state, "08", 2) || !strcmp(state, "57P01") || !strcmp(state, "57P02") ||
+        !strcmp(state, "57P03"))
+        return BP_DB_UNAVAILABLE;
+    return BP_DB_ERROR;
+}
+
+bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
+                        const char *const *params)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (!bp_db_ensure(db))
+        return BP_DB_UNAVAILABLE;
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    bp_db_result r = classify(db, res);
+    if (r == BP_DB_OK && out != NULL)
+        *out = res;
+    else
+        PQclear(res);
+    return r;
+}
+
+bp_db_result bp_db_exec_script(bp_db *db, const char *sql)
+{
+    if (!bp_db_ensure(db))
+        return BP_DB_UNAVAILABLE;
+    PGresult *res = PQexec(db->conn, sql);
+    bp_db_result r = classify(db, res);
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bp_db_begin(bp_db *db)
+{
+    bp_db_result r = bp_db_exec(db, NULL, "BEGIN", 0, NULL);
+    if (r == BP_DB_UNAVAILABLE && db->conn != NULL) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+        r = bp_db_exec(db, NULL, "BEGIN", 0, NULL);
+    }
+    return r;
+}
+
+bp_db_result bp_db_commit(bp_db *db)
+{
+    return bp_db_exec(db, NULL, "COMMIT", 0, NULL);
+}
+
+void bp_db_rollback(bp_db *db)
+{
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+        return;
+    if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+        return;
+    PGresult *res = PQexec(db->conn, "ROLLBACK");
+    PQclear(res);
+}
+
+const char *bp_db_error(const bp_db *db) { return db->error; }
+
+PGconn *bp_db_conn(bp_db *db) { return db->conn; }
+
+const char *bp_db_result_text(bp_db_result r)
+{
+    switch (r) {
+    case BP_DB_OK:
+        return "ok";
+    case BP_DB_CONFLICT:
+        return "conflict";
+    case BP_DB_RETRY:
+        return "retry";
+    case BP_DB_UNAVAILABLE:
+        return "unavailable";
+    case BP_DB_ERROR:
+        return "error";
+    }
+    return "unknown";
+}
+
+bp_db_pool *bp_db_pool_new(const char *url)
+{
+    bp_db_pool *pool = calloc(1, sizeof *pool);
+    if (pool == NULL)
+        return NULL;
+    pool->url = strdup(url);
+    if (pool->url == NULL || pthread_key_create(&pool->key, NULL) != 0) {
+        free(pool->url);
+        free(pool);
+        return NULL;
+    }
+    pthread_mutex_init(&pool->lock, NULL);
+    return pool;
+}
+
+bp_db *bp_db_pool_get(bp_db_pool *pool)
+{
+    bp_db *db = pthread_getspecific(pool->key);
+    if (db != NULL)
+        return db;
+    db = bp_db_new(pool->url);
+    if (db == NULL)
+        return NULL;
+    pthread_setspecific(pool->key, db);
+    pthread_mutex_lock(&pool->lock);
+    db->next_in_pool = pool->all;
+    pool->all = db;
+    pthread_mutex_unlock(&pool->lock);
+    return db;
+}
+
+void bp_db_pool_free(bp_db_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    for (bp_db *db = pool->all; db != NULL;) {
+        bp_db *next = db->next_in_pool;
+        bp_db_free(db);
+        db = next;
+    }
+    pthread_key_delete(pool->key);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool->url);
+    free(pool);
+}

@@ -1,0 +1,60 @@
+/* bp_db: PostgreSQL access through libpq. One bp_db is one connection used by
+ * one thread at a time; bp_db_pool hands each thread its own (thread-local).
+ * Every statement goes through PQexecParams (parameters, never string-built
+ * SQL), except bp_db_exec_script for the migrations compiled into the binary. */
+#ifndef BP_DB_H
+#define BP_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef enum {
+    BP_DB_OK = 0,
+    BP_DB_CONFLICT,    /* unique or exclusion violation (23505, 23P01) */
+    BP_DB_RETRY,       /* serialization failure or deadlock: retry the transaction */
+    BP_DB_UNAVAILABLE, /* no connection: the server is down or unreachable */
+    BP_DB_ERROR,       /* any other error: a bug or a broken schema */
+} bp_db_result;
+
+typedef struct bp_db bp_db;
+typedef struct bp_db_pool bp_db_pool;
+
+/* A connection for `url` (a libpq URI or key=value string). Does not connect
+ * until first use. Returns NULL when out of memory. Free with bp_db_free. */
+bp_db *bp_db_new(const char *url);
+void bp_db_free(bp_db *db);
+
+/* Connects (or reconnects) when needed. Returns true when the connection is up. */
+bool bp_db_ensure(bp_db *db);
+
+/* Runs one parameterised statement. On BP_DB_OK and out != NULL, *out receives
+ * the result (caller PQclear's it); otherwise no result is kept. */
+bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
+                        const char *const *params) __attribute__((warn_unused_result));
+
+/* Runs a multi-statement script without parameters (migrations only). */
+bp_db_result bp_db_exec_script(bp_db *db, const char *sql) __attribute__((warn_unused_result));
+
+/* BEGIN (reconnecting first if the connection dropped while idle), COMMIT, ROLLBACK.
+ * bp_db_rollback is safe to call in any state and ignores errors. */
+bp_db_result bp_db_begin(bp_db *db) __attribute__((warn_unused_result));
+bp_db_result bp_db_commit(bp_db *db) __attribute__((warn_unused_result));
+void bp_db_rollback(bp_db *db);
+
+/* The last error message (never NULL). */
+const char *bp_db_error(const bp_db *db);
+
+/* The raw connection, for LISTEN/NOTIFY; NULL when not connected. */
+PGconn *bp_db_conn(bp_db *db);
+
+/* A pool of per-thread connections to one URL. */
+bp_db_pool *bp_db_pool_new(const char *url);
+/* This thread's connection, created on first call. NULL only when out of memory. */
+bp_db *bp_db_pool_get(bp_db_pool *pool);
+/* Closes every connection; call after all threads using the pool stopped. */
+void bp_db_pool_free(bp_db_pool *pool);
+
+/* Text of a result code, for logs. */
+const char *bp_db_result_text(bp_db_result r);
+
+#endif

@@ -1,0 +1,467 @@
+/* bp_http: libmicrohttpd glue. A request context lives from MHD's first call for
+ * a request to its completion callback; the body is collected into it, the route
+ * is matched once the body is complete, and the handler's response is rendered
+ * here, so every status code and error body leaves through one function. */
+#include "bp_http.h"
+
+#include "bp_log.h"
+#include "bp_metrics.h"
+#include "bp_time.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct bp_http_server {
+    struct MHD_Daemon *mhd;
+    bp_http_config cfg;
+};
+
+struct bp_http_request {
+    bp_http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;
+    const bp_http_route *route;
+    char *params[BP_HTTP_MAX_PARAMS];
+    size_t nparams;
+    char *body;
+    size_t body_len, body_cap;
+    bool too_large;
+    json_t *json;
+    int64_t started_us;
+};
+
+/* ---------- responses ---------- */
+
+void bp_http_reply_json(bp_http_response *resp, int status, json_t *body)
+{
+    json_decref(resp->body);
+    resp->status = status;
+    resp->body = body;
+}
+
+void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
+                         const char *message, const char *detail)
+{
+    json_t *err = json_object();
+    json_object_set_new(err, "path", json_string(resp->path ? resp->path : ""));
+    json_object_set_new(err, "timestamp", json_integer(bp_time_now_ms()));
+    json_object_set_new(err, "errorCode", json_string(code));
+    json_object_set_new(err, "status", json_integer(status));
+    json_object_set_new(err, "message", json_string(message));
+    if (detail != NULL)
+        json_object_set_new(err, "detail", json_string(detail));
+    json_t *errors = json_array();
+    json_array_append_new(errors, err);
+    json_t *body = json_object();
+    json_object_set_new(body, "errors", errors);
+    bp_http_reply_json(resp, status, body);
+}
+
+static bp_log_level status_level(int status)
+{
+    return status >= 500 ? BP_LOG_ERROR : status >= 400 ? BP_LOG_WARN : BP_LOG_INFO;
+}
+
+static enum MHD_Result send_response(bp_http_request *req, bp_http_response *resp)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (resp->body != NULL) {
+        text = json_dumps(resp->body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (text == NULL) {
+            resp->status = 500;
+            text = strdup("{\"errors\":[{\"errorCode\":\"INTERNAL\",\"status\":500}]}");
+        }
+        resp->content_type = "application/json";
+    } else if (resp->text != NULL) {
+        text = resp->text;
+        resp->text = NULL;
+    }
+    if (text != NULL)
+        len = strlen(text);
+    struct MHD_Response *r =
+        text != NULL ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE)
+                     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (r == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    if (resp->content_type != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    if (resp->location[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+    if (resp->allow[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+
+    double secs = (double)(bp_time_mono_us() - req->started_us) / 1e6;
+    const char *route = req->route ? req->route->pattern : "unmatched";
+    bp_metrics_http_observe(route, req->route ? req->route->method : "OTHER", resp->status, secs);
+    if (req->srv->cfg.access_log || resp->status >= 500) {
+        bp_log_level lvl = status_level(resp->status);
+        json_t *f = json_pack("{s:s, s:s, s:i, s:f}", "method", req->method, "path", req->path,
+                              "status", resp->status, "duration_ms", secs * 1000.0);
+        bp_log_fields(lvl, f, "http request");
+    }
+    json_decref(resp->body);
+    resp->body = NULL;
+    free(resp->text);
+    resp->text = NULL;
+    return ret;
+}
+
+/* ---------- request accessors ---------- */
+
+void *bp_http_app(const bp_http_request *req) { return req->srv->cfg.app; }
+const char *bp_http_method(const bp_http_request *req) { return req->method; }
+const char *bp_http_path(const bp_http_request *req) { return req->path; }
+
+const char *bp_http_param(const bp_http_request *req, size_t i)
+{
+    return i < req->nparams ? req->params[i] : NULL;
+}
+
+const char *bp_http_query(const bp_http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *bp_http_header(const bp_http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *bp_http_body(const bp_http_request *req, size_t *len)
+{
+    *len = req->body_len;
+    return req->body ? req->body : "";
+}
+
+typedef struct {
+    FILE *f;
+    int n;
+} query_acc;
+
+static enum MHD_Result query_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    query_acc *acc = cls;
+    fprintf(acc->f, "%s%s=%s", acc->n++ ? "&" : "", key, value ? value : "");
+    return MHD_YES;
+}
+
+char *bp_http_query_string(const bp_http_request *req)
+{
+    char *out = NULL;
+    size_t size = 0;
+    query_acc acc = {open_memstream(&out, &size), 0};
+    if (acc.f == NULL)
+        return NULL;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_collect, &acc);
+    fclose(acc.f);
+    return out;
+}
+
+json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool allow_empty)
+{
+    if (req->json != NULL)
+        return req->json;
+    size_t start = 0;
+    while (start < req->body_len && strchr(" \t\r\n", req->body[start]) != NULL)
+        start++;
+    if (start == req->body_len) {
+        if (allow_empty) {
+            req->json = json_object();
+            return req->json;
+        }
+        bp_http_reply_error(resp, 400, "MALFORMED_JSON", "a JSON object body is required",
+                            NULL);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "body is not valid JSON: %s (line %d, column %d)", jerr.text,
+                 jerr.line, jerr.column);
+        bp_http_reply_error(resp, 400, "MALFORMED_JSON", msg, NULL);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        bp_http_reply_error(resp, 400, "MALFORMED_JSON", "body must be a JSON object", NULL);
+        return NULL;
+    }
+    req->json = v;
+    return v;
+}
+
+/* ---------- routing ---------- */
+
+/* Matches `path` against `pattern`; on success stores decoded params in req. */
+static bool route_match(const char *pattern, const char *path, bp_http_request *req,
+                        bool store)
+{
+    const char *p = pattern, *s = path;
+    size_t nparams = 0;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pend = strchr(p, '}');
+            const char *send = strchr(s, '/');
+            size_t slen = send ? (size_t)(send - s) : strlen(s);
+            if (pend == NULL || slen == 0 || nparams == BP_HTTP_MAX_PARAMS)
+                return false;
+            if (store) {
+                req->params[nparams] = strndup(s, slen);
+            }
+            nparams++;
+            p = pend + 1;
+            s += slen;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+    if (*p != '\0' || *s != '\0')
+        return false;
+    if (store)
+        req->nparams = nparams;
+    return true;
+}
+
+static void builtin_health(bp_http_request *req, bp_http_response *resp)
+{
+    bp_http_reply_json(resp, 200, json_pack("{s:s}", "status", "UP"));
+}
+
+static void builtin_ready(bp_http_request *req, bp_http_response *resp)
+{
+    json_t *checks = json_object();
+    bool ok = req->srv->cfg.ready ? req->srv->cfg.ready(req->srv->cfg.app, checks) : true;
+    bp_http_reply_json(resp, ok ? 200 : 503,
+                       json_pack("{s:s, s:o}", "status", ok ? "READY" : "NOT_READY", "checks",
+                                 checks));
+}
+
+static void builtin_metrics(bp_http_request *req, bp_http_response *resp)
+{
+    resp->status = 200;
+    resp->text = bp_metrics_render();
+    resp->content_type = "text/plain; version=0.0.4";
+}
+
+static const bp_http_route builtin_routes[] = {
+    {"GET", "/health", BP_SCOPE_NONE, builtin_health},
+    {"GET", "/ready", BP_SCOPE_NONE, builtin_ready},
+    {"GET", "/metrics", BP_SCOPE_NONE, builtin_metrics},
+};
+
+/* Finds the route for method+path. Returns NULL and fills `allow` with the
+ * methods the path does accept (empty when the path is unknown). */
+static const bp_http_route *route_find(bp_http_request *req, char *allow, size_t allow_size)
+{
+    const bp_http_config *cfg = &req->srv->cfg;
+    size_t nb = sizeof builtin_routes / sizeof builtin_routes[0];
+    allow[0] = '\0';
+    for (size_t i = 0; i < nb + cfg->nroutes; i++) {
+        const bp_http_route *r = i < nb ? &builtin_routes[i] : &cfg->routes[i - nb];
+        if (!route_match(r->pattern, req->path, req, false))
+            continue;
+        if (strcmp(r->method, req->method) == 0) {
+            route_match(r->pattern, req->path, req, true);
+            return r;
+        }
+        size_t used = strlen(allow);
+        if (strstr(allow, r->method) == NULL)
+            snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "", r->method);
+    }
+    return NULL;
+}
+
+static void dispatch(bp_http_request *req, bp_http_response *resp)
+{
+    const bp_http_config *cfg = &req->srv->cfg;
+    if (req->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", cfg->max_body_bytes);
+        bp_http_reply_error(resp, 413, "PAYLOAD_TOO_LARGE", msg, NULL);
+        return;
+    }
+    char allow[64];
+    req->route = route_find(req, allow, sizeof allow);
+    if (req->route == NULL) {
+        if (allow[0] != '\0') {
+            snprintf(resp->allow, sizeof resp->allow, "%s", allow);
+            bp_http_reply_error(resp, 405, "METHOD_NOT_ALLOWED", "method not allowed on this path",
+                                allow);
+        } else {
+            bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource", NULL);
+        }
+        return;
+    }
+    switch (bp_auth_check(cfg->auth, bp_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION),
+                          req->route->scope)) {
+    case BP_AUTH_OK:
+        break;
+    case BP_AUTH_MISSING:
+        bp_http_reply_error(resp, 401, "UNAUTHENTICATED",
+                            "a valid 'Authorization: Bearer <key>' header is required", NULL);
+        return;
+    case BP_AUTH_FORBIDDEN:
+        bp_http_reply_error(resp, 403, "FORBIDDEN", "this API key may not write", NULL);
+        return;
+    }
+    const char *ctype = bp_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (req->body_len > 0 && ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0) {
+        bp_http_reply_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
+                            "request bodies must be sent with Content-Type: application/json", ctype);
+        return;
+    }
+    req->route->handler(req, resp);
+    if (resp->status == 0)
+        bp_http_reply_error(resp, 500, "INTERNAL", "the handler gave no answer", NULL);
+}
+
+/* ---------- MHD callbacks ---------- */
+
+static bool body_append(bp_http_request *req, const char *data, size_t size, size_t max)
+{
+    if (req->too_large || req->body_len + size > max) {
+        req->too_large = true;
+        return false;
+    }
+    if (req->body_len + size + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 1024;
+        while (cap < req->body_len + size + 1)
+            cap *= 2;
+        char *nb = realloc(req->body, cap);
+        if (nb == NULL) {
+            req->too_large = true;
+            return false;
+        }
+        req->body = nb;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, size);
+    req->body_len += size;
+    req->body[req->body_len] = '\0';
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    bp_http_server *srv = cls;
+    bp_http_request *req = *con_cls;
+    if (req == NULL) {
+        req = calloc(1, sizeof *req);
+        if (req == NULL)
+            return MHD_NO;
+        req->srv = srv;
+        req->conn = conn;
+        req->method = method;
+        req->path = url;
+        req->started_us = bp_time_mono_us();
+        *con_cls = req;
+        const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (clen != NULL && strtoull(clen, NULL, 10) > srv->cfg.max_body_bytes) {
+            req->too_large = true;
+            bp_http_response resp = {.path = url};
+            dispatch(req, &resp);
+            return send_response(req, &resp);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        body_append(req, upload_data, *upload_data_size, srv->cfg.max_body_bytes);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    bp_http_response resp = {.path = url};
+    dispatch(req, &resp);
+    return send_response(req, &resp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    bp_http_request *req = *con_cls;
+    if (req == NULL)
+        return;
+    for (size_t i = 0; i < BP_HTTP_MAX_PARAMS; i++)
+        free(req->params[i]);
+    free(req->body);
+    json_decref(req->json);
+    free(req);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t len = strlen(msg);
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+        msg[--len] = '\0';
+    bp_log_warn("http: %s", msg);
+}
+
+bp_http_server *bp_http_start(const bp_http_config *cfg, char *err, size_t errsize)
+{
+    bp_http_server *srv = calloc(1, sizeof *srv);
+    if (srv == NULL) {
+        snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    srv->cfg = *cfg;
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+    if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
+        snprintf(err, errsize, "BP_HTTP_BIND '%s' is not an IPv4 address", cfg->bind_address);
+        free(srv);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    srv->mhd = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    if (srv->mhd == NULL) {
+        snprintf(err, errsize, "cannot listen on %s:%d (port in use?)", cfg->bind_address,
+                 cfg->port);
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void bp_http_quiesce(bp_http_server *srv)
+{
+    if (srv != NULL && srv->mhd != NULL)
+        MHD_quiesce_daemon(srv->mhd);
+}
+
+void bp_http_stop(bp_http_server *srv)
+{
+    if (srv == NULL)
+        return;
+    if (srv->mhd != NULL)
+        MHD_stop_daemon(srv->mhd);
+    free(srv);
+}

@@ -1,0 +1,86 @@
+/* bp_migrate: schema_migrations bookkeeping and the shared tables' DDL. */
+#include "bp_migrate.h"
+
+#include "bp_log.h"
+
+#include <stdlib.h>
+
+const bp_migration bp_common_migrations[] = {
+    {"common-001-outbox",
+     "CREATE TABLE outbox ("
+     "  id bigserial PRIMARY KEY,"
+     "  event_id uuid NOT NULL UNIQUE,"
+     "  topic text NOT NULL,"
+     "  msg_key text NOT NULL,"
+     "  payload text NOT NULL,"
+     "  created_at timestamptz NOT NULL DEFAULT now(),"
+     "  published_at timestamptz);"
+     "CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;"
+     "CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$"
+     " BEGIN PERFORM pg_notify('bp_outbox', ''); RETURN NULL; END $$;"
+     "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox"
+     "  FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();"},
+    {"common-002-inbox",
+     "CREATE TABLE inbox ("
+     "  consumer text NOT NULL,"
+     "  event_id text NOT NULL,"
+     "  received_at timestamptz NOT NULL DEFAULT now(),"
+     "  PRIMARY KEY (consumer, event_id));"},
+    {"common-003-idempotency",
+     "CREATE TABLE idempotency_keys ("
+     "  idem_key text PRIMARY KEY,"
+     "  request_hash bytea NOT NULL,"
+     "  status integer NOT NULL,"
+     "  response text NOT NULL,"
+     "  created_at timestamptz NOT NULL DEFAULT now());"
+     "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);"},
+};
+const size_t bp_common_migrations_count = sizeof bp_common_migrations / sizeof bp_common_migrations[0];
+
+static bp_db_result apply_one(bp_db *db, const bp_migration *m)
+{
+    bp_db_result r = bp_db_begin(db);
+    if (r != BP_DB_OK)
+        return r;
+    /* One lock for every migrator of this database, released at commit. */
+    r = bp_db_exec(db, NULL, "SELECT pg_advisory_xact_lock(7428001)", 0, NULL);
+    PGresult *res = NULL;
+    const char *params[] = {m->id};
+    if (r == BP_DB_OK)
+        r = bp_db_exec(db, &res, "SELECT 1 FROM schema_migrations WHERE id = $1", 1, params);
+    if (r != BP_DB_OK)
+        goto fail;
+    bool applied = PQntuples(res) > 0;
+    PQclear(res);
+    if (applied) {
+        bp_db_rollback(db);
+        return BP_DB_OK;
+    }
+    r = bp_db_exec_script(db, m->sql);
+    if (r == BP_DB_OK)
+        r = bp_db_exec(db, NULL, "INSERT INTO schema_migrations (id) VALUES ($1)", 1, params);
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    if (r != BP_DB_OK)
+        goto fail;
+    bp_log_info("migration %s applied", m->id);
+    return BP_DB_OK;
+fail:
+    bp_log_error("migration %s failed: %s", m->id, bp_db_error(db));
+    bp_db_rollback(db);
+    return r;
+}
+
+bp_db_result bp_migrate_apply(bp_db *db, const bp_migration *list, size_t n)
+{
+    bp_db_result r = bp_db_exec(db, NULL,
+                                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                " id text PRIMARY KEY,"
+                                " applied_at timestamptz NOT NULL DEFAULT now())",
+                                0, NULL);
+    if (r == BP_DB_CONFLICT) /* two instances created it at once: fine */
+        r = BP_DB_OK;
+    for (size_t i = 0; r == BP_DB_OK && i < n; i++)
+        r = apply_one(db, &list[i]);
+    return r;
+}

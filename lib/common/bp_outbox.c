@@ -1,0 +1,289 @@
+/* bp_outbox: outbox rows and the relay thread that publishes them.
+ *
+ * DESIGN: each round reads up to batch_size unpublished rows in id order,
+ * produces them all, then polls until every delivery report arrived (or the
+ * producer's message timeout expired), and marks the acknowledged ids in one
+ * UPDATE. Rows whose delivery failed stay unpublished and are produced again in
+ * a later round. A crash between the ack and the UPDATE re-publishes those rows:
+ * the duplicate carries the same event id and consumers drop it. */
+#include "bp_outbox.h"
+
+#include "bp_kafka.h"
+#include "bp_log.h"
+#include "bp_metrics.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RELAY_LOCK_KEY "7428002"
+
+struct bp_outbox_relay {
+    bp_outbox_config cfg;
+    char *url, *brokers, *client_id;
+    rd_kafka_t *rk;
+    bp_db *db;
+    pthread_t thread;
+    atomic_bool stop;
+    bool holds_lock;
+};
+
+typedef struct {
+    long long id;
+    int state; /* 0 pending, 1 delivered, -1 failed */
+} delivery;
+
+bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)
+{
+    const char *id = json_string_value(json_object_get(event, "id"));
+    char *payload = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (id == NULL || payload == NULL) {
+        free(payload);
+        return BP_DB_ERROR;
+    }
+    const char *params[] = {id, topic, key, payload};
+    bp_db_result r = bp_db_exec(db, NULL,
+                                "INSERT INTO outbox (event_id, topic, msg_key, payload)"
+                                " VALUES ($1, $2, $3, $4)",
+                                4, params);
+    free(payload);
+    return r;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    delivery *d = msg->_private;
+    if (d == NULL)
+        return;
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        d->state = 1;
+    } else {
+        d->state = -1;
+        bp_log_warn("outbox: delivery of row %lld failed: %s", d->id, rd_kafka_err2str(msg->err));
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Takes the relay lock and LISTENs. Returns false when another relay holds it
+ * or the database is down. */
+static bool relay_prepare(bp_outbox_relay *r)
+{
+    PGconn *conn = bp_db_conn(r->db);
+    if (r->holds_lock && conn != NULL && PQstatus(conn) == CONNECTION_OK)
+        return true; /* same session: the lock and LISTEN still hold */
+    r->holds_lock = false;
+    PGresult *res = NULL;
+    if (bp_db_exec(r->db, &res, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL) !=
+        BP_DB_OK)
+        return false;
+    bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!got)
+        return false;
+    if (bp_db_exec(r->db, NULL, "LISTEN bp_outbox", 0, NULL) != BP_DB_OK)
+        return false;
+    r->holds_lock = true;
+    bp_log_info("outbox relay active");
+    return true;
+}
+
+/* Waits for a NOTIFY or the polling interval. */
+static void relay_wait(bp_outbox_relay *r)
+{
+    PGconn *conn = bp_db_conn(r->db);
+    if (conn == NULL) {
+        sleep_ms(r->cfg.poll_ms);
+        return;
+    }
+    int waited = 0;
+    while (waited < r->cfg.poll_ms && !atomic_load(&r->stop)) {
+        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+        int step = r->cfg.poll_ms - waited < 200 ? r->cfg.poll_ms - waited : 200;
+        int n = poll(&pfd, 1, step);
+        waited += step;
+        if (n > 0) {
+            PQconsumeInput(conn);
+            bool got = false;
+            PGnotify *note;
+            while ((note = PQnotifies(conn)) != NULL) {
+                got = true;
+                PQfreemem(note);
+            }
+            if (got)
+                return;
+        }
+    }
+}
+
+static bp_db_result relay_mark(bp_outbox_relay *r, const delivery *d, int n)
+{
+    char *ids = malloc((size_t)n * 21 + 3);
+    if (ids == NULL)
+        return BP_DB_ERROR;
+    size_t used = 0;
+    ids[used++] = '{';
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        if (d[i].state == 1)
+            used += (size_t)sprintf(ids + used, "%s%lld", count++ ? "," : "", d[i].id);
+    }
+    ids[used++] = '}';
+    ids[used] = '\0';
+    bp_db_result res = BP_DB_OK;
+    if (count > 0) {
+        const char *params[] = {ids};
+        res = bp_db_exec(r->db, NULL,
+                         "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", 1,
+                         params);
+        if (res == BP_DB_OK)
+            bp_metrics_counter_add("bp_outbox_published_total", "Outbox events published.",
+                                   count);
+    }
+    free(ids);
+    return res;
+}
+
+/* One round. Returns the number of rows read (0: nothing to do), -1 on error. */
+static int relay_round(bp_outbox_relay *r)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", r->cfg.batch_size);
+    const char *params[] = {limit};
+    PGresult *res = NULL;
+    if (bp_db_exec(r->db, &res,
+                   "SELECT id, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
+                   " ORDER BY id LIMIT $1::int",
+                   1, params) != BP_DB_OK) {
+        bp_log_warn("outbox: read failed: %s", bp_db_error(r->db));
+        return -1;
+    }
+    int n = PQntuples(res);
+    bp_metrics_gauge_set("bp_outbox_batch_rows", "Rows read by the last relay round.", n);
+    if (n == 0) {
+        PQclear(res);
+        return 0;
+    }
+    delivery *d = calloc((size_t)n, sizeof *d);
+    if (d == NULL) {
+        PQclear(res);
+        return -1;
+    }
+    int produced = 0;
+    for (int i = 0; i < n; i++) {
+        d[i].id = atoll(PQgetvalue(res, i, 0));
+        const char *key = PQgetvalue(res, i, 2);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            r->rk, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
+            RD_KAFKA_V_KEY(key, strlen(key)),
+            RD_KAFKA_V_VALUE(PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3)),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&d[i]), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            bp_log_warn("outbox: produce failed: %s", rd_kafka_err2str(e));
+            d[i].state = -1;
+            break; /* keep order: the rest waits for the next round */
+        }
+        produced++;
+    }
+    PQclear(res);
+    /* Wait for every report; message.timeout.ms bounds this, and a stop
+     * request purges what is queued (reports then arrive at once). */
+    bool purged = false;
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < produced; i++)
+            pending += d[i].state == 0;
+        if (pending == 0)
+            break;
+        if (atomic_load(&r->stop) && !purged) {
+            rd_kafka_purge(r->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            purged = true;
+        }
+        rd_kafka_poll(r->rk, 100);
+    }
+    int ok = 0;
+    for (int i = 0; i < produced; i++)
+        ok += d[i].state == 1;
+    if (relay_mark(r, d, produced) != BP_DB_OK)
+        bp_log_warn("outbox: marking published rows failed: %s", bp_db_error(r->db));
+    free(d);
+    return ok < n ? -1 : n;
+}
+
+static void *relay_main(void *arg)
+{
+    bp_outbox_relay *r = arg;
+    int backoff = 100;
+    while (!atomic_load(&r->stop)) {
+        rd_kafka_poll(r->rk, 0);
+        if (!relay_prepare(r)) {
+            bp_metrics_gauge_set("bp_outbox_relay_active", "1 when this relay publishes.", 0);
+            sleep_ms(r->cfg.poll_ms);
+            continue;
+        }
+        bp_metrics_gauge_set("bp_outbox_relay_active", "1 when this relay publishes.", 1);
+        int n = relay_round(r);
+        if (n < 0) {
+            sleep_ms(backoff);
+            backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+            continue;
+        }
+        backoff = 100;
+        if (n == 0)
+            relay_wait(r);
+    }
+    return NULL;
+}
+
+bp_outbox_relay *bp_outbox_relay_start(const bp_outbox_config *cfg, char *err, size_t errsize)
+{
+    bp_outbox_relay *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    r->cfg = *cfg;
+    r->rk = bp_kafka_producer_new(cfg->brokers, cfg->client_id, on_delivery, err, errsize);
+    r->db = bp_db_new(cfg->database_url);
+    if (r->rk == NULL || r->db == NULL) {
+        if (r->rk)
+            rd_kafka_destroy(r->rk);
+        bp_db_free(r->db);
+        free(r);
+        return NULL;
+    }
+    atomic_init(&r->stop, false);
+    if (pthread_create(&r->thread, NULL, relay_main, r) != 0) {
+        snprintf(err, errsize, "cannot start the outbox relay thread");
+        rd_kafka_destroy(r->rk);
+        bp_db_free(r->db);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+bool bp_outbox_relay_kafka_up(bp_outbox_relay *relay, int timeout_ms)
+{
+    return bp_kafka_reachable(relay->rk, timeout_ms);
+}
+
+void bp_outbox_relay_stop(bp_outbox_relay *relay, int flush_ms)
+{
+    if (relay == NULL)
+        return;
+    atomic_store(&relay->stop, true);
+    pthread_join(relay->thread, NULL);
+    rd_kafka_flush(relay->rk, flush_ms);
+    rd_kafka_destroy(relay->rk);
+    bp_db_free(relay->db);
+    free(relay);
+}

@@ -1,0 +1,44 @@
+/* bp_outbox: the transactional outbox. A service calls bp_outbox_add inside
+ * the transaction that changes its state; the relay thread publishes committed
+ * rows in id order with the idempotent producer and marks a row published only
+ * after Kafka acknowledged it (acks=all). Delivery is at least once; consumers
+ * de-duplicate on the CloudEvents id.
+ *
+ * One relay per database publishes at a time (a session advisory lock); other
+ * instances wait as hot standbys. The relay wakes on NOTIFY bp_outbox, with a
+ * polling fallback. */
+#ifndef BP_OUTBOX_H
+#define BP_OUTBOX_H
+
+#include "bp_db.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* Queues `event` (a CloudEvents envelope with string "id") for `topic` under
+ * message key `key`, in the caller's open transaction. */
+bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)
+    __attribute__((warn_unused_result));
+
+typedef struct bp_outbox_relay bp_outbox_relay;
+
+typedef struct {
+    const char *database_url;
+    const char *brokers;
+    const char *client_id;
+    int poll_ms;          /* fallback polling interval when no NOTIFY arrives */
+    int batch_size;       /* rows per round */
+} bp_outbox_config;
+
+/* Starts the relay thread. Returns NULL and writes a message into err on failure. */
+bp_outbox_relay *bp_outbox_relay_start(const bp_outbox_config *cfg, char *err, size_t errsize);
+
+/* True when the relay's producer can reach the Kafka cluster (asks it, bounded
+ * by timeout_ms). Safe from any thread. */
+bool bp_outbox_relay_kafka_up(bp_outbox_relay *relay, int timeout_ms);
+
+/* Stops the thread after its current round, flushes the producer (bounded by
+ * flush_ms) and frees everything. NULL is ignored. */
+void bp_outbox_relay_stop(bp_outbox_relay *relay, int flush_ms);
+
+#endif

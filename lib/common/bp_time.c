@@ -1,0 +1,99 @@
+/* bp_time: time formatting and calendar arithmetic (Howard Hinnant's civil-date
+ * algorithms), no time zone database needed for UTC dates. */
+#include "bp_time.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int64_t bp_time_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t bp_time_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void bp_time_format_ms(int64_t ms, char *buf, size_t size)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+void bp_time_format_now(char *buf, size_t size)
+{
+    bp_time_format_ms(bp_time_now_ms(), buf, size);
+}
+
+bp_date bp_date_from_ymd(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (bp_date)(era * 146097 + doe - 719468);
+}
+
+static void date_to_ymd(bp_date z0, int *y, int *m, int *d)
+{
+    int z = z0 + 719468;
+    const int era = (z >= 0 ? z : z - 146096) / 146097;
+    const int doe = z - era * 146097;
+    const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return days[m - 1];
+}
+
+bool bp_date_parse(const char *text, bp_date *out)
+{
+    if (text == NULL || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return false;
+    int parts[3] = {0, 0, 0};
+    const int starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
+    for (int p = 0; p < 3; p++) {
+        for (int i = 0; i < lens[p]; i++) {
+            char c = text[starts[p] + i];
+            if (c < '0' || c > '9')
+                return false;
+            parts[p] = parts[p] * 10 + (c - '0');
+        }
+    }
+    if (parts[0] < 1900 || parts[1] < 1 || parts[1] > 12 || parts[2] < 1 ||
+        parts[2] > days_in_month(parts[0], parts[1]))
+        return false;
+    *out = bp_date_from_ymd(parts[0], parts[1], parts[2]);
+    return true;
+}
+
+void bp_date_format(bp_date d, char *buf, size_t size)
+{
+    int y, m, day;
+    date_to_ymd(d, &y, &m, &day);
+    snprintf(buf, size, "%04d-%02d-%02d", y, m, day);
+}
+
+bp_date bp_date_today_utc(void)
+{
+    return (bp_date)(bp_time_now_ms() / 86400000);
+}

@@ -1,0 +1,38 @@
+/* bp_time: clocks, RFC 3339 timestamps and calendar dates (YYYY-MM-DD).
+ * Pure functions except the ones reading the clock. */
+#ifndef BP_TIME_H
+#define BP_TIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch (wall clock). */
+int64_t bp_time_now_ms(void);
+
+/* Monotonic clock in microseconds, for durations. */
+int64_t bp_time_mono_us(void);
+
+/* Writes the current UTC time as "2026-11-23T16:14:04.123Z" into buf (>= 25 bytes). */
+void bp_time_format_now(char *buf, size_t size);
+
+/* Writes `ms` (epoch milliseconds) as an RFC 3339 UTC timestamp into buf (>= 25 bytes). */
+void bp_time_format_ms(int64_t ms, char *buf, size_t size);
+
+/* A calendar date as days since 1970-01-01 (may be negative). */
+typedef int32_t bp_date;
+
+/* Parses exactly "YYYY-MM-DD" (a real calendar day, years 1900..9999).
+ * Returns false on anything else; *out is untouched then. */
+bool bp_date_parse(const char *text, bp_date *out);
+
+/* Writes `d` as "YYYY-MM-DD" into buf (>= 11 bytes). */
+void bp_date_format(bp_date d, char *buf, size_t size);
+
+/* Today's date in UTC. */
+bp_date bp_date_today_utc(void);
+
+/* Days from civil date; exposed for tests. */
+bp_date bp_date_from_ymd(int y, int m, int d);
+
+#endif

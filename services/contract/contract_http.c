@@ -1,0 +1,228 @@
+/* contract_http: routes of /contracts, request → service call → response.
+ * Runs on MHD worker threads; each uses its own pooled database connection. */
+#include "contract_http.h"
+
+#include "bp_idempotency.h"
+#include "bp_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ct_http_app *app_of(bp_http_request *req) { return bp_http_app(req); }
+
+/* The single place where service results become HTTP answers. */
+static void reply(bp_http_response *resp, ct_result r, ct_outcome *o, int ok_status)
+{
+    switch (r) {
+    case CT_OK:
+        bp_http_reply_json(resp, ok_status, o->resource);
+        o->resource = NULL;
+        return;
+    case CT_REPLAY:
+        bp_http_reply_json(resp, o->replay_status, o->resource);
+        o->resource = NULL;
+        return;
+    case CT_INVALID: {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s %s", o->verr.field, o->verr.message);
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, o->verr.field);
+        return;
+    }
+    case CT_NOT_FOUND:
+        bp_http_reply_error(resp, 404, "NOT_FOUND", "no contract with this contractRef", NULL);
+        return;
+    case CT_DUPLICATE_REF:
+        bp_http_reply_error(resp, 409, "DUPLICATE_CONTRACT_REF",
+                            "a contract with this contractRef already exists", "contractRef");
+        return;
+    case CT_ILLEGAL_TRANSITION:
+        bp_http_reply_error(resp, 409, "ILLEGAL_TRANSITION", o->message, NULL);
+        return;
+    case CT_IDEM_MISMATCH:
+        bp_http_reply_error(resp, 409, "IDEMPOTENCY_KEY_REUSED",
+                            "this Idempotency-Key was used with a different request", NULL);
+        return;
+    case CT_CURRENCY_MISMATCH:
+        bp_http_reply_error(resp, 422, "CURRENCY_MISMATCH", o->message, "currency");
+        return;
+    case CT_UNAVAILABLE:
+        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
+                            "the contract database cannot be reached; retry later", NULL);
+        return;
+    case CT_INTERNAL:
+        break;
+    }
+    bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
+}
+
+/* Reads and checks the Idempotency-Key header. Returns false after replying 400. */
+static bool idem_key(bp_http_request *req, bp_http_response *resp, const char **key)
+{
+    *key = bp_http_header(req, "Idempotency-Key");
+    if (*key != NULL && !bp_idem_key_valid(*key)) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
+                            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                            "Idempotency-Key");
+        return false;
+    }
+    return true;
+}
+
+static bp_db *conn(bp_http_request *req) { return bp_db_pool_get(app_of(req)->pool); }
+
+static void h_create(bp_http_request *req, bp_http_response *resp)
+{
+    const char *key;
+    json_t *body = bp_http_json_body(req, resp, false);
+    if (body == NULL || !idem_key(req, resp, &key))
+        return;
+    ct_outcome o = {0};
+    ct_result r = ct_service_create(&app_of(req)->service, conn(req), body, key,
+                                    bp_http_path(req), &o);
+    if (r == CT_OK || (r == CT_REPLAY && o.replay_status == 201)) {
+        const char *ref = json_string_value(json_object_get(o.resource, "contractRef"));
+        snprintf(resp->location, sizeof resp->location, "/contracts/%s", ref ? ref : "");
+    }
+    reply(resp, r, &o, 201);
+    ct_outcome_clear(&o);
+}
+
+static void h_get(bp_http_request *req, bp_http_response *resp)
+{
+    ct_outcome o = {0};
+    ct_result r = ct_service_get(conn(req), bp_http_param(req, 0), &o);
+    reply(resp, r, &o, 200);
+    ct_outcome_clear(&o);
+}
+
+/* Parses a positive integer query parameter with a default and a maximum. */
+static bool query_int(bp_http_request *req, bp_http_response *resp, const char *name,
+                      int64_t def, int64_t max, int64_t *out)
+{
+    const char *v = bp_http_query(req, name);
+    *out = def;
+    if (v == NULL)
+        return true;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "query parameter %s must be an integer from 1 to %lld", name,
+                 (long long)max);
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+static void h_list(bp_http_request *req, bp_http_response *resp)
+{
+    int64_t page, size;
+    if (!query_int(req, resp, "page", 1, 1000000, &page) ||
+        !query_int(req, resp, "size", 20, 100, &size))
+        return;
+    const char *status = bp_http_query(req, "status");
+    ct_status st;
+    if (status != NULL && !ct_status_parse(status, &st)) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
+                            "status must be one of CREATED, ACTIVE, SUSPENDED, CANCELLED, EXPIRED",
+                            "status");
+        return;
+    }
+    const char *customer = bp_http_query(req, "customerRef");
+    ct_outcome o = {0};
+    int64_t total = 0;
+    ct_result r = ct_service_list(conn(req), status, customer, page, size, &total, &o);
+    if (r == CT_OK) {
+        char *qs = bp_http_query_string(req);
+        char query[1024];
+        snprintf(query, sizeof query, "%s%s%s", bp_http_path(req), qs && qs[0] ? "?" : "",
+                 qs ? qs : "");
+        free(qs);
+        json_t *meta = json_pack(
+            "{s:s, s:I, s:I, s:I, s:I, s:I}", "query", query, "countItems",
+            (json_int_t)json_array_size(json_object_get(o.resource, "contracts")), "totalItems",
+            (json_int_t)total, "totalPages", (json_int_t)((total + size - 1) / size), "page",
+            (json_int_t)page, "size", (json_int_t)size);
+        json_object_set_new(o.resource, "metadata", meta);
+    }
+    reply(resp, r, &o, 200);
+    ct_outcome_clear(&o);
+}
+
+static void change(bp_http_request *req, bp_http_response *resp, ct_action action)
+{
+    const char *key;
+    json_t *body = bp_http_json_body(req, resp, true);
+    if (body == NULL || !idem_key(req, resp, &key))
+        return;
+    ct_outcome o = {0};
+    ct_result r = ct_service_change(&app_of(req)->service, conn(req), bp_http_param(req, 0),
+                                    action, body, key, bp_http_method(req), bp_http_path(req),
+                                    &o);
+    reply(resp, r, &o, 200);
+    ct_outcome_clear(&o);
+}
+
+static void h_activate(bp_http_request *q, bp_http_response *s) { change(q, s, CT_ACTION_ACTIVATE); }
+static void h_suspend(bp_http_request *q, bp_http_response *s) { change(q, s, CT_ACTION_SUSPEND); }
+static void h_reactivate(bp_http_request *q, bp_http_response *s)
+{
+    change(q, s, CT_ACTION_REACTIVATE);
+}
+static void h_cancel(bp_http_request *q, bp_http_response *s) { change(q, s, CT_ACTION_CANCEL); }
+static void h_mandate(bp_http_request *q, bp_http_response *s)
+{
+    change(q, s, CT_ACTION_SIGN_MANDATE);
+}
+static void h_revoke(bp_http_request *q, bp_http_response *s)
+{
+    change(q, s, CT_ACTION_REVOKE_MANDATE);
+}
+static void h_limit(bp_http_request *q, bp_http_response *s)
+{
+    change(q, s, CT_ACTION_CHANGE_CREDIT_LIMIT);
+}
+
+static const bp_http_route routes[] = {
+    {.method = "POST", .pattern = "/contracts", .scope = BP_SCOPE_WRITE, .handler = h_create},
+    {.method = "GET", .pattern = "/contracts", .scope = BP_SCOPE_READ, .handler = h_list},
+    {.method = "GET", .pattern = "/contracts/{contractRef}", .scope = BP_SCOPE_READ,
+     .handler = h_get},
+    {.method = "POST", .pattern = "/contracts/{contractRef}/activate", .scope = BP_SCOPE_WRITE,
+     .handler = h_activate},
+    {.method = "POST", .pattern = "/contracts/{contractRef}/suspend", .scope = BP_SCOPE_WRITE,
+     .handler = h_suspend},
+    {.method = "POST", .pattern = "/contracts/{contractRef}/reactivate", .scope = BP_SCOPE_WRITE,
+     .handler = h_reactivate},
+    {.method = "POST", .pattern = "/contracts/{contractRef}/cancel", .scope = BP_SCOPE_WRITE,
+     .handler = h_cancel},
+    {.method = "PUT", .pattern = "/contracts/{contractRef}/mandate", .scope = BP_SCOPE_WRITE,
+     .handler = h_mandate},
+    {.method = "POST", .pattern = "/contracts/{contractRef}/mandate/revoke",
+     .scope = BP_SCOPE_WRITE, .handler = h_revoke},
+    {.method = "PUT", .pattern = "/contracts/{contractRef}/credit-limit",
+     .scope = BP_SCOPE_WRITE, .handler = h_limit},
+};
+
+const bp_http_route *ct_http_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+bool ct_http_ready(void *arg, json_t *checks)
+{
+    ct_http_app *app = arg;
+    bp_db *db = bp_db_pool_get(app->pool);
+    bp_db_result r = db ? bp_db_exec(db, NULL, "SELECT 1", 0, NULL) : BP_DB_ERROR;
+    bool db_ok = r == BP_DB_OK;
+    bool kafka_ok = bp_outbox_relay_kafka_up(app->relay, 1000);
+    json_object_set_new(checks, "database",
+                        db_ok ? json_string("UP")
+                              : json_sprintf("DOWN: %s", db ? bp_db_error(db) : "out of memory"));
+    json_object_set_new(checks, "kafka", json_string(kafka_ok ? "UP" : "DOWN: broker unreachable"));
+    return db_ok && kafka_ok;
+}
