@@ -248,9 +248,24 @@ static void builtin_ready(bp_http_request *req, bp_http_response *resp)
 {
     json_t *checks = json_object();
     bool ok = req->srv->cfg.ready ? req->srv->cfg.ready(req->srv->cfg.app, checks) : true;
-    bp_http_reply_json(resp, ok ? 200 : 503,
-                       json_pack("{s:s, s:o}", "status", ok ? "READY" : "NOT_READY", "checks",
-                                 checks));
+    if (ok) {
+        bp_http_reply_json(resp, 200, json_pack("{s:s, s:o}", "status", "READY", "checks", checks));
+        return;
+    }
+    /* 503: an ErrorResponse naming the failing checks, plus the checks themselves. */
+    char failing[256] = "";
+    const char *name;
+    json_t *v;
+    json_object_foreach(checks, name, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), "UP") != 0) {
+            size_t used = strlen(failing);
+            snprintf(failing + used, sizeof failing - used, "%s%s", used ? "," : "", name);
+        }
+    }
+    bp_http_reply_error(resp, 503, "NOT_READY", "a dependency is unreachable", failing);
+    json_object_set_new(resp->body, "status", json_string("NOT_READY"));
+    json_object_set_new(resp->body, "checks", checks);
 }
 
 static void builtin_metrics(bp_http_request *req, bp_http_response *resp)
@@ -291,12 +306,6 @@ static const bp_http_route *route_find(bp_http_request *req, char *allow, size_t
 static void dispatch(bp_http_request *req, bp_http_response *resp)
 {
     const bp_http_config *cfg = &req->srv->cfg;
-    if (req->too_large) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", cfg->max_body_bytes);
-        bp_http_reply_error(resp, 413, "PAYLOAD_TOO_LARGE", msg, NULL);
-        return;
-    }
     char allow[64];
     req->route = route_find(req, allow, sizeof allow);
     if (req->route == NULL) {
@@ -319,6 +328,12 @@ static void dispatch(bp_http_request *req, bp_http_response *resp)
         return;
     case BP_AUTH_FORBIDDEN:
         bp_http_reply_error(resp, 403, "FORBIDDEN", "this API key may not write", NULL);
+        return;
+    }
+    if (req->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", cfg->max_body_bytes);
+        bp_http_reply_error(resp, 413, "PAYLOAD_TOO_LARGE", msg, NULL);
         return;
     }
     const char *ctype = bp_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -74,8 +74,10 @@ static bp_db *conn(bp_http_request *req) { return bp_db_pool_get(app_of(req)->po
 static void h_create(bp_http_request *req, bp_http_response *resp)
 {
     const char *key;
+    if (!idem_key(req, resp, &key))
+        return;
     json_t *body = bp_http_json_body(req, resp, false);
-    if (body == NULL || !idem_key(req, resp, &key))
+    if (body == NULL)
         return;
     ct_outcome o = {0};
     ct_result r = ct_service_create(&app_of(req)->service, conn(req), body, key,
@@ -155,8 +157,10 @@ static void h_list(bp_http_request *req, bp_http_response *resp)
 static void change(bp_http_request *req, bp_http_response *resp, ct_action action)
 {
     const char *key;
+    if (!idem_key(req, resp, &key))
+        return;
     json_t *body = bp_http_json_body(req, resp, true);
-    if (body == NULL || !idem_key(req, resp, &key))
+    if (body == NULL)
         return;
     ct_outcome o = {0};
     ct_result r = ct_service_change(&app_of(req)->service, conn(req), bp_http_param(req, 0),

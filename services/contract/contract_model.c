@@ -149,8 +149,10 @@ static json_t *parse_distributor(const json_t *req, bp_verr *e)
     const char *legacy = bp_v_string(src, "distributor", "disributorRef", false, 0, TEXT_MAX, e);
     if (ref == NULL)
         ref = legacy;
-    if (ref != NULL)
+    if (ref != NULL) { /* both spellings answered, for clients of the old API */
         json_object_set_new(out, "distributorRef", json_string(ref));
+        json_object_set_new(out, "disributorRef", json_string(ref));
+    }
     set_opt(out, "eFacturation", parse_einvoicing(src, "distributor", "eFacturation", e));
     set_opt(out, "contactPerson", parse_person(src, "distributor", "contactPerson", false, e));
     set_opt(out, "contactAddress", parse_address(src, "distributor", "contactAddress", e));
@@ -162,21 +164,23 @@ static json_t *parse_party(const json_t *sub, char *customer_ref, bp_verr *e)
     json_t *src = bp_v_object(sub, "subscriber", "party", false, e);
     if (src == NULL)
         return NULL;
-    json_t *out = json_object();
+    /* The identifiers come directly or, the old way, inside `professionnal`;
+     * the direct ones win, and the answer carries both forms. */
     static const char *const ids[] = {"customerId", "customerRef", NULL};
-    copy_strings(src, out, "subscriber.party", ids, e);
+    json_t *direct = json_object(), *legacy = json_object();
+    copy_strings(src, direct, "subscriber.party", ids, e);
     json_t *pro = bp_v_object(src, "subscriber.party", "professionnal", false, e);
-    if (pro != NULL) {
-        json_t *pout = json_object();
-        copy_strings(pro, pout, "subscriber.party.professionnal", ids, e);
-        json_object_set_new(out, "professionnal", pout);
-    }
-    const char *cref = json_string_value(json_object_get(out, "customerRef"));
-    if (cref == NULL && pro != NULL)
-        cref = json_string_value(json_object_get(json_object_get(out, "professionnal"),
-                                                 "customerRef"));
+    if (pro != NULL)
+        copy_strings(pro, legacy, "subscriber.party.professionnal", ids, e);
+    json_object_update_missing(direct, legacy);
+    json_t *out = json_deep_copy(direct);
+    if (json_object_size(direct) > 0)
+        json_object_set(out, "professionnal", direct);
+    const char *cref = json_string_value(json_object_get(direct, "customerRef"));
     if (cref != NULL)
         snprintf(customer_ref, 201, "%s", cref);
+    json_decref(direct);
+    json_decref(legacy);
     return out;
 }
 
@@ -244,9 +248,12 @@ static json_t *parse_mandate(const json_t *src, const char *path, char *iban_out
 }
 
 /* Parses {"amount", "currency"} into the response form with minorUnits. */
-static json_t *parse_credit_limit(const json_t *src, const char *path, bp_verr *e)
+static json_t *parse_credit_limit(const json_t *src, const char *path, const char *def_currency,
+                                  bp_verr *e)
 {
-    const char *cur = bp_v_string(src, path, "currency", true, 3, 3, e);
+    const char *cur = bp_v_string(src, path, "currency", false, 3, 3, e);
+    if (cur == NULL && !e->failed)
+        cur = def_currency;
     int exponent = 0;
     if (cur != NULL && !bp_currency_exponent(cur, &exponent))
         bp_verr_set(e, path, "currency", "is not an ISO 4217 currency code");
@@ -272,7 +279,7 @@ static json_t *parse_billing(const json_t *req, const json_t *subscriber, bp_ver
     json_t *src = bp_v_object(req, "", "billing", false, e);
     json_t *out = json_object();
     json_t *limit_src = src ? bp_v_object(src, "billing", "creditLimit", false, e) : NULL;
-    json_t *limit = limit_src ? parse_credit_limit(limit_src, "billing.creditLimit", e)
+    json_t *limit = limit_src ? parse_credit_limit(limit_src, "billing.creditLimit", "EUR", e)
                               : json_pack("{s:s, s:s, s:i}", "amount", "0.00", "currency",
                                           "EUR", "minorUnits", 0);
     set_opt(out, "creditLimit", limit);
@@ -295,6 +302,8 @@ static json_t *parse_billing(const json_t *req, const json_t *subscriber, bp_ver
 
 static bool ref_valid(const char *s)
 {
+    if (!isalnum((unsigned char)*s))
+        return false;
     for (; *s; s++) {
         if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
             return false;
@@ -302,13 +311,13 @@ static bool ref_valid(const char *s)
     return true;
 }
 
-bool ct_model_parse_create(const json_t *req, bp_date today, ct_new_contract *out, bp_verr *e)
+bool ct_model_parse_create(const json_t *req, ct_new_contract *out, bp_verr *e)
 {
     memset(out, 0, sizeof *out);
     json_t *doc = json_object();
     out->contract_ref = bp_v_string(req, "", "contractRef", false, 1, 64, e);
     if (out->contract_ref != NULL && !ref_valid(out->contract_ref))
-        bp_verr_set(e, "", "contractRef", "may contain only letters, digits, '-', '_' and '.'");
+        bp_verr_set(e, "", "contractRef", "must start with a letter or digit and contain only letters, digits, '-', '_' and '.'");
     const char *product = bp_v_enum(req, "", "productRef", false, deferred, e);
     const char *type = bp_v_enum(req, "", "contractType", true, deferred, e);
     if (product != NULL)
@@ -324,8 +333,6 @@ bool ct_model_parse_create(const json_t *req, bp_date today, ct_new_contract *ou
     }
     if (!e->failed && expire < activated)
         bp_verr_set(e, "", "expireAt", "must not be before activatedAt");
-    if (!e->failed && expire < today)
-        bp_verr_set(e, "", "expireAt", "is in the past: the contract would be born expired");
     out->expire_at = expire;
     const char *status = bp_v_enum(req, "", "status", false, statuses, e);
     out->status = CT_STATUS_ACTIVE;
@@ -338,11 +345,10 @@ bool ct_model_parse_create(const json_t *req, bp_date today, ct_new_contract *ou
     json_t *subscriber = parse_subscriber(req, out->customer_ref, e);
     set_opt(doc, "subscriber", subscriber);
     json_t *payment = bp_v_object(req, "", "payment", false, e);
-    json_t *payment_out = json_object();
     json_t *mandate = payment ? bp_v_object(payment, "payment", "mandate", false, e) : NULL;
-    if (mandate != NULL)
-        set_opt(payment_out, "mandate", parse_mandate(mandate, "payment.mandate", out->iban, e));
-    json_object_set_new(doc, "payment", payment_out);
+    json_t *mandate_out = mandate ? parse_mandate(mandate, "payment.mandate", out->iban, e) : NULL;
+    if (mandate_out != NULL)
+        json_object_set_new(doc, "payment", json_pack("{s:o}", "mandate", mandate_out));
     json_object_set_new(doc, "billing", parse_billing(req, subscriber, e));
     if (e->failed) {
         json_decref(doc);
@@ -375,8 +381,8 @@ bool ct_model_status(const json_t *doc, ct_status *out)
 
 /* ---------- lifecycle ---------- */
 
-static ct_apply_result apply_body(json_t *doc, ct_action action, const json_t *body,
-                                  char *iban_out, bp_verr *e, char *message)
+static ct_apply_result apply_body(json_t *doc, const char *stored_iban, ct_action action,
+                                  const json_t *body, char *iban_out, bp_verr *e, char *message)
 {
     json_t *payment = json_object_get(doc, "payment");
     json_t *mandate = json_object_get(payment, "mandate");
@@ -389,20 +395,17 @@ static ct_apply_result apply_body(json_t *doc, ct_action action, const json_t *b
         return CT_APPLY_OK;
     }
     case CT_ACTION_SUSPEND: {
-        const char *reason = bp_v_string(body, "", "reason", false, 1, 500, e);
-        if (e->failed)
-            return CT_APPLY_INVALID;
-        if (reason != NULL)
-            json_object_set_new(doc, "suspensionReason", json_string(reason));
-        return CT_APPLY_OK;
+        bp_v_string(body, "", "reason", false, 1, 500, e); /* logged by the service */
+        return e->failed ? CT_APPLY_INVALID : CT_APPLY_OK;
     }
-    case CT_ACTION_REACTIVATE:
-        json_object_del(doc, "suspensionReason");
-        return CT_APPLY_OK;
     case CT_ACTION_SIGN_MANDATE: {
         json_t *m = parse_mandate(body, "", iban_out, e);
         if (m == NULL)
             return CT_APPLY_INVALID;
+        if (json_equal(m, mandate) && strcmp(iban_out, stored_iban) == 0) {
+            json_decref(m); /* the valid mandate already in place */
+            return CT_APPLY_NOOP;
+        }
         if (!json_is_object(payment)) {
             payment = json_object();
             json_object_set_new(doc, "payment", payment);
@@ -423,18 +426,22 @@ static ct_apply_result apply_body(json_t *doc, ct_action action, const json_t *b
         return CT_APPLY_OK;
     }
     case CT_ACTION_CHANGE_CREDIT_LIMIT: {
-        json_t *limit = parse_credit_limit(body, "", e);
-        if (limit == NULL)
-            return CT_APPLY_INVALID;
         json_t *billing = json_object_get(doc, "billing");
         const char *cur = json_string_value(
             json_object_get(json_object_get(billing, "creditLimit"), "currency"));
+        json_t *limit = parse_credit_limit(body, "", cur ? cur : "EUR", e);
+        if (limit == NULL)
+            return CT_APPLY_INVALID;
         const char *want = json_string_value(json_object_get(limit, "currency"));
         if (cur != NULL && strcmp(cur, want) != 0) {
             snprintf(message, 256, "the contract is billed in %s; its credit limit cannot be in %s",
                      cur, want);
             json_decref(limit);
             return CT_APPLY_CURRENCY;
+        }
+        if (json_equal(limit, json_object_get(billing, "creditLimit"))) {
+            json_decref(limit);
+            return CT_APPLY_NOOP;
         }
         json_object_set_new(billing, "creditLimit", limit);
         return CT_APPLY_OK;
@@ -444,8 +451,8 @@ static ct_apply_result apply_body(json_t *doc, ct_action action, const json_t *b
     }
 }
 
-ct_apply_result ct_model_apply(const json_t *doc, ct_action action, const json_t *body,
-                               const char *updated_at, json_t **out_doc,
+ct_apply_result ct_model_apply(const json_t *doc, const char *stored_iban, ct_action action,
+                               const json_t *body, const char *updated_at, json_t **out_doc,
                                char *iban_out, bp_verr *e, char *message)
 {
     *out_doc = NULL;
@@ -461,7 +468,7 @@ ct_apply_result ct_model_apply(const json_t *doc, ct_action action, const json_t
         return CT_APPLY_ILLEGAL;
     }
     json_t *next = json_deep_copy(doc);
-    ct_apply_result r = apply_body(next, action, body, iban_out, e, message);
+    ct_apply_result r = apply_body(next, stored_iban, action, body, iban_out, e, message);
     if (r != CT_APPLY_OK) {
         json_decref(next);
         return r;

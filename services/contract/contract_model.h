@@ -29,10 +29,10 @@ typedef struct {
     char iban[CT_IBAN_MAX + 1]; /* full IBAN of the mandate, "" when none */
 } ct_new_contract;
 
-/* Validates and normalises a create request. `today` is the UTC date.
- * On success returns true and fills *out (caller decrefs out->doc).
+/* Validates and normalises a create request. A contract whose expireAt is
+ * already past is accepted (the expiry sweeper ends it). On success returns true and fills *out (caller decrefs out->doc).
  * On failure returns false with the field and message in *e. */
-bool ct_model_parse_create(const json_t *req, bp_date today, ct_new_contract *out, bp_verr *e);
+bool ct_model_parse_create(const json_t *req, ct_new_contract *out, bp_verr *e);
 
 /* Completes a new document: sets contractId, contractRef, status, version 1 and
  * updatedAt (RFC 3339) in the order of the resource. */
@@ -45,15 +45,16 @@ typedef enum {
     CT_APPLY_INVALID,  /* request body failed validation: 400, details in bp_verr */
     CT_APPLY_ILLEGAL,  /* not allowed from the current state: 409 */
     CT_APPLY_CURRENCY, /* credit-limit currency differs from the contract's: 422 */
+    CT_APPLY_NOOP,     /* a PUT of the mandate or limit already in place: nothing changes */
 } ct_apply_result;
 
 /* Applies `action` (with its request body, may be an empty object) to a copy of
- * the stored document `doc`. On CT_APPLY_OK, *out_doc is the new document
+ * the stored document `doc`; `stored_iban` is the full IBAN stored beside it ("" none). On CT_APPLY_OK, *out_doc is the new document
  * (version + 1, updatedAt set; caller decrefs) and iban_out receives the new full
  * IBAN when the mandate changed ("" otherwise). `message` (256 bytes) explains
  * an ILLEGAL or CURRENCY result. */
-ct_apply_result ct_model_apply(const json_t *doc, ct_action action, const json_t *body,
-                               const char *updated_at, json_t **out_doc,
+ct_apply_result ct_model_apply(const json_t *doc, const char *stored_iban, ct_action action,
+                               const json_t *body, const char *updated_at, json_t **out_doc,
                                char *iban_out, bp_verr *e, char *message);
 
 /* The status recorded in a stored document. */

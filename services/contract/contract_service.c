@@ -74,7 +74,7 @@ static ct_result create_once(const ct_service *svc, bp_db *db, const json_t *req
                              bp_db_result *dbr)
 {
     ct_new_contract nc;
-    if (!ct_model_parse_create(req, bp_date_today_utc(), &nc, &o->verr))
+    if (!ct_model_parse_create(req, &nc, &o->verr))
         return CT_INVALID;
     ct_result res = idem_claim(db, idem_key, "POST", path, req, o, dbr);
     if (res != CT_OK || *dbr != BP_DB_OK) {
@@ -149,8 +149,8 @@ static ct_result change_once(const ct_service *svc, bp_db *db, const char *ref, 
     if (res != CT_OK || *dbr != BP_DB_OK)
         return res;
     json_t *doc = NULL;
-    char id[37];
-    *dbr = ct_store_get(db, ref, true, &doc, id);
+    char id[37], stored_iban[CT_IBAN_MAX + 1];
+    *dbr = ct_store_get(db, ref, true, &doc, id, stored_iban);
     if (*dbr != BP_DB_OK)
         return CT_INTERNAL;
     if (doc == NULL)
@@ -159,10 +159,17 @@ static ct_result change_once(const ct_service *svc, bp_db *db, const char *ref, 
     bp_time_format_now(now, sizeof now);
     json_t *next = NULL;
     ct_apply_result ar =
-        ct_model_apply(doc, action, body, now, &next, iban, &o->verr, o->message);
+        ct_model_apply(doc, stored_iban, action, body, now, &next, iban, &o->verr, o->message);
+    if (ar == CT_APPLY_NOOP) { /* nothing changes: no write, no event */
+        o->resource = doc;
+        if (idem_key != NULL)
+            *dbr = bp_idem_store(db, idem_key, 200, doc);
+        return CT_OK;
+    }
     json_decref(doc);
     switch (ar) {
     case CT_APPLY_OK:
+    case CT_APPLY_NOOP:
         break;
     case CT_APPLY_INVALID:
         return CT_INVALID;
@@ -171,6 +178,9 @@ static ct_result change_once(const ct_service *svc, bp_db *db, const char *ref, 
     case CT_APPLY_CURRENCY:
         return CT_CURRENCY_MISMATCH;
     }
+    if (action == CT_ACTION_SUSPEND && json_is_string(json_object_get(body, "reason")))
+        bp_log_info("contract %s suspended: %s", ref,
+                    json_string_value(json_object_get(body, "reason")));
     o->resource = next;
     *dbr = ct_store_update(db, id, json_string_value(json_object_get(next, "status")),
                            json_integer_value(json_object_get(next, "version")), iban, next);
@@ -212,8 +222,8 @@ ct_result ct_service_change(const ct_service *svc, bp_db *db, const char *ref, c
 
 ct_result ct_service_get(bp_db *db, const char *ref, ct_outcome *o)
 {
-    char id[37];
-    bp_db_result r = ct_store_get(db, ref, false, &o->resource, id);
+    char id[37], iban[CT_IBAN_MAX + 1];
+    bp_db_result r = ct_store_get(db, ref, false, &o->resource, id, iban);
     if (r != BP_DB_OK)
         return db_failure(db, r, "get");
     return o->resource ? CT_OK : CT_NOT_FOUND;

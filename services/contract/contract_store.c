@@ -31,20 +31,23 @@ bp_db_result ct_store_insert(bp_db *db, const char *contract_id, const char *con
 }
 
 bp_db_result ct_store_get(bp_db *db, const char *contract_ref, bool for_update, json_t **doc,
-                          char *contract_id)
+                          char *contract_id, char *iban)
 {
     *doc = NULL;
     const char *params[] = {contract_ref};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec(
         db, &res,
-        for_update ? "SELECT contract_id, doc FROM contracts WHERE contract_ref = $1 FOR UPDATE"
-                   : "SELECT contract_id, doc FROM contracts WHERE contract_ref = $1",
+        for_update ? "SELECT contract_id, doc, coalesce(mandate_iban, '') FROM contracts"
+                     " WHERE contract_ref = $1 FOR UPDATE"
+                   : "SELECT contract_id, doc, coalesce(mandate_iban, '') FROM contracts"
+                     " WHERE contract_ref = $1",
         1, params);
     if (r != BP_DB_OK)
         return r;
     if (PQntuples(res) == 1) {
         snprintf(contract_id, 37, "%s", PQgetvalue(res, 0, 0));
+        snprintf(iban, 35, "%s", PQgetvalue(res, 0, 2));
         *doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
         if (*doc == NULL)
             r = BP_DB_ERROR;

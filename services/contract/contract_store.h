@@ -17,9 +17,10 @@ bp_db_result ct_store_insert(bp_db *db, const char *contract_id, const char *con
 
 /* Reads a contract's document by ref; `for_update` locks the row until the
  * transaction ends. *doc is NULL when not found (result still BP_DB_OK).
- * Caller decrefs *doc. *contract_id receives the id (>= 37 bytes). */
+ * Caller decrefs *doc. contract_id receives the id (>= 37 bytes) and iban the
+ * mandate's full IBAN ("" when none; >= 35 bytes). */
 bp_db_result ct_store_get(bp_db *db, const char *contract_ref, bool for_update, json_t **doc,
-                          char *contract_id) __attribute__((warn_unused_result));
+                          char *contract_id, char *iban) __attribute__((warn_unused_result));
 
 /* Writes a changed document and its columns. `iban` NULL or "" keeps the stored one. */
 bp_db_result ct_store_update(bp_db *db, const char *contract_id, const char *status,

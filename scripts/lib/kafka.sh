@@ -1,0 +1,226 @@
+# shellcheck shell=bash
+# Boissipay: a single-node Apache Kafka (KRaft, broker and controller in one process)
+# for the native stack (sourced, not run). The jars come from Maven Central through
+# scripts/kafka/pom.xml into .stack/kafka-libs/.
+#
+#   kafka_ensure_libs                       fetch the jars once (a stamp file marks success)
+#   kafka_start STATE_DIR PORT CPORT        write the config, format once, start, wait until it answers
+#   kafka_stop STATE_DIR                    SIGTERM, SIGKILL after 30 s; succeeds when nothing runs
+#   kafka_running STATE_DIR                 true when the broker of STATE_DIR runs
+#   kafka_topics PORT                       names of the existing topics, one a line
+#   kafka_create_topics STATE_DIR PORT PARTITIONS TOPIC...   create the missing ones
+
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+KAFKA_LIBS="$BP_STACK_DIR/kafka-libs"
+KAFKA_POM="$BP_ROOT/scripts/kafka/pom.xml"
+# Seconds to wait for the broker to answer metadata requests.
+: "${KAFKA_START_TIMEOUT:=90}"
+# Options of the short-lived tool JVMs (format, topic creation): start fast, stay small.
+KAFKA_TOOL_OPTS=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -Djava.awt.headless=true)
+
+_kafka_stamp_value() { sha256sum "$KAFKA_POM" | cut -c1-64; }
+
+# Downloads the broker jars when missing or when the pom changed. Quiet when present.
+kafka_ensure_libs() {
+    local stamp="$KAFKA_LIBS/.stamp" want have=""
+    want="$(_kafka_stamp_value)"
+    [[ -r "$stamp" ]] && have="$(cat "$stamp")"
+    if [[ "$have" == "$want" ]] && compgen -G "$KAFKA_LIBS/kafka_2.13-*.jar" >/dev/null; then
+        return 0
+    fi
+    bp_have mvn || bp_die "mvn not found (run scripts/install-deps.sh)"
+    bp_have java || bp_die "java not found (run scripts/install-deps.sh)"
+    local tmp="$KAFKA_LIBS.tmp.$$" t0
+    t0="$(bp_now_ms)"
+    bp_log "fetching the Kafka jars with Maven into $KAFKA_LIBS"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    if ! mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$tmp" >"$tmp.log" 2>&1; then
+        bp_tail_log "$tmp.log" 40
+        rm -rf "$tmp"
+        bp_die "could not fetch the Kafka jars (mvn failed)"
+    fi
+    rm -f "$tmp.log"
+    rm -rf "$KAFKA_LIBS"
+    mv "$tmp" "$KAFKA_LIBS"
+    printf '%s\n' "$want" >"$stamp"
+    bp_log "Kafka jars ready ($(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars, $(bp_elapsed "$t0"))"
+}
+
+_kafka_classpath() { printf '%s/*' "$KAFKA_LIBS"; }
+
+_kafka_abs() {
+    if [[ "$1" == /* ]]; then printf '%s\n' "$1"; else printf '%s/%s\n' "$PWD" "$1"; fi
+}
+
+kafka_pid() {
+    local dir pid
+    dir="$(_kafka_abs "$1")"
+    pid="$(bp_read_pid "$dir/kafka.pid")"
+    [[ -n "$pid" ]] || return 1
+    # Guards against a recycled pid.
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
+    printf '%s\n' "$pid"
+}
+
+kafka_running() { kafka_pid "$1" >/dev/null; }
+
+_kafka_write_config() {
+    local dir="$1" port="$2" cport="$3"
+    cat >"$dir/server.properties" <<EOF
+# Boissipay native stack: single-node KRaft broker + controller (written by scripts/lib/kafka.sh)
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=10
+log.retention.hours=168
+EOF
+    cat >"$dir/log4j.properties" <<'EOF'
+# Boissipay native stack: broker logs to its standard output (redirected to kafka.log).
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.log.LogCleaner=WARN
+log4j.logger.org.apache.kafka.clients=WARN
+EOF
+    cat >"$dir/tools-log4j.properties" <<'EOF'
+# Boissipay native stack: Kafka command-line tools only report problems.
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+}
+
+# Runs a Kafka command-line class with the tool options.
+_kafka_tool() {
+    local dir="$1"
+    shift
+    java "${KAFKA_TOOL_OPTS[@]}" -Dlog4j.configuration="file:$dir/tools-log4j.properties" \
+        -cp "$(_kafka_classpath)" "$@"
+}
+
+# True when the broker on PORT answers a metadata request.
+_kafka_answers() {
+    kcat -b "127.0.0.1:$1" -L -t __none -m 5 >/dev/null 2>&1
+}
+
+kafka_start() {
+    local dir port="$2" cport="$3" pid
+    dir="$(_kafka_abs "$1")"
+    kafka_ensure_libs
+    bp_have kcat || bp_die "kcat not found (run scripts/install-deps.sh)"
+    mkdir -p "$dir"
+    if pid="$(kafka_pid "$dir")"; then
+        bp_log "Kafka already running (pid $pid, port $port)"
+        return 0
+    fi
+    local p
+    for p in "$port" "$cport"; do
+        if bp_port_open 127.0.0.1 "$p"; then
+            bp_die "port $p is already in use by another program; cannot start Kafka"
+        fi
+    done
+    _kafka_write_config "$dir" "$port" "$cport"
+    if [[ ! -f "$dir/data/meta.properties" ]]; then
+        local uuid
+        uuid="$(_kafka_tool "$dir" kafka.tools.StorageTool random-uuid)" || bp_die "kafka StorageTool random-uuid failed"
+        bp_log "formatting Kafka storage in $dir/data (cluster $uuid)"
+        rm -rf "$dir/data"
+        if ! _kafka_tool "$dir" kafka.tools.StorageTool format -t "$uuid" -c "$dir/server.properties" \
+            >"$dir/format.log" 2>&1; then
+            bp_tail_log "$dir/format.log"
+            bp_die "kafka storage format failed"
+        fi
+    fi
+    printf '\n===== start %s =====\n' "$(date -Is)" >>"$dir/kafka.log"
+    # setsid: a Ctrl-C in the terminal reaches the scripts only; they stop the broker in order.
+    setsid java -Xmx512m -Xms256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+        -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+        -Djava.awt.headless=true -Dlog4j.configuration="file:$dir/log4j.properties" \
+        -Dkafka.logs.dir="$dir" -cp "$(_kafka_classpath)" \
+        kafka.Kafka "$dir/server.properties" >>"$dir/kafka.log" 2>&1 </dev/null &
+    pid=$!
+    printf '%s\n' "$pid" >"$dir/kafka.pid"
+    local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
+    until _kafka_answers "$port"; do
+        if ! bp_pid_alive "$pid"; then
+            wait "$pid" 2>/dev/null || true
+            rm -f "$dir/kafka.pid"
+            bp_tail_log "$dir/kafka.log"
+            bp_die "Kafka exited during start (log: $dir/kafka.log)"
+        fi
+        if ((SECONDS >= deadline)); then
+            bp_tail_log "$dir/kafka.log"
+            kafka_stop "$dir"
+            bp_die "Kafka did not answer on 127.0.0.1:$port within ${KAFKA_START_TIMEOUT} s"
+        fi
+        sleep 0.3
+    done
+}
+
+kafka_stop() {
+    local dir pid
+    dir="$(_kafka_abs "$1")"
+    if pid="$(kafka_pid "$dir")"; then
+        bp_log "stopping Kafka (pid $pid)"
+        bp_stop_pid "$pid" "Kafka" 30
+    fi
+    rm -f "$dir/kafka.pid"
+}
+
+kafka_topics() {
+    kcat -b "127.0.0.1:$1" -L -m 5 2>/dev/null | sed -n 's/^ *topic "\([^"]*\)" with .*/\1/p'
+}
+
+# Creates the TOPICs missing on the broker, all at once (one tool JVM per topic, in parallel).
+kafka_create_topics() {
+    local dir port="$2" partitions="$3" t existing pid failed=0
+    dir="$(_kafka_abs "$1")"
+    shift 3
+    existing="$(kafka_topics "$port")"
+    local -a pids=() names=()
+    for t in "$@"; do
+        if grep -qxF -- "$t" <<<"$existing"; then
+            continue
+        fi
+        _kafka_tool "$dir" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
+            --create --if-not-exists --topic "$t" --partitions "$partitions" --replication-factor 1 \
+            >"$dir/topic-$t.log" 2>&1 &
+        pids+=("$!")
+        names+=("$t")
+    done
+    local i
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            bp_tail_log "$dir/topic-${names[$i]}.log"
+            failed=1
+        fi
+        rm -f "$dir/topic-${names[$i]}.log"
+    done
+    ((failed == 0)) || bp_die "could not create every Kafka topic"
+    if ((${#names[@]} > 0)); then
+        bp_log "created topics: ${names[*]} ($partitions partitions each)"
+    fi
+}

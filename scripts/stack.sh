@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# Boissipay: the native development stack, in one command.
+#
+#   scripts/stack.sh          install what is missing, build, start PostgreSQL, Kafka and the
+#                             daemons, print their URLs, then wait; Ctrl-C stops everything
+#   scripts/stack.sh stop     stop a stack left running (another terminal, a killed script)
+#   scripts/stack.sh status   show what runs
+#
+# State (databases, Kafka log, logs, generated secrets) lives in .stack/dev/ (git-ignored).
+# BP_SKIP_BUILD=1 starts whatever is already built, without building.
+set -euo pipefail
+
+# ---------------------------------------------------------------------------------------
+# Services: one line each — name, HTTP port, database ("-" when the service has none).
+# The daemon is build/services/<name>/boissipay-<name>; its database role and database
+# are both named after the database column, with a generated password.
+SERVICES=(
+    "contract   8080  contract"
+)
+# Kafka topics (auto-creation is off on the broker).
+TOPICS=(contract operation invoice payment)
+TOPIC_PARTITIONS=3
+PG_PORT=55432
+KAFKA_PORT=9092
+KAFKA_CONTROLLER_PORT=9093
+# Seconds a daemon gets to answer 200 on /ready, and to stop after SIGTERM.
+READY_TIMEOUT=60
+STOP_TIMEOUT=30
+# ---------------------------------------------------------------------------------------
+
+BP_LOG_TAG="stack"
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=scripts/lib/pg.sh
+source "$BP_ROOT/scripts/lib/pg.sh"
+# shellcheck source=scripts/lib/kafka.sh
+source "$BP_ROOT/scripts/lib/kafka.sh"
+
+DEV="$BP_STACK_DIR/dev"
+PG_STATE="$DEV/pg"
+KAFKA_STATE="$DEV/kafka"
+LOG_DIR="$DEV/logs"
+RUN_DIR="$DEV/run"
+SECRETS="$DEV/secrets.env"
+STACK_PID="$RUN_DIR/stack.pid"
+
+# Fields of a SERVICES line.
+svc_name() { awk '{print $1}' <<<"$1"; }
+svc_port() { awk '{print $2}' <<<"$1"; }
+svc_db() { awk '{print $3}' <<<"$1"; }
+# Name of the secrets variable holding a database password.
+pw_var() {
+    local v="${1^^}"
+    printf 'BP_DB_PASSWORD_%s\n' "${v//[^A-Z0-9]/_}"
+}
+rel() { printf '%s\n' "${1#"$BP_ROOT"/}"; }
+
+# Generates the API key and database passwords once; later runs reuse them.
+ensure_secrets() {
+    mkdir -p "$DEV"
+    (
+        umask 077
+        touch "$SECRETS"
+    )
+    chmod 600 "$SECRETS"
+    # shellcheck disable=SC1090
+    source "$SECRETS"
+    local line db var
+    if [[ -z "${BP_API_KEY:-}" ]]; then
+        BP_API_KEY="$(bp_random_hex)"
+        printf 'BP_API_KEY=%s\n' "$BP_API_KEY" >>"$SECRETS"
+        bp_log "generated the API key (kept in $(rel "$SECRETS"))"
+    fi
+    for line in "${SERVICES[@]}"; do
+        db="$(svc_db "$line")"
+        [[ "$db" == "-" ]] && continue
+        var="$(pw_var "$db")"
+        if [[ -z "${!var:-}" ]]; then
+            printf -v "$var" '%s' "$(bp_random_hex)"
+            printf '%s=%s\n' "$var" "${!var}" >>"$SECRETS"
+            bp_log "generated the password of database role $db"
+        fi
+    done
+}
+
+build() {
+    if [[ -n "${BP_SKIP_BUILD:-}" ]]; then
+        bp_log "BP_SKIP_BUILD is set: not building"
+        return 0
+    fi
+    if [[ ! -f "$BP_ROOT/CMakeLists.txt" ]]; then
+        bp_warn "no CMakeLists.txt yet: skipping the build (only PostgreSQL and Kafka will run)"
+        return 0
+    fi
+    local t0
+    t0="$(bp_now_ms)"
+    bp_log "building (cmake, RelWithDebInfo)"
+    if ! (cd "$BP_ROOT" && cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+        cmake --build build -j2); then
+        bp_die "build failed (BP_SKIP_BUILD=1 starts the stack without building)"
+    fi
+    bp_log "build done ($(bp_elapsed "$t0"))"
+}
+
+daemon_bin() { printf '%s/build/services/%s/boissipay-%s\n' "$BP_ROOT" "$1" "$1"; }
+
+daemon_pid() {
+    local pid
+    pid="$(bp_read_pid "$RUN_DIR/$1.pid")"
+    [[ -n "$pid" ]] && bp_pid_alive "$pid" || return 1
+    printf '%s\n' "$pid"
+}
+
+stack_pid() {
+    local pid
+    pid="$(bp_read_pid "$STACK_PID")"
+    [[ -n "$pid" && "$pid" != "$$" ]] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'stack\.sh' || return 1
+    printf '%s\n' "$pid"
+}
+
+STARTED=()
+start_daemons() {
+    local line name port db bin url pid var
+    mkdir -p "$LOG_DIR" "$RUN_DIR"
+    for line in "${SERVICES[@]}"; do
+        name="$(svc_name "$line")"
+        port="$(svc_port "$line")"
+        db="$(svc_db "$line")"
+        bin="$(daemon_bin "$name")"
+        if [[ ! -x "$bin" || -d "$bin" ]]; then
+            bp_warn "$(rel "$bin") not built: $name not started"
+            continue
+        fi
+        if bp_port_open 127.0.0.1 "$port"; then
+            bp_die "port $port is already in use: cannot start $name"
+        fi
+        local -a env=(
+            "BP_HTTP_PORT=$port"
+            "BP_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+            "BP_API_KEYS=$BP_API_KEY:rw"
+        )
+        if [[ "$db" != "-" ]]; then
+            var="$(pw_var "$db")"
+            env+=("BP_DATABASE_URL=postgresql://$db:${!var}@127.0.0.1:$PG_PORT/$db")
+        fi
+        printf '\n===== start %s =====\n' "$(date -Is)" >>"$LOG_DIR/$name.log"
+        # setsid: Ctrl-C reaches this script only, which stops the daemons in order.
+        (cd "$BP_ROOT" && exec setsid env "${env[@]}" "$bin") >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+        pid=$!
+        printf '%s\n' "$pid" >"$RUN_DIR/$name.pid"
+        STARTED+=("$name")
+        bp_log "started $name (pid $pid, port $port)"
+    done
+    # Binaries that the table does not know about are not started.
+    for bin in "$BP_ROOT"/build/services/*/boissipay-*; do
+        [[ -f "$bin" && -x "$bin" ]] || continue
+        name="${bin##*/boissipay-}"
+        [[ "$bin" == "$(daemon_bin "$name")" ]] || continue
+        if ! printf '%s\n' "${SERVICES[@]}" | awk '{print $1}' | grep -qxF -- "$name"; then
+            bp_warn "$(rel "$bin") has no line in SERVICES (scripts/stack.sh): not started"
+        fi
+    done
+    for line in "${SERVICES[@]}"; do
+        name="$(svc_name "$line")"
+        port="$(svc_port "$line")"
+        pid="$(daemon_pid "$name")" || continue
+        url="http://127.0.0.1:$port/ready"
+        if ! bp_wait_http "$url" "$READY_TIMEOUT" "$pid"; then
+            bp_tail_log "$LOG_DIR/$name.log"
+            bp_die "$name is not ready (log: $(rel "$LOG_DIR/$name.log"))"
+        fi
+        bp_log "$name ready"
+    done
+}
+
+stop_daemons() {
+    local line name pid
+    for line in "${SERVICES[@]}"; do
+        name="$(svc_name "$line")"
+        bp_stop_pidfile "$RUN_DIR/$name.pid" "$name" "$STOP_TIMEOUT"
+    done
+}
+
+stop_all() {
+    stop_daemons
+    kafka_stop "$KAFKA_STATE"
+    pg_stop "$PG_STATE"
+}
+
+CLEANED=0
+cleanup() {
+    ((CLEANED == 0)) || return 0
+    CLEANED=1
+    trap '' INT TERM
+    local t0
+    t0="$(bp_now_ms)"
+    bp_log "stopping the stack"
+    stop_all
+    rm -f "$STACK_PID"
+    bp_log "stopped ($(bp_elapsed "$t0"))"
+}
+
+on_signal() {
+    cleanup
+    exit 0
+}
+
+print_summary() {
+    local line name port db dbs="" running=""
+    for line in "${SERVICES[@]}"; do
+        db="$(svc_db "$line")"
+        [[ "$db" != "-" ]] && dbs+="${dbs:+, }$db"
+    done
+    printf '\n'
+    printf 'Boissipay dev stack is up.\n'
+    for line in "${SERVICES[@]}"; do
+        name="$(svc_name "$line")"
+        port="$(svc_port "$line")"
+        if daemon_pid "$name" >/dev/null; then
+            printf '  %-12s http://127.0.0.1:%s   log: %s\n' "$name" "$port" "$(rel "$LOG_DIR/$name.log")"
+            running=1
+        fi
+    done
+    [[ -n "$running" ]] || printf '  (no daemon built yet)\n'
+    printf '  %-12s 127.0.0.1:%s   databases: %s   log: %s\n' "PostgreSQL" "$PG_PORT" "${dbs:-none}" \
+        "$(rel "$(pg_dir "$PG_STATE")/postgres.log")"
+    printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
+        "$(rel "$KAFKA_STATE/kafka.log")"
+    printf '  %-12s %s (read-write; secrets in %s)\n' "API key" "$BP_API_KEY" "$(rel "$SECRETS")"
+    printf '\n  export BP_API_KEY=%s\n\n' "$BP_API_KEY"
+    printf 'Ctrl-C stops everything (or: scripts/stack.sh stop).\n'
+}
+
+cmd_start() {
+    local t0 pid
+    t0="$(bp_now_ms)"
+    mkdir -p "$RUN_DIR" "$LOG_DIR"
+    if pid="$(stack_pid)"; then
+        bp_die "the stack is already running (pid $pid); use scripts/stack.sh stop"
+    fi
+    printf '%s\n' "$$" >"$STACK_PID"
+    trap cleanup EXIT
+    trap on_signal INT TERM
+
+    "$BP_ROOT/scripts/install-deps.sh"
+    build
+    ensure_secrets
+    # Daemons left by a killed run would hold their ports.
+    stop_daemons
+
+    pg_start "$PG_STATE" "$PG_PORT"
+    local line db var
+    for line in "${SERVICES[@]}"; do
+        db="$(svc_db "$line")"
+        [[ "$db" == "-" ]] && continue
+        var="$(pw_var "$db")"
+        pg_ensure_role "$PG_STATE" "$PG_PORT" "$db" "${!var}"
+        pg_ensure_database "$PG_STATE" "$PG_PORT" "$db" "$db"
+    done
+    bp_log "PostgreSQL ready on 127.0.0.1:$PG_PORT"
+
+    kafka_start "$KAFKA_STATE" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    kafka_create_topics "$KAFKA_STATE" "$KAFKA_PORT" "$TOPIC_PARTITIONS" "${TOPICS[@]}"
+    bp_log "Kafka ready on 127.0.0.1:$KAFKA_PORT"
+
+    start_daemons
+    bp_log "stack up in $(bp_elapsed "$t0")"
+    print_summary
+
+    local name dead=()
+    while :; do
+        sleep 1 &
+        wait $! || true
+        for name in "${STARTED[@]}"; do
+            if [[ " ${dead[*]} " != *" $name "* ]] && ! daemon_pid "$name" >/dev/null; then
+                dead+=("$name")
+                bp_warn "$name exited (log: $(rel "$LOG_DIR/$name.log")); the rest keeps running"
+                bp_tail_log "$LOG_DIR/$name.log" 10
+            fi
+        done
+    done
+}
+
+cmd_stop() {
+    local pid
+    if pid="$(stack_pid)"; then
+        bp_log "asking the running stack (pid $pid) to stop"
+        kill -TERM "$pid" 2>/dev/null || true
+        local deadline=$((SECONDS + STOP_TIMEOUT + 100))
+        while bp_pid_alive "$pid" && ((SECONDS < deadline)); do
+            sleep 0.3
+        done
+    fi
+    # Whatever is still there (a killed script leaves its servers running).
+    stop_all
+    rm -f "$STACK_PID"
+    bp_log "stopped"
+}
+
+cmd_status() {
+    local all=0 pid line name port code
+    if pid="$(stack_pid)"; then
+        printf '%-12s running (pid %s)\n' "stack.sh" "$pid"
+    else
+        printf '%-12s not running\n' "stack.sh"
+    fi
+    if pg_running "$PG_STATE"; then
+        printf '%-12s running on 127.0.0.1:%s (%s)\n' "PostgreSQL" "$PG_PORT" "$(rel "$(pg_dir "$PG_STATE")")"
+    else
+        printf '%-12s stopped\n' "PostgreSQL"
+        all=3
+    fi
+    if pid="$(kafka_pid "$KAFKA_STATE")"; then
+        printf '%-12s running on 127.0.0.1:%s (pid %s), topics: %s\n' "Kafka" "$KAFKA_PORT" "$pid" \
+            "$(kafka_topics "$KAFKA_PORT" | grep -v '^__' | sort | tr '\n' ' ')"
+    else
+        printf '%-12s stopped\n' "Kafka"
+        all=3
+    fi
+    for line in "${SERVICES[@]}"; do
+        name="$(svc_name "$line")"
+        port="$(svc_port "$line")"
+        if pid="$(daemon_pid "$name")"; then
+            code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/ready" || true)"
+            printf '%-12s running on http://127.0.0.1:%s (pid %s), /ready: %s\n' "$name" "$port" "$pid" "$code"
+        elif [[ -x "$(daemon_bin "$name")" ]]; then
+            printf '%-12s stopped\n' "$name"
+            all=3
+        else
+            printf '%-12s not built\n' "$name"
+        fi
+    done
+    return "$all"
+}
+
+case "${1:-start}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+-h | --help | help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+*)
+    printf 'usage: %s [start|stop|status]\n' "$0" >&2
+    exit 2
+    ;;
+esac

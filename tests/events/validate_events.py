@@ -1,0 +1,419 @@
+#!/usr/bin/python3
+"""Check CloudEvents read from Kafka against the AsyncAPI document.
+
+Usage:
+    validate_events.py ASYNCAPI_FILE EVENTS_FILE [--expect-types t1,t2,...]
+
+EVENTS_FILE holds one CloudEvents JSON object per line (the Kafka message
+values; blank lines are skipped; "-" reads standard input). For each event the
+message of the AsyncAPI document whose payload has `properties.type.const`
+equal to the event's `type` is looked up, and the event is validated against
+that payload (JSON Schema draft-07, local `$ref`s resolved in the whole
+document, formats date, date-time, uuid and email checked). Two rules that JSON
+Schema cannot express are checked as well:
+  - a `contract.*` event's `subject` equals `data.contractId`;
+  - wherever an object holds both a decimal-string `amount` and an integer
+    `minorUnits`, they are the same value (and, for a few well-known
+    currencies, `amount` has exactly the currency's decimals).
+
+Prints `ok <type> <id>` or `FAIL <type> <id>: <reasons>` per event, then
+`N passed, M failed`. Exits 1 when anything failed: an invalid event, an event
+of an unknown type, an empty file, or a type named in --expect-types that never
+appeared (each of these counts in M). Exits 2 when the AsyncAPI document
+cannot be used (unreadable, or a `$ref` that does not resolve).
+
+Runs with Debian's /usr/bin/python3 (python3-yaml, python3-jsonschema 4.10).
+"""
+
+import argparse
+import datetime
+import json
+import re
+import sys
+
+import yaml
+from jsonschema import Draft7Validator, FormatChecker, RefResolver
+from jsonschema.exceptions import SchemaError, relevance
+
+# ---------------------------------------------------------------- formats
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATETIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
+    r"([Zz]|[+-]\d{2}:\d{2})$"
+)
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def _is_date(value):
+    if not isinstance(value, str):
+        return True
+    m = _DATE_RE.match(value)
+    if not m:
+        return False
+    try:
+        datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_datetime(value):
+    if not isinstance(value, str):
+        return True
+    m = _DATETIME_RE.match(value)
+    if not m:
+        return False
+    y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
+    try:
+        datetime.datetime(y, mo, d, h, mi, s)
+    except ValueError:
+        return False
+    offset = m.group(8)
+    if offset not in ("Z", "z"):
+        if int(offset[1:3]) > 23 or int(offset[4:6]) > 59:
+            return False
+    return True
+
+
+def _is_uuid(value):
+    return not isinstance(value, str) or bool(_UUID_RE.match(value))
+
+
+def _is_email(value):
+    return not isinstance(value, str) or (
+        len(value) <= 254 and bool(_EMAIL_RE.match(value))
+    )
+
+
+def make_format_checker():
+    """A format checker that does not depend on optional packages.
+
+    jsonschema checks date-time only when rfc3339-validator is installed, which
+    Debian's python3-jsonschema does not pull in; so the formats we rely on are
+    registered here with strict checks of our own.
+    """
+    checker = FormatChecker()
+    checker.checks("date")(_is_date)
+    checker.checks("date-time")(_is_datetime)
+    checker.checks("uuid")(_is_uuid)
+    checker.checks("email")(_is_email)
+    return checker
+
+
+# ------------------------------------------------------------- the document
+
+
+class SpecError(Exception):
+    """The AsyncAPI document cannot be used."""
+
+
+def _pointer_get(doc, ref):
+    if not ref.startswith("#"):
+        raise SpecError(f"$ref {ref!r} is not local to the document")
+    node = doc
+    pointer = ref[1:]
+    if pointer == "":
+        return doc
+    if not pointer.startswith("/"):
+        raise SpecError(f"$ref {ref!r} is not a JSON pointer")
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise SpecError(f"$ref {ref!r} does not resolve")
+    return node
+
+
+def deref(doc, node):
+    """Follows a chain of `$ref`s to the node it designates."""
+    seen = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            raise SpecError(f"$ref cycle through {ref!r}")
+        seen.add(ref)
+        node = _pointer_get(doc, ref)
+    return node
+
+
+def check_all_refs(doc):
+    """Returns a list of the `$ref`s of the document that do not resolve."""
+    problems = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                try:
+                    _pointer_get(doc, ref)
+                except SpecError as exc:
+                    problems.append(f"{where}: {exc}")
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(doc, "#")
+    return problems
+
+
+def _payload_schema(doc, message):
+    payload = deref(doc, message.get("payload"))
+    # AsyncAPI 3 Multi Format Schema Object: {schemaFormat, schema}.
+    if isinstance(payload, dict) and "schemaFormat" in payload and "schema" in payload:
+        payload = deref(doc, payload["schema"])
+    return payload
+
+
+def _type_of_payload(doc, payload):
+    if not isinstance(payload, dict):
+        return None
+    props = payload.get("properties")
+    if not isinstance(props, dict) or "type" not in props:
+        return None
+    type_schema = deref(doc, props["type"])
+    if not isinstance(type_schema, dict):
+        return None
+    if "const" in type_schema:
+        return type_schema["const"]
+    enum = type_schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1:
+        return enum[0]
+    return None
+
+
+def collect_messages(doc):
+    """Maps each event type to (message name, payload schema)."""
+    candidates = []
+    components = doc.get("components") or {}
+    for name, message in (components.get("messages") or {}).items():
+        candidates.append((f"components/messages/{name}", message))
+    for cname, channel in (doc.get("channels") or {}).items():
+        channel = deref(doc, channel)
+        for name, message in ((channel or {}).get("messages") or {}).items():
+            candidates.append((f"channels/{cname}/messages/{name}", message))
+
+    by_type = {}
+    for where, message in candidates:
+        message = deref(doc, message)
+        if not isinstance(message, dict):
+            continue
+        payload = _payload_schema(doc, message)
+        event_type = _type_of_payload(doc, payload)
+        if event_type is None:
+            continue
+        if event_type in by_type and by_type[event_type][1] != payload:
+            raise SpecError(
+                f"two messages define type {event_type!r}: "
+                f"{by_type[event_type][0]} and {where}"
+            )
+        by_type.setdefault(event_type, (where, payload))
+    return by_type
+
+
+def load_spec(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(doc, dict) or "asyncapi" not in doc:
+        raise SpecError(f"{path} is not an AsyncAPI document")
+    problems = check_all_refs(doc)
+    if problems:
+        raise SpecError("unresolved $ref:\n  " + "\n  ".join(problems))
+    messages = collect_messages(doc)
+    if not messages:
+        raise SpecError(f"{path} defines no message with a payload type const")
+    resolver = RefResolver.from_schema(doc, id_of=lambda _schema: "")
+    checker = make_format_checker()
+    validators = {}
+    for event_type, (where, payload) in messages.items():
+        try:
+            Draft7Validator.check_schema(payload)
+        except SchemaError as exc:
+            raise SpecError(f"{where}: invalid JSON Schema: {exc.message}") from exc
+        validators[event_type] = Draft7Validator(
+            payload, resolver=resolver, format_checker=checker
+        )
+    return validators
+
+
+# ---------------------------------------------------------- extra rules
+
+# Decimals of a few currencies; others are only checked for consistency.
+CURRENCY_DECIMALS = {
+    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CAD": 2, "SEK": 2, "NOK": 2,
+    "DKK": 2, "PLN": 2, "CZK": 2, "AUD": 2, "JPY": 0, "KRW": 0, "ISK": 0,
+    "KWD": 3, "BHD": 3, "TND": 3,
+}
+_AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+def _money_problems(node, path, out):
+    if isinstance(node, dict):
+        amount = node.get("amount")
+        minor = node.get("minorUnits")
+        if (
+            isinstance(amount, str)
+            and _AMOUNT_RE.match(amount)
+            and isinstance(minor, int)
+            and not isinstance(minor, bool)
+        ):
+            where = path or "/"
+            if int(amount.replace(".", "")) != minor:
+                out.append(f"{where}: amount {amount!r} and minorUnits {minor} differ")
+            decimals = CURRENCY_DECIMALS.get(node.get("currency"))
+            have = len(amount.split(".")[1]) if "." in amount else 0
+            if decimals is not None and have != decimals:
+                out.append(
+                    f"{where}: amount {amount!r} should have {decimals} decimals "
+                    f"for {node.get('currency')}"
+                )
+        for key, value in node.items():
+            _money_problems(value, f"{path}/{key}", out)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _money_problems(value, f"{path}/{i}", out)
+
+
+def extra_problems(event):
+    out = []
+    data = event.get("data")
+    event_type = event.get("type")
+    if isinstance(event_type, str) and event_type.startswith("contract."):
+        if isinstance(data, dict) and "contractId" in data and "subject" in event:
+            if event["subject"] != data["contractId"]:
+                out.append(
+                    f"/subject: {event['subject']!r} is not data.contractId "
+                    f"{data['contractId']!r}"
+                )
+    _money_problems(data, "/data", out)
+    return out
+
+
+# ------------------------------------------------------------------ main
+
+
+def _describe(error):
+    path = "".join(f"/{p}" for p in error.absolute_path) or "/"
+    message = error.message
+    if error.validator == "not":
+        # The default text repeats the whole instance; say what is forbidden.
+        forbidden = error.validator_value
+        if isinstance(forbidden, dict) and set(forbidden) == {"required"}:
+            names = ", ".join(repr(n) for n in forbidden["required"])
+            message = f"{names} must not be present here"
+        else:
+            message = f"must not match {json.dumps(forbidden, sort_keys=True)}"
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return f"{path}: {message}"
+
+
+def schema_problems(validator, event):
+    errors = sorted(validator.iter_errors(event), key=relevance, reverse=True)
+    seen = []
+    for error in errors:
+        text = _describe(error)
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Validate CloudEvents (one JSON object per line) "
+        "against an AsyncAPI document."
+    )
+    parser.add_argument("asyncapi_file")
+    parser.add_argument("events_file", help='one event per line; "-" for stdin')
+    parser.add_argument(
+        "--expect-types",
+        default="",
+        help="comma-separated event types that must each appear at least once",
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        validators = load_spec(args.asyncapi_file)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    try:
+        if args.events_file == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            with open(args.events_file, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {args.events_file}: {exc}", file=sys.stderr)
+        return 2
+
+    expected = [t.strip() for t in args.expect_types.split(",") if t.strip()]
+    passed = failed = 0
+    seen_types = set()
+    events = 0
+
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        events += 1
+        try:
+            event = json.loads(line)
+        except ValueError as exc:
+            print(f"FAIL ? line{lineno}: not JSON: {_one_line(exc)}")
+            failed += 1
+            continue
+        if not isinstance(event, dict):
+            print(f"FAIL ? line{lineno}: not a JSON object")
+            failed += 1
+            continue
+        event_type = event.get("type")
+        event_id = event.get("id")
+        shown_type = event_type if isinstance(event_type, str) else "?"
+        shown_id = event_id if isinstance(event_id, str) else f"line{lineno}"
+        if isinstance(event_type, str):
+            seen_types.add(event_type)
+        validator = validators.get(event_type) if isinstance(event_type, str) else None
+        if validator is None:
+            reason = "no type" if event_type is None else "unknown event type"
+            print(f"FAIL {_one_line(shown_type)} {_one_line(shown_id)}: {reason}")
+            failed += 1
+            continue
+        problems = schema_problems(validator, event) + extra_problems(event)
+        if problems:
+            detail = _one_line("; ".join(problems))
+            print(f"FAIL {shown_type} {_one_line(shown_id)}: {detail}")
+            failed += 1
+        else:
+            print(f"ok {shown_type} {_one_line(shown_id)}")
+            passed += 1
+
+    if events == 0:
+        print(f"FAIL no events in {args.events_file}")
+        failed += 1
+    for event_type in expected:
+        if event_type not in seen_types:
+            print(f"FAIL {event_type} -: expected type never appeared")
+            failed += 1
+
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,414 @@
+/* bpt: integration-test helpers (processes, HTTP, SQL, Kafka). Test-only code. */
+#include "bpt.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bpt: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    abort();
+}
+
+const char *bpt_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL || v[0] == '\0')
+        die("%s is not set: run integration tests through ctest", name);
+    return v;
+}
+
+void bpt_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int bpt_sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* ---------- PostgreSQL ---------- */
+
+static PGconn *pg_connect(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK)
+        die("cannot connect to %s: %s", url, PQerrorMessage(c));
+    return c;
+}
+
+static void pg_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        die("SQL failed: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+}
+
+void bpt_db_create(const char *name, char *url, size_t size)
+{
+    PGconn *c = pg_connect(bpt_env("BPT_PG_ADMIN_URL"));
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
+    pg_exec(c, sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
+    pg_exec(c, sql);
+    PQfinish(c);
+    const char *admin = bpt_env("BPT_PG_ADMIN_URL");
+    const char *slash = strrchr(admin, '/');
+    snprintf(url, size, "%.*s/%s", (int)(slash - admin), admin, name);
+}
+
+char *bpt_sql(const char *url, const char *sql)
+{
+    PGconn *c = pg_connect(url);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        die("SQL failed: %s: %s", sql, PQerrorMessage(c));
+    char *out = PQntuples(r) > 0 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+long bpt_sql_long(const char *url, const char *sql)
+{
+    char *v = bpt_sql(url, sql);
+    long n = v ? atol(v) : 0;
+    free(v);
+    return n;
+}
+
+/* ---------- Kafka ---------- */
+
+void bpt_topic_create(const char *topic, int partitions)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bpt_env("BPT_KAFKA"), err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == NULL)
+        die("kafka: %s", err);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    if (ev == NULL)
+        die("kafka: CreateTopics timed out");
+    const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+    size_t n = 0;
+    const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            die("kafka: creating %s: %s", topic, rd_kafka_err2str(e));
+    }
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_destroy(rk);
+}
+
+json_t *bpt_consume_all(const char *topic, int idle_ms)
+{
+    char err[256], group[64];
+    snprintf(group, sizeof group, "bpt-%d-%ld", (int)getpid(), (long)time(NULL) ^ random());
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bpt_env("BPT_KAFKA"), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group, err, sizeof err);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (rk == NULL)
+        die("kafka: %s", err);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(t, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, t);
+    rd_kafka_topic_partition_list_destroy(t);
+    json_t *out = json_array();
+    int idle = 0;
+    bool assigned = false;
+    int waited_assign = 0;
+    while (idle < idle_ms) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (m == NULL || m->err) {
+            if (m)
+                rd_kafka_message_destroy(m);
+            if (!assigned) {
+                rd_kafka_topic_partition_list_t *a = NULL;
+                rd_kafka_assignment(rk, &a);
+                assigned = a && a->cnt > 0;
+                if (a)
+                    rd_kafka_topic_partition_list_destroy(a);
+                waited_assign += 100;
+                if (waited_assign > 20000)
+                    die("kafka: no partition of %s assigned", topic);
+                continue;
+            }
+            idle += 100;
+            continue;
+        }
+        idle = 0;
+        json_t *value = json_loadb(m->payload, m->len, 0, NULL);
+        json_array_append_new(
+            out, json_pack("{s:s%, s:i, s:I, s:o*}", "key", m->key ? (char *)m->key : "",
+                           m->key ? m->key_len : 0, "partition", (int)m->partition, "offset",
+                           (json_int_t)m->offset, "value", value));
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return out;
+}
+
+/* ---------- processes ---------- */
+
+int bpt_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        die("no free port");
+    int port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static void proc_spawn(bpt_proc *p)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork: %s", strerror(errno));
+    if (pid == 0) {
+        FILE *f = freopen(p->log_path, "a", stdout);
+        if (f == NULL || dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+            _exit(127);
+        for (size_t i = 0; p->env[i] != NULL; i++)
+            putenv(p->env[i]);
+        execl(p->binary, p->binary, (char *)NULL);
+        _exit(127);
+    }
+    p->pid = pid;
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", p->port);
+    if (!bpt_wait_status(url, 200, 15000)) {
+        bpt_sh("tail -20 '%s' >&2", p->log_path);
+        die("%s did not answer /health on port %d", p->binary, p->port);
+    }
+}
+
+void bpt_proc_start(bpt_proc *p, const char *name, const char *binary, int port,
+                    const char *const *env)
+{
+    memset(p, 0, sizeof *p);
+    p->port = port;
+    snprintf(p->binary, sizeof p->binary, "%s/%s", bpt_env("BPT_BIN_DIR"), binary);
+    snprintf(p->log_path, sizeof p->log_path, "%s/%s.log", bpt_env("BPT_STATE_DIR"), name);
+    size_t n = 0;
+    while (env[n] != NULL)
+        n++;
+    p->env = calloc(n + 2, sizeof *p->env);
+    for (size_t i = 0; i < n; i++)
+        p->env[i] = strdup(env[i]);
+    char portenv[32];
+    snprintf(portenv, sizeof portenv, "BP_HTTP_PORT=%d", port);
+    p->env[n] = strdup(portenv);
+    FILE *f = fopen(p->log_path, "w");
+    if (f)
+        fclose(f);
+    proc_spawn(p);
+}
+
+void bpt_proc_restart(bpt_proc *p) { proc_spawn(p); }
+
+void bpt_proc_setenv(bpt_proc *p, const char *kv)
+{
+    size_t name_len = strcspn(kv, "=");
+    size_t n = 0;
+    for (; p->env[n] != NULL; n++) {
+        if (strncmp(p->env[n], kv, name_len + 1) == 0) {
+            free(p->env[n]);
+            p->env[n] = strdup(kv);
+            return;
+        }
+    }
+    char **grown = realloc(p->env, (n + 2) * sizeof *grown);
+    if (grown == NULL)
+        die("out of memory");
+    p->env = grown;
+    p->env[n] = strdup(kv);
+    p->env[n + 1] = NULL;
+}
+
+int bpt_proc_stop(bpt_proc *p, int sig)
+{
+    if (p->pid <= 0)
+        return -1;
+    kill(p->pid, sig);
+    int status = 0;
+    for (int waited = 0; waited < 10000; waited += 50) {
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            p->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        bpt_sleep_ms(50);
+    }
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, &status, 0);
+    p->pid = 0;
+    return 128 + SIGKILL;
+}
+
+void bpt_proc_free(bpt_proc *p)
+{
+    if (p->pid > 0)
+        bpt_proc_stop(p, SIGKILL);
+    for (size_t i = 0; p->env && p->env[i]; i++)
+        free(p->env[i]);
+    free(p->env);
+    p->env = NULL;
+}
+
+/* ---------- HTTP ---------- */
+
+typedef struct {
+    char *data;
+    size_t len;
+} buf;
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *arg)
+{
+    buf *b = arg;
+    char *nd = realloc(b->data, b->len + size * n + 1);
+    if (nd == NULL)
+        return 0;
+    memcpy(nd + b->len, ptr, size * n);
+    b->data = nd;
+    b->len += size * n;
+    b->data[b->len] = '\0';
+    return size * n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t n, void *arg)
+{
+    bpt_resp *r = arg;
+    size_t len = size * n;
+    if (len > 10 && strncasecmp(ptr, "Location: ", 10) == 0) {
+        size_t v = len - 10;
+        while (v > 0 && (ptr[10 + v - 1] == '\r' || ptr[10 + v - 1] == '\n'))
+            v--;
+        snprintf(r->location, sizeof r->location, "%.*s", (int)v, ptr + 10);
+    }
+    return len;
+}
+
+bpt_resp bpt_http(const char *method, int port, const char *path, const char *key,
+                  const char *body, const char *extra_header)
+{
+    bpt_resp r = {0};
+    CURL *c = curl_easy_init();
+    char url[1024], auth[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    struct curl_slist *h = NULL;
+    if (key != NULL) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+        h = curl_slist_append(h, auth);
+    }
+    if (body != NULL && (extra_header == NULL || strncasecmp(extra_header, "Content-Type:", 13)))
+        h = curl_slist_append(h, "Content-Type: application/json");
+    if (extra_header != NULL)
+        h = curl_slist_append(h, extra_header);
+    h = curl_slist_append(h, "Expect:");
+    buf b = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    else
+        r.status = -1;
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    r.body = b.data ? b.data : strdup("");
+    r.json = json_loads(r.body, 0, NULL);
+    return r;
+}
+
+void bpt_resp_free(bpt_resp *r)
+{
+    json_decref(r->json);
+    free(r->body);
+    r->json = NULL;
+    r->body = NULL;
+}
+
+const char *bpt_error_code(const bpt_resp *r)
+{
+    const char *c = json_string_value(
+        json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "errorCode"));
+    return c ? c : "";
+}
+
+bool bpt_wait_status(const char *url, int status, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 100) {
+        CURL *c = curl_easy_init();
+        buf b = {0};
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        long code = 0;
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_cleanup(c);
+        free(b.data);
+        if (code == status)
+            return true;
+        bpt_sleep_ms(100);
+    }
+    return false;
+}

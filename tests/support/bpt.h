@@ -1,0 +1,95 @@
+/* bpt: helpers for integration tests against the real stack started by the
+ * ctest fixture (PostgreSQL and Kafka on test ports). Each test binary gets its
+ * own database and topics, starts the daemon under test itself, and talks to it
+ * over HTTP with libcurl, to PostgreSQL with libpq and to Kafka with librdkafka.
+ *
+ * Environment (set by tests/CMakeLists.txt): BPT_PG_ADMIN_URL, BPT_KAFKA,
+ * BPT_BIN_DIR, BPT_SOURCE_DIR, BPT_STATE_DIR. Failures abort the test with a
+ * message (these are test helpers, not library code). */
+#ifndef BPT_H
+#define BPT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define BPT_API_KEY "test-writer-key-0123456789"
+#define BPT_READ_KEY "test-reader-key-0123456789"
+
+/* Reads an environment variable the fixture must set; aborts when missing. */
+const char *bpt_env(const char *name);
+
+/* Drops and creates database `name` on the test cluster; writes its URL into url. */
+void bpt_db_create(const char *name, char *url, size_t size);
+
+/* Runs a query on `url` and returns the first column of the first row as a new
+ * string (caller frees), or NULL when there is no row. Aborts on SQL errors. */
+char *bpt_sql(const char *url, const char *sql);
+long bpt_sql_long(const char *url, const char *sql);
+
+/* Creates a topic (ignores "already exists"). */
+void bpt_topic_create(const char *topic, int partitions);
+
+/* A daemon process under test. */
+typedef struct {
+    pid_t pid;
+    int port;
+    char log_path[512];
+    char binary[512];
+    char **env;
+} bpt_proc;
+
+/* Starts `binary` (a path below BPT_BIN_DIR, e.g. "services/contract/boissipay-contract")
+ * with the current environment plus `env` ("K=V" strings, NULL-terminated), on `port`,
+ * logging to a file named after `name`; waits until GET /health answers 200 (15 s). */
+void bpt_proc_start(bpt_proc *p, const char *name, const char *binary, int port,
+                    const char *const *env);
+
+/* Sends `sig` and waits for the exit (10 s, then SIGKILL). Returns the exit status
+ * (or 128+signal). */
+int bpt_proc_stop(bpt_proc *p, int sig);
+
+/* Starts the same process again (after a stop), same env and port. */
+void bpt_proc_restart(bpt_proc *p);
+
+/* Sets or replaces one "K=V" variable for the next (re)start. */
+void bpt_proc_setenv(bpt_proc *p, const char *kv);
+
+/* Frees what bpt_proc_start allocated. */
+void bpt_proc_free(bpt_proc *p);
+
+/* Waits until GET url answers `status` (polling every 100 ms); false on timeout. */
+bool bpt_wait_status(const char *url, int status, int timeout_ms);
+
+/* An HTTP exchange. */
+typedef struct {
+    long status;
+    json_t *json; /* parsed body or NULL */
+    char *body;   /* raw body */
+    char location[512];
+} bpt_resp;
+
+/* Sends a request. `key` NULL sends no Authorization; `body` NULL sends none;
+ * extra_header ("Name: value") may be NULL. Caller frees with bpt_resp_free. */
+bpt_resp bpt_http(const char *method, int port, const char *path, const char *key,
+                  const char *body, const char *extra_header);
+void bpt_resp_free(bpt_resp *r);
+
+/* The errorCode of an ErrorResponse body ("" when not one). */
+const char *bpt_error_code(const bpt_resp *r);
+
+/* Reads every message of `topic` from the beginning until no message arrived for
+ * idle_ms. Returns an array of {"key":..., "partition":..., "offset":..., "value": {...}}. */
+json_t *bpt_consume_all(const char *topic, int idle_ms);
+
+/* Runs a shell command; returns its exit status. */
+int bpt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A free TCP port on 127.0.0.1. */
+int bpt_free_port(void);
+
+/* Milliseconds sleep. */
+void bpt_sleep_ms(int ms);
+
+#endif
