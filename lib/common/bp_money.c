@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -70,6 +71,7 @@ bp_money_result bp_money_parse(const char *text, int exponent, bool allow_negati
         return BP_MONEY_SYNTAX;
     int64_t value = 0;
     int decimals = -1; /* -1 = no dot seen */
+    bool excess = false; /* a non-zero digit beyond the currency's decimals */
     for (; *p != '\0'; p++) {
         if (*p == '.') {
             if (decimals >= 0 || p[1] < '0' || p[1] > '9')
@@ -81,9 +83,8 @@ bp_money_result bp_money_parse(const char *text, int exponent, bool allow_negati
             return BP_MONEY_SYNTAX;
         if (decimals >= 0) {
             if (decimals == exponent) {
-                if (*p != '0')
-                    return BP_MONEY_TOO_MANY_DECIMALS;
-                continue; /* trailing zeros beyond the exponent are harmless */
+                excess |= *p != '0'; /* trailing zeros are harmless; keep checking syntax */
+                continue;
             }
             decimals++;
         }
@@ -91,6 +92,8 @@ bp_money_result bp_money_parse(const char *text, int exponent, bool allow_negati
         if (value > BP_MONEY_MAX_MINOR)
             return BP_MONEY_TOO_LARGE;
     }
+    if (excess)
+        return BP_MONEY_TOO_MANY_DECIMALS;
     for (int d = decimals < 0 ? 0 : decimals; d < exponent; d++) {
         value *= 10;
         if (value > BP_MONEY_MAX_MINOR)
@@ -117,18 +120,25 @@ bp_money_result bp_money_from_json(const json_t *value, int exponent, bool allow
     double x = json_real_value(value);
     if (!isfinite(x))
         return BP_MONEY_SYNTAX;
-    double scaled = x * pow(10.0, exponent);
-    if (fabs(scaled) > (double)BP_MONEY_MAX_MINOR)
+    if (fabs(x) >= 1e16)
         return BP_MONEY_TOO_LARGE;
-    double rounded = nearbyint(scaled);
-    /* The JSON text had at most `exponent` decimals exactly when the scaled
-     * value is an integer up to the representation error of the parse. */
-    if (fabs(scaled - rounded) > 1e-6 * fmax(1.0, fabs(scaled)) * 1e-3)
-        return BP_MONEY_TOO_MANY_DECIMALS;
-    if (rounded < 0 && !allow_negative)
-        return BP_MONEY_NEGATIVE;
-    *minor = (int64_t)rounded;
-    return BP_MONEY_OK;
+    /* The shortest decimal text that reads back as the same double is the text
+     * the client sent (up to trailing zeros): parse that, exactly. */
+    char text[40];
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(text, sizeof text, "%.*g", precision, x);
+        if (strtod(text, NULL) == x)
+            break;
+    }
+    const char *e = strchr(text, 'e');
+    if (e != NULL) { /* "1.5e+03", "5e-05": rewrite the same digits without an exponent */
+        const char *dot = strchr(text, '.');
+        int decimals = (dot != NULL && dot < e ? (int)(e - dot - 1) : 0) - atoi(e + 1);
+        if (decimals > 20)
+            return BP_MONEY_TOO_MANY_DECIMALS;
+        snprintf(text, sizeof text, "%.*f", decimals < 0 ? 0 : decimals, x);
+    }
+    return bp_money_parse(text, exponent, allow_negative, minor);
 }
 
 void bp_money_format(int64_t minor, int exponent, char *buf, size_t size)

@@ -7,8 +7,9 @@
 /* Writes a random RFC 4122 version-4 UUID, lowercase, into buf (>= 37 bytes). */
 void bp_uuid_v4(char *buf);
 
-/* Writes `prefix` followed by `nchars` random characters from Crockford's base32
- * alphabet (no I, L, O, U) into buf of `size` bytes; truncates to fit. */
+/* Writes `prefix` followed by `nchars` random characters (at most 64) from
+ * Crockford's base32 alphabet (no I, L, O, U) into buf of `size` bytes;
+ * truncates to fit. */
 void bp_random_ref(const char *prefix, size_t nchars, char *buf, size_t size);
 
 #endif

@@ -22,11 +22,16 @@ int64_t bp_time_mono_us(void)
 
 void bp_time_format_ms(int64_t ms, char *buf, size_t size)
 {
-    time_t secs = (time_t)(ms / 1000);
+    int64_t secs64 = ms / 1000, millis = ms % 1000;
+    if (millis < 0) { /* floor, not truncation, before the epoch */
+        millis += 1000;
+        secs64 -= 1;
+    }
+    time_t secs = (time_t)secs64;
     struct tm tm;
     gmtime_r(&secs, &tm);
     snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)millis);
 }
 
 void bp_time_format_now(char *buf, size_t size)

@@ -382,7 +382,8 @@ bool ct_model_status(const json_t *doc, ct_status *out)
 /* ---------- lifecycle ---------- */
 
 static ct_apply_result apply_body(json_t *doc, const char *stored_iban, ct_action action,
-                                  const json_t *body, char *iban_out, bp_verr *e, char *message)
+                                  const json_t *body, const char *updated_at, char *iban_out,
+                                  bp_verr *e, char *message)
 {
     json_t *payment = json_object_get(doc, "payment");
     json_t *mandate = json_object_get(payment, "mandate");
@@ -395,7 +396,7 @@ static ct_apply_result apply_body(json_t *doc, const char *stored_iban, ct_actio
         return CT_APPLY_OK;
     }
     case CT_ACTION_SUSPEND: {
-        bp_v_string(body, "", "reason", false, 1, 500, e); /* logged by the service */
+        bp_v_string(body, "", "reason", false, 0, 500, e); /* logged by the service */
         return e->failed ? CT_APPLY_INVALID : CT_APPLY_OK;
     }
     case CT_ACTION_SIGN_MANDATE: {
@@ -419,10 +420,8 @@ static ct_apply_result apply_body(json_t *doc, const char *stored_iban, ct_actio
             snprintf(message, 256, "the contract has no valid mandate to revoke");
             return CT_APPLY_ILLEGAL;
         }
-        char now[40];
-        bp_time_format_now(now, sizeof now);
         json_object_set_new(mandate, "status", json_string("REVOKED"));
-        json_object_set_new(mandate, "revokedAt", json_string(now));
+        json_object_set_new(mandate, "revokedAt", json_string(updated_at));
         return CT_APPLY_OK;
     }
     case CT_ACTION_CHANGE_CREDIT_LIMIT: {
@@ -468,7 +467,8 @@ ct_apply_result ct_model_apply(const json_t *doc, const char *stored_iban, ct_ac
         return CT_APPLY_ILLEGAL;
     }
     json_t *next = json_deep_copy(doc);
-    ct_apply_result r = apply_body(next, stored_iban, action, body, iban_out, e, message);
+    ct_apply_result r =
+        apply_body(next, stored_iban, action, body, updated_at, iban_out, e, message);
     if (r != CT_APPLY_OK) {
         json_decref(next);
         return r;
