@@ -74,7 +74,7 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
     char *text = NULL;
     size_t len = 0;
     if (resp->body != NULL) {
-        text = json_dumps(resp->body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        text = json_dumps(resp->body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
         if (text == NULL) {
             resp->status = 500;
             text = strdup("{\"errors\":[{\"errorCode\":\"INTERNAL\",\"status\":500}]}");
@@ -202,6 +202,47 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
     }
     req->json = v;
     return v;
+}
+
+/* ---------- pagination ---------- */
+
+static bool query_int(bp_http_request *req, bp_http_response *resp, const char *name,
+                      int64_t def, int64_t max, int64_t *out)
+{
+    const char *v = bp_http_query(req, name);
+    *out = def;
+    if (v == NULL)
+        return true;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "query parameter %s must be an integer from 1 to %lld", name,
+                 (long long)max);
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool bp_http_page(bp_http_request *req, bp_http_response *resp, int64_t *page, int64_t *size)
+{
+    return query_int(req, resp, "page", 1, 1000000, page) &&
+           query_int(req, resp, "size", 20, 100, size);
+}
+
+json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total,
+                              int64_t page, int64_t size)
+{
+    char *qs = bp_http_query_string(req);
+    char query[1024];
+    snprintf(query, sizeof query, "%s%s%s", req->path, qs && qs[0] ? "?" : "", qs ? qs : "");
+    free(qs);
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "query", query, "countItems",
+                     (json_int_t)count, "totalItems", (json_int_t)total, "totalPages",
+                     (json_int_t)((total + size - 1) / size), "page", (json_int_t)page, "size",
+                     (json_int_t)size);
 }
 
 /* ---------- routing ---------- */

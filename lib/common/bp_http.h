@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define BP_HTTP_MAX_PARAMS 4
 
@@ -90,6 +91,15 @@ const char *bp_http_body(const bp_http_request *req, size_t *len);
  * allow_empty. On failure replies 400 MALFORMED_JSON and returns NULL.
  * The returned object is borrowed from the request (freed with it). */
 json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool allow_empty);
+
+/* Reads the pagination query parameters `page` (default 1) and `size`
+ * (default 20, at most 100). Returns false after replying 400. */
+bool bp_http_page(bp_http_request *req, bp_http_response *resp, int64_t *page, int64_t *size);
+
+/* The `metadata` object of a list answer: query (path and query string),
+ * countItems, totalItems, totalPages, page, size. Caller owns the result. */
+json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total,
+                              int64_t page, int64_t size);
 
 /* Replies `status` with `body` (takes ownership). */
 void bp_http_reply_json(bp_http_response *resp, int status, json_t *body);

@@ -84,7 +84,7 @@ fail:
 
 bp_db_result bp_idem_store(bp_db *db, const char *key, int status, const json_t *response)
 {
-    char *text = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     if (text == NULL)
         return BP_DB_ERROR;
     char st[16];

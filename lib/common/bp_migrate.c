@@ -1,6 +1,7 @@
 /* bp_migrate: schema_migrations bookkeeping and the shared tables' DDL. */
 #include "bp_migrate.h"
 
+#include "bp_daemon.h"
 #include "bp_log.h"
 
 #include <stdlib.h>
@@ -83,4 +84,29 @@ bp_db_result bp_migrate_apply(bp_db *db, const bp_migration *list, size_t n)
     for (size_t i = 0; r == BP_DB_OK && i < n; i++)
         r = apply_one(db, &list[i]);
     return r;
+}
+
+int bp_migrate_at_start(const char *url, const bp_migration *list, size_t n)
+{
+    bp_db *db = bp_db_new(url);
+    int result = 1;
+    for (int attempt = 0; db != NULL; attempt++) {
+        bp_db_result r = bp_migrate_apply(db, bp_common_migrations, bp_common_migrations_count);
+        if (r == BP_DB_OK)
+            r = bp_migrate_apply(db, list, n);
+        if (r == BP_DB_OK) {
+            result = 0;
+            break;
+        }
+        if (r != BP_DB_UNAVAILABLE && r != BP_DB_RETRY)
+            break;
+        if (attempt % 10 == 0)
+            bp_log_warn("waiting for the database: %s", bp_db_error(db));
+        if (bp_daemon_sleep_or_signal(1000)) {
+            result = -1;
+            break;
+        }
+    }
+    bp_db_free(db);
+    return result;
 }

@@ -24,4 +24,9 @@ extern const size_t bp_common_migrations_count;
 bp_db_result bp_migrate_apply(bp_db *db, const bp_migration *list, size_t n)
     __attribute__((warn_unused_result));
 
+/* Applies bp_common_migrations then `list` at daemon start, waiting (and
+ * logging) while the database is unreachable. Returns 0 when done, 1 on a
+ * migration error, -1 when SIGTERM/SIGINT arrived while waiting. */
+int bp_migrate_at_start(const char *url, const bp_migration *list, size_t n);
+
 #endif

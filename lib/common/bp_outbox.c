@@ -40,7 +40,8 @@ typedef struct {
 bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)
 {
     const char *id = json_string_value(json_object_get(event, "id"));
-    char *payload = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* Amounts are rendered from minor units: 15 significant digits print them exactly. */
+    char *payload = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     if (id == NULL || payload == NULL) {
         free(payload);
         return BP_DB_ERROR;

@@ -98,6 +98,71 @@ void bp_date_format(bp_date d, char *buf, size_t size)
     snprintf(buf, size, "%04d-%02d-%02d", y, m, day);
 }
 
+static bool digits(const char *s, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        *out = *out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+bool bp_time_parse_rfc3339(const char *text, int64_t *ms)
+{
+    char date[11];
+    if (text == NULL || strlen(text) < 20 || (text[10] != 'T' && text[10] != 't'))
+        return false;
+    memcpy(date, text, 10);
+    date[10] = '\0';
+    bp_date d;
+    int hh, mm, ss;
+    const char *p = text + 11;
+    if (!bp_date_parse(date, &d) || !digits(p, 2, &hh) || p[2] != ':' ||
+        !digits(p + 3, 2, &mm) || p[5] != ':' || !digits(p + 6, 2, &ss) || hh > 23 || mm > 59 ||
+        ss > 59)
+        return false;
+    p += 8;
+    int millis = 0;
+    if (*p == '.') {
+        int n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, n++) {
+            if (n < 3)
+                millis = millis * 10 + (*p - '0');
+        }
+        if (n == 0)
+            return false;
+        for (; n < 3; n++)
+            millis *= 10;
+    }
+    int offset_min = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
+            return false;
+        offset_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return false;
+    }
+    if (*p != '\0')
+        return false;
+    int64_t secs = (int64_t)d * 86400 + hh * 3600 + mm * 60 + ss - (int64_t)offset_min * 60;
+    *ms = secs * 1000 + millis;
+    return true;
+}
+
+bp_date bp_date_local(int64_t ms)
+{
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    return bp_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
 bp_date bp_date_today_utc(void)
 {
     return (bp_date)(bp_time_now_ms() / 86400000);

@@ -29,6 +29,14 @@ bool bp_date_parse(const char *text, bp_date *out);
 /* Writes `d` as "YYYY-MM-DD" into buf (>= 11 bytes). */
 void bp_date_format(bp_date d, char *buf, size_t size);
 
+/* Parses an RFC 3339 timestamp with an offset ("2026-10-31T23:59:00+01:00",
+ * "2026-10-31T22:59:00.5Z") into epoch milliseconds. Returns false on anything
+ * else (missing offset, impossible date or time). */
+bool bp_time_parse_rfc3339(const char *text, int64_t *ms);
+
+/* The calendar date of instant `ms` in the process's local time zone (TZ). */
+bp_date bp_date_local(int64_t ms);
+
 /* Today's date in UTC. */
 bp_date bp_date_today_utc(void);
 

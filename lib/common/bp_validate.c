@@ -9,6 +9,8 @@ void bp_path_join(char *buf, size_t size, const char *path, const char *name)
 {
     if (path == NULL || path[0] == '\0')
         snprintf(buf, size, "%s", name);
+    else if (name == NULL || name[0] == '\0')
+        snprintf(buf, size, "%s", path);
     else
         snprintf(buf, size, "%s.%s", path, name);
 }

@@ -3,6 +3,7 @@
 #include "contract_http.h"
 
 #include "bp_idempotency.h"
+#include "bp_ready.h"
 #include "bp_log.h"
 
 #include <stdio.h>
@@ -98,32 +99,10 @@ static void h_get(bp_http_request *req, bp_http_response *resp)
     ct_outcome_clear(&o);
 }
 
-/* Parses a positive integer query parameter with a default and a maximum. */
-static bool query_int(bp_http_request *req, bp_http_response *resp, const char *name,
-                      int64_t def, int64_t max, int64_t *out)
-{
-    const char *v = bp_http_query(req, name);
-    *out = def;
-    if (v == NULL)
-        return true;
-    char *end = NULL;
-    long long n = strtoll(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "query parameter %s must be an integer from 1 to %lld", name,
-                 (long long)max);
-        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
-        return false;
-    }
-    *out = n;
-    return true;
-}
-
 static void h_list(bp_http_request *req, bp_http_response *resp)
 {
     int64_t page, size;
-    if (!query_int(req, resp, "page", 1, 1000000, &page) ||
-        !query_int(req, resp, "size", 20, 100, &size))
+    if (!bp_http_page(req, resp, &page, &size))
         return;
     const char *status = bp_http_query(req, "status");
     ct_status st;
@@ -137,19 +116,11 @@ static void h_list(bp_http_request *req, bp_http_response *resp)
     ct_outcome o = {0};
     int64_t total = 0;
     ct_result r = ct_service_list(conn(req), status, customer, page, size, &total, &o);
-    if (r == CT_OK) {
-        char *qs = bp_http_query_string(req);
-        char query[1024];
-        snprintf(query, sizeof query, "%s%s%s", bp_http_path(req), qs && qs[0] ? "?" : "",
-                 qs ? qs : "");
-        free(qs);
-        json_t *meta = json_pack(
-            "{s:s, s:I, s:I, s:I, s:I, s:I}", "query", query, "countItems",
-            (json_int_t)json_array_size(json_object_get(o.resource, "contracts")), "totalItems",
-            (json_int_t)total, "totalPages", (json_int_t)((total + size - 1) / size), "page",
-            (json_int_t)page, "size", (json_int_t)size);
-        json_object_set_new(o.resource, "metadata", meta);
-    }
+    if (r == CT_OK)
+        json_object_set_new(
+            o.resource, "metadata",
+            bp_http_page_metadata(req, json_array_size(json_object_get(o.resource, "contracts")),
+                                  total, page, size));
     reply(resp, r, &o, 200);
     ct_outcome_clear(&o);
 }
@@ -220,13 +191,5 @@ const bp_http_route *ct_http_routes(size_t *n)
 bool ct_http_ready(void *arg, json_t *checks)
 {
     ct_http_app *app = arg;
-    bp_db *db = bp_db_pool_get(app->pool);
-    bp_db_result r = db ? bp_db_exec(db, NULL, "SELECT 1", 0, NULL) : BP_DB_ERROR;
-    bool db_ok = r == BP_DB_OK;
-    bool kafka_ok = bp_outbox_relay_kafka_up(app->relay, 1000);
-    json_object_set_new(checks, "database",
-                        db_ok ? json_string("UP")
-                              : json_sprintf("DOWN: %s", db ? bp_db_error(db) : "out of memory"));
-    json_object_set_new(checks, "kafka", json_string(kafka_ok ? "UP" : "DOWN: broker unreachable"));
-    return db_ok && kafka_ok;
+    return bp_ready_check(app->pool, app->relay, checks);
 }

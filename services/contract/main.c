@@ -19,33 +19,6 @@
 
 #define SERVICE "boissipay-contract"
 
-/* Applies the schema, waiting for the database while it is unreachable.
- * Returns 0 when done, 1 on a migration error, -1 when a stop signal came. */
-static int migrate(const char *url)
-{
-    bp_db *db = bp_db_new(url);
-    int result = 1;
-    for (int attempt = 0; db != NULL; attempt++) {
-        bp_db_result r = bp_migrate_apply(db, bp_common_migrations, bp_common_migrations_count);
-        if (r == BP_DB_OK)
-            r = bp_migrate_apply(db, ct_migrations, ct_migrations_count);
-        if (r == BP_DB_OK) {
-            result = 0;
-            break;
-        }
-        if (r != BP_DB_UNAVAILABLE && r != BP_DB_RETRY)
-            break;
-        if (attempt % 10 == 0)
-            bp_log_warn("waiting for the database: %s", bp_db_error(db));
-        if (bp_daemon_sleep_or_signal(1000)) {
-            result = -1;
-            break;
-        }
-    }
-    bp_db_free(db);
-    return result;
-}
-
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
@@ -73,7 +46,7 @@ int main(int argc, char **argv)
         bp_daemon_config_fail(SERVICE, msg);
     }
 
-    int m = migrate(s.common.database_url);
+    int m = bp_migrate_at_start(s.common.database_url, ct_migrations, ct_migrations_count);
     if (m != 0) {
         bp_auth_free(auth);
         return m < 0 ? 0 : 1;

@@ -1,0 +1,46 @@
+/* billing_config: the one table of variables the billing daemon reads. */
+#include "billing_config.h"
+
+#include "bp_log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const bp_config_entry table[] = {
+    BP_COMMON_CONFIG_ROWS(bl_settings, common, "8181",
+                          "postgresql://billing@127.0.0.1:5432/billing"),
+    {"BP_TOPIC_CONTRACT", BP_CONFIG_STRING, offsetof(bl_settings, topic_contract), "contract", 1,
+     249, "topic of contract events (consumed into the read model)", false},
+    {"BP_TOPIC_OPERATION", BP_CONFIG_STRING, offsetof(bl_settings, topic_operation), "operation",
+     1, 249, "topic of operation events (published)", false},
+    {"BP_CONSUMER_GROUP", BP_CONFIG_STRING, offsetof(bl_settings, consumer_group), "billing", 1,
+     249, "Kafka consumer group of billing instances", false},
+    {"BP_BILLING_TIMEZONE", BP_CONFIG_STRING, offsetof(bl_settings, timezone), "Europe/Paris", 1,
+     64, "time zone of billing dates (operation dates, billing periods)", false},
+};
+
+bool bl_config_load(bl_settings *s, char *err, size_t errsize)
+{
+    if (!bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize))
+        return false;
+    bp_log_level lvl;
+    if (!bp_log_level_parse(s->common.log_level, &lvl)) {
+        snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
+                 s->common.log_level);
+        return false;
+    }
+    char zone[300];
+    snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", s->timezone);
+    if (strstr(s->timezone, "..") != NULL || access(zone, R_OK) != 0) {
+        snprintf(err, errsize, "BP_BILLING_TIMEZONE='%s' is not a known time zone (tzdata)",
+                 s->timezone);
+        return false;
+    }
+    return true;
+}
+
+void bl_config_print(FILE *out)
+{
+    bp_config_print(table, sizeof table / sizeof table[0], out);
+}

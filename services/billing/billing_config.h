@@ -1,0 +1,23 @@
+/* billing_config: the billing daemon's settings (environment variables). */
+#ifndef BILLING_CONFIG_H
+#define BILLING_CONFIG_H
+
+#include "bp_settings.h"
+
+#include <stdio.h>
+
+typedef struct {
+    bp_common_settings common;
+    const char *topic_contract;
+    const char *topic_operation;
+    const char *consumer_group;
+    const char *timezone;
+} bl_settings;
+
+/* Loads settings; on failure a one-line message naming the variable (exit 2). */
+bool bl_config_load(bl_settings *s, char *err, size_t errsize);
+
+/* Prints every variable with its default (for --print-config). */
+void bl_config_print(FILE *out);
+
+#endif

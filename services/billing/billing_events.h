@@ -1,0 +1,17 @@
+/* billing_events: billing's Kafka input — the `contract` topic consumer that
+ * keeps the read model. Runs on the consumer thread with its own connection. */
+#ifndef BILLING_EVENTS_H
+#define BILLING_EVENTS_H
+
+#include "bp_consumer.h"
+
+typedef struct bl_events bl_events;
+
+/* Starts consuming `topic` in consumer group `group`. NULL on failure (err). */
+bl_events *bl_events_start(const char *brokers, const char *group, const char *topic,
+                           const char *database_url, char *err, size_t errsize);
+
+/* Stops the consumer (commits stored offsets) and frees it. NULL ignored. */
+void bl_events_stop(bl_events *ev);
+
+#endif

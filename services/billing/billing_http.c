@@ -1,0 +1,178 @@
+/* billing_http: /operations and /contracts/{ref}/account. Runs on MHD worker
+ * threads, each with its own pooled connection. */
+#include "billing_http.h"
+
+#include "billing_store.h"
+#include "bp_idempotency.h"
+#include "bp_ready.h"
+#include "bp_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bl_http_app *app_of(bp_http_request *req) { return bp_http_app(req); }
+static bp_db *conn(bp_http_request *req) { return bp_db_pool_get(app_of(req)->pool); }
+
+static void reply(bp_http_response *resp, bl_result r, bl_outcome *o)
+{
+    switch (r) {
+    case BL_R_CREATED:
+    case BL_R_OK:
+        bp_http_reply_json(resp, r == BL_R_CREATED ? 201 : 200, o->resource);
+        o->resource = NULL;
+        return;
+    case BL_R_REPLAY:
+        bp_http_reply_json(resp, o->replay_status, o->resource);
+        o->resource = NULL;
+        return;
+    case BL_R_REJECTED:
+        bp_http_reply_error(resp, 422, o->code, o->message, o->detail);
+        return;
+    case BL_R_INVALID: {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s %s", o->verr.field, o->verr.message);
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, o->verr.field);
+        return;
+    }
+    case BL_R_NOT_FOUND:
+        bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource", NULL);
+        return;
+    case BL_R_DUPLICATE_ORDER:
+        bp_http_reply_error(resp, 409, "DUPLICATE_ORDER_REF",
+                            "this contract already has an accepted operation with this orderRef "
+                            "and a different content",
+                            "order.orderRef");
+        return;
+    case BL_R_IDEM_MISMATCH:
+        bp_http_reply_error(resp, 409, "IDEMPOTENCY_KEY_REUSED",
+                            "this Idempotency-Key was used with a different request", NULL);
+        return;
+    case BL_R_UNAVAILABLE:
+        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
+                            "the billing database cannot be reached; retry later", NULL);
+        return;
+    case BL_R_INTERNAL:
+        break;
+    }
+    bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
+}
+
+static void h_post_operation(bp_http_request *req, bp_http_response *resp)
+{
+    const char *key = bp_http_header(req, "Idempotency-Key");
+    if (key != NULL && !bp_idem_key_valid(key)) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
+                            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                            "Idempotency-Key");
+        return;
+    }
+    json_t *body = bp_http_json_body(req, resp, false);
+    if (body == NULL)
+        return;
+    bl_outcome o = {0};
+    bl_result r = bl_service_operate(&app_of(req)->service, conn(req), body, key,
+                                     bp_http_path(req), &o);
+    if (r == BL_R_CREATED || r == BL_R_REPLAY) {
+        const char *id = json_string_value(json_object_get(o.resource, "operationId"));
+        snprintf(resp->location, sizeof resp->location, "/operations/%s", id ? id : "");
+    }
+    reply(resp, r, &o);
+    bl_outcome_clear(&o);
+}
+
+static void h_get_operation(bp_http_request *req, bp_http_response *resp)
+{
+    bl_outcome o = {0};
+    bl_result r = bl_service_get_operation(conn(req), bp_http_param(req, 0), &o);
+    reply(resp, r, &o);
+    bl_outcome_clear(&o);
+}
+
+/* An optional query filter that must be one of `allowed` (NULL-terminated). */
+static bool enum_query(bp_http_request *req, bp_http_response *resp, const char *name,
+                       const char *const *allowed, const char **out)
+{
+    *out = bp_http_query(req, name);
+    if (*out == NULL)
+        return true;
+    for (size_t i = 0; allowed[i] != NULL; i++) {
+        if (strcmp(*out, allowed[i]) == 0)
+            return true;
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "query parameter %s has an unknown value", name);
+    bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
+    return false;
+}
+
+static bool date_query(bp_http_request *req, bp_http_response *resp, const char *name,
+                       const char **out)
+{
+    bp_date d;
+    *out = bp_http_query(req, name);
+    if (*out == NULL || bp_date_parse(*out, &d))
+        return true;
+    char msg[128];
+    snprintf(msg, sizeof msg, "query parameter %s must be a date YYYY-MM-DD", name);
+    bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
+    return false;
+}
+
+static void h_list_operations(bp_http_request *req, bp_http_response *resp)
+{
+    static const char *const statuses[] = {"ACCEPTED", "REJECTED", NULL};
+    static const char *const types[] = {"PURCHASE", "REFUND", NULL};
+    int64_t page, size;
+    bl_op_filter f = {.contract_ref = bp_http_query(req, "contractRef"),
+                      .invoice_ref = bp_http_query(req, "invoiceRef")};
+    if (!bp_http_page(req, resp, &page, &size) ||
+        !enum_query(req, resp, "status", statuses, &f.status) ||
+        !enum_query(req, resp, "operationType", types, &f.type) ||
+        !date_query(req, resp, "from", &f.from) || !date_query(req, resp, "to", &f.to))
+        return;
+    f.limit = size;
+    f.offset = (page - 1) * size;
+    json_t *items = NULL;
+    int64_t total = 0;
+    bp_db *db = conn(req);
+    bp_db_result r = bl_store_list_operations(db, &f, &items, &total);
+    if (r != BP_DB_OK) {
+        bl_outcome o = {0};
+        reply(resp, r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL, &o);
+        return;
+    }
+    json_t *meta = bp_http_page_metadata(req, json_array_size(items), total, page, size);
+    bp_http_reply_json(resp, 200,
+                       json_pack("{s:o, s:o}", "operations", items, "metadata", meta));
+}
+
+static void h_get_account(bp_http_request *req, bp_http_response *resp)
+{
+    bl_outcome o = {0};
+    bl_result r = bl_service_get_account(conn(req), bp_http_param(req, 0), &o);
+    reply(resp, r, &o);
+    bl_outcome_clear(&o);
+}
+
+static const bp_http_route routes[] = {
+    {.method = "POST", .pattern = "/operations", .scope = BP_SCOPE_WRITE,
+     .handler = h_post_operation},
+    {.method = "GET", .pattern = "/operations", .scope = BP_SCOPE_READ,
+     .handler = h_list_operations},
+    {.method = "GET", .pattern = "/operations/{operationId}", .scope = BP_SCOPE_READ,
+     .handler = h_get_operation},
+    {.method = "GET", .pattern = "/contracts/{contractRef}/account", .scope = BP_SCOPE_READ,
+     .handler = h_get_account},
+};
+
+const bp_http_route *bl_http_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+bool bl_http_ready(void *arg, json_t *checks)
+{
+    bl_http_app *app = arg;
+    return bp_ready_check(app->pool, app->relay, checks);
+}

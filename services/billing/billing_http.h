@@ -1,0 +1,20 @@
+/* billing_http: billing's REST routes and the one mapping from service results
+ * to HTTP status codes. */
+#ifndef BILLING_HTTP_H
+#define BILLING_HTTP_H
+
+#include "billing_service.h"
+#include "bp_db.h"
+#include "bp_http.h"
+#include "bp_outbox.h"
+
+typedef struct {
+    bl_service service;
+    bp_db_pool *pool;
+    bp_outbox_relay *relay;
+} bl_http_app;
+
+const bp_http_route *bl_http_routes(size_t *n);
+bool bl_http_ready(void *app, json_t *checks);
+
+#endif

@@ -1,0 +1,342 @@
+/* billing_service: transactions of billing's use cases.
+ *
+ * DESIGN: POST /operations runs BEGIN → claim the Idempotency-Key → read the
+ * account (for the currency and the orderRef check) → ONE conditional statement
+ * that both checks the limit and raises the balance while inserting the
+ * operation → outbox event → COMMIT. When that statement changes nothing, the
+ * operation is refused; the account is read again only to say why (the decision
+ * itself was atomic). A unique-index race on orderRef rolls back and retries,
+ * and the retry finds the first operation. */
+#include "billing_service.h"
+
+#include "billing_account.h"
+#include "billing_operation.h"
+#include "billing_store.h"
+#include "bp_cloudevent.h"
+#include "bp_consumer.h"
+#include "bp_idempotency.h"
+#include "bp_log.h"
+#include "bp_money.h"
+#include "bp_outbox.h"
+#include "bp_random.h"
+#include "bp_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ATTEMPTS 4
+
+void bl_outcome_clear(bl_outcome *o)
+{
+    json_decref(o->resource);
+    o->resource = NULL;
+}
+
+static bl_result db_failure(bp_db *db, bp_db_result r, const char *what)
+{
+    if (r == BP_DB_UNAVAILABLE) {
+        bp_log_warn("%s: database unavailable: %s", what, bp_db_error(db));
+        return BL_R_UNAVAILABLE;
+    }
+    bp_log_error("%s: database %s: %s", what, bp_db_result_text(r), bp_db_error(db));
+    return BL_R_INTERNAL;
+}
+
+static bp_db_result emit(const bl_service *svc, bp_db *db, const char *type, const char *key,
+                         const char *subject, const json_t *doc)
+{
+    char id[37];
+    json_t *event = bp_cloudevent_new(svc->source, type, subject, json_deep_copy(doc), id);
+    bp_db_result r = event ? bp_outbox_add(db, svc->operation_topic, key, event) : BP_DB_ERROR;
+    json_decref(event);
+    return r;
+}
+
+/* Everything one attempt needs, built once per request. */
+typedef struct {
+    const bl_service *svc;
+    bp_db *db;
+    const json_t *req;
+    const char *idem_key, *path;
+    char *fingerprint; /* canonical request text */
+    bl_operation op;
+} attempt_ctx;
+
+/* Finishes the operation document: identity and status first, then the request. */
+static json_t *op_doc(const bl_operation *op, const char *id, const bl_account *a,
+                      const char *status, const char *code, const char *message)
+{
+    char now[40];
+    bp_time_format_now(now, sizeof now);
+    json_t *doc = json_pack("{s:s, s:s}", "operationId", id, "status", status);
+    json_object_set_new(doc, "contractId",
+                        json_string(a ? a->contract_id : op->contract_id ? op->contract_id : ""));
+    json_object_set_new(doc, "contractRef",
+                        json_string(a ? a->contract_ref : op->contract_ref ? op->contract_ref : ""));
+    if (code != NULL)
+        json_object_set_new(doc, "rejection", json_pack("{s:s, s:s}", "code", code, "message",
+                                                        message));
+    json_object_update(doc, op->doc);
+    json_object_set_new(doc, "createdAt", json_string(now));
+    return doc;
+}
+
+static void row_init(bl_op_row *row, const attempt_ctx *c, const char *id, const bl_account *a,
+                     const char *status, const char *reason, const char *currency, char *date,
+                     const json_t *doc)
+{
+    bp_date_format(c->op.operation_date, date, 11);
+    *row = (bl_op_row){.operation_id = id,
+                       .contract_id = a ? a->contract_id : NULL,
+                       .contract_ref = a ? a->contract_ref
+                                         : c->op.contract_ref ? c->op.contract_ref
+                                                              : c->op.contract_id,
+                       .order_ref = c->op.order_ref,
+                       .type = bl_op_type_name(c->op.type),
+                       .refund_of = c->op.refund_of,
+                       .status = status,
+                       .reason = reason,
+                       .currency = currency,
+                       .fingerprint = c->fingerprint,
+                       .amount = c->op.total_with_tax,
+                       .operation_at_ms = c->op.operation_at_ms,
+                       .operation_date = date,
+                       .doc = doc};
+}
+
+/* Records a refusal with its event. Leaves the transaction open. */
+static bl_result reject(attempt_ctx *c, const bl_account *a, const char *currency,
+                        const char *code, const char *message, bl_outcome *o,
+                        bp_db_result *dbr)
+{
+    char id[37], date[11];
+    bp_uuid_v4(id);
+    json_t *doc = op_doc(&c->op, id, a, "REJECTED", code, message);
+    bl_op_row row;
+    row_init(&row, c, id, a, "REJECTED", code, currency, date, doc);
+    *dbr = bl_store_insert_rejected(c->db, &row);
+    const char *key = a ? a->contract_id : row.contract_ref;
+    if (*dbr == BP_DB_OK)
+        *dbr = emit(c->svc, c->db, "operation.rejected", key, id, doc);
+    json_decref(doc);
+    o->code = code;
+    snprintf(o->message, sizeof o->message, "%s", message);
+    snprintf(o->detail, sizeof o->detail, "%s", id);
+    return BL_R_REJECTED;
+}
+
+static const char *refund_reason(attempt_ctx *c, const bl_account *a, char *msg, size_t size,
+                                 bp_db_result *dbr)
+{
+    bool found = false;
+    int64_t amount = 0, refunded = 0;
+    *dbr = bl_store_purchase_state(c->db, a->contract_id, c->op.refund_of, &found, &amount,
+                                   &refunded);
+    if (!found) {
+        snprintf(msg, size, "no accepted purchase with orderRef '%s' on this contract",
+                 c->op.refund_of);
+        return "REFUND_ORDER_UNKNOWN";
+    }
+    int exponent = 2;
+    bp_currency_exponent(a->currency, &exponent);
+    char left[32];
+    bp_money_format(amount - refunded, exponent, left, sizeof left);
+    snprintf(msg, size, "the refund exceeds the %s %s left to refund on purchase '%s'", left,
+             a->currency, c->op.refund_of);
+    return "REFUND_EXCEEDS_PURCHASE";
+}
+
+/* One attempt. Leaves the transaction open only when *dbr is OK and the
+ * result is to be committed (CREATED or REJECTED). */
+static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, bool *commit)
+{
+    *commit = false;
+    *dbr = BP_DB_OK;
+    if (c->idem_key != NULL) {
+        json_t *stored = NULL;
+        switch (bp_idem_claim(c->db, c->idem_key, "POST", c->path, c->req, &o->replay_status,
+                              &stored, dbr)) {
+        case BP_IDEM_NEW:
+            break;
+        case BP_IDEM_REPLAY:
+            o->resource = stored;
+            return BL_R_REPLAY;
+        case BP_IDEM_MISMATCH:
+            return BL_R_IDEM_MISMATCH;
+        case BP_IDEM_DB_ERROR:
+            return BL_R_INTERNAL;
+        }
+    }
+    bl_account a;
+    bool found = false;
+    *dbr = bl_store_get_account(c->db, c->op.contract_id, c->op.contract_id ? NULL : c->op.contract_ref,
+                                &a, &found, NULL);
+    if (*dbr != BP_DB_OK)
+        return BL_R_INTERNAL;
+    const char *currency = c->op.currency ? c->op.currency : found ? a.currency : "EUR";
+    int exponent = 2;
+    bp_currency_exponent(currency, &exponent);
+    json_decref(c->op.doc);
+    c->op.doc = NULL;
+    if (!bl_operation_parse_amounts(c->req, currency, exponent, &c->op, &o->verr))
+        return BL_R_INVALID;
+    *commit = true;
+    if (!found)
+        return reject(c, NULL, currency, "CONTRACT_UNKNOWN", "billing knows no such contract", o,
+                      dbr);
+    json_t *existing = NULL;
+    bool same = false;
+    *dbr = bl_store_find_order(c->db, a.contract_id, bl_op_type_name(c->op.type), c->op.order_ref,
+                               c->fingerprint, &existing, &same);
+    if (*dbr != BP_DB_OK)
+        return BL_R_INTERNAL;
+    if (existing != NULL) { /* the same order again: the first answer, or a conflict */
+        *commit = false;
+        if (!same) {
+            json_decref(existing);
+            return BL_R_DUPLICATE_ORDER;
+        }
+        o->resource = existing;
+        o->replay_status = 201;
+        return BL_R_REPLAY;
+    }
+    char msg[300];
+    if (strcmp(currency, a.currency) != 0) {
+        bl_reason_message(BL_CURRENCY_MISMATCH, &a, currency, c->op.operation_date, 0, exponent,
+                          msg, sizeof msg);
+        return reject(c, &a, currency, "CURRENCY_MISMATCH", msg, o, dbr);
+    }
+    char id[37], date[11];
+    bp_uuid_v4(id);
+    json_t *doc = op_doc(&c->op, id, &a, "ACCEPTED", NULL, NULL);
+    bl_op_row row;
+    row_init(&row, c, id, &a, "ACCEPTED", NULL, currency, date, doc);
+    bool accepted = false;
+    *dbr = c->op.type == BL_PURCHASE ? bl_store_accept_purchase(c->db, &row, &accepted)
+                                     : bl_store_accept_refund(c->db, &row, &accepted);
+    if (*dbr == BP_DB_OK && accepted) {
+        *dbr = emit(c->svc, c->db, "operation.accepted", a.contract_id, id, doc);
+        if (*dbr == BP_DB_OK && c->idem_key != NULL)
+            *dbr = bp_idem_store(c->db, c->idem_key, 201, doc);
+        o->resource = doc;
+        return BL_R_CREATED;
+    }
+    json_decref(doc);
+    if (*dbr != BP_DB_OK)
+        return BL_R_INTERNAL;
+    if (c->op.type == BL_REFUND) {
+        const char *code = refund_reason(c, &a, msg, sizeof msg, dbr);
+        if (*dbr != BP_DB_OK)
+            return BL_R_INTERNAL;
+        return reject(c, &a, currency, code, msg, o, dbr);
+    }
+    /* Refused by the atomic check: read the row again to say why. */
+    char contract_id[sizeof a.contract_id];
+    memcpy(contract_id, a.contract_id, sizeof contract_id); /* `a` is overwritten */
+    *dbr = bl_store_get_account(c->db, contract_id, NULL, &a, &found, NULL);
+    if (*dbr != BP_DB_OK)
+        return BL_R_INTERNAL;
+    bl_reason reason = bl_authorize(&a, currency, c->op.operation_date, c->op.total_with_tax);
+    if (reason == BL_OK) /* a concurrent purchase took the room between the two reads */
+        reason = BL_CREDIT_LIMIT_EXCEEDED;
+    bl_reason_message(reason, &a, currency, c->op.operation_date, c->op.total_with_tax, exponent,
+                      msg, sizeof msg);
+    return reject(c, &a, currency, bl_reason_code(reason), msg, o, dbr);
+}
+
+bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req,
+                             const char *idem_key, const char *path, bl_outcome *o)
+{
+    attempt_ctx c = {.svc = svc, .db = db, .req = req, .idem_key = idem_key, .path = path};
+    if (!bl_operation_parse_head(req, &c.op, &o->verr))
+        return BL_R_INVALID;
+    c.fingerprint = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+    bl_result res = BL_R_INTERNAL;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        bl_outcome_clear(o);
+        bp_db_result dbr = bp_db_begin(db);
+        if (dbr != BP_DB_OK) {
+            res = db_failure(db, dbr, "operation");
+            break;
+        }
+        bool commit = false;
+        res = operate_once(&c, o, &dbr, &commit);
+        if (dbr == BP_DB_OK && commit)
+            dbr = bp_db_commit(db);
+        else if (dbr == BP_DB_OK) {
+            bp_db_rollback(db);
+            break;
+        }
+        if (dbr == BP_DB_OK)
+            break;
+        bp_db_rollback(db);
+        bl_outcome_clear(o);
+        if (dbr != BP_DB_RETRY && dbr != BP_DB_CONFLICT) {
+            res = db_failure(db, dbr, "operation");
+            break;
+        }
+        res = BL_R_UNAVAILABLE; /* retried too often */
+    }
+    json_decref(c.op.doc);
+    free(c.fingerprint);
+    return res;
+}
+
+bl_result bl_service_get_operation(bp_db *db, const char *id, bl_outcome *o)
+{
+    bp_db_result r = bl_store_get_operation(db, id, &o->resource);
+    if (r != BP_DB_OK)
+        return db_failure(db, r, "get operation");
+    return o->resource ? BL_R_OK : BL_R_NOT_FOUND;
+}
+
+bl_result bl_service_get_account(bp_db *db, const char *ref, bl_outcome *o)
+{
+    bl_account a;
+    bool found = false;
+    char updated[32] = "";
+    bp_db_result r = bl_store_get_account(db, NULL, ref, &a, &found, updated);
+    if (r != BP_DB_OK)
+        return db_failure(db, r, "get account");
+    if (!found)
+        return BL_R_NOT_FOUND;
+    o->resource = bl_account_json(&a, updated);
+    return BL_R_OK;
+}
+
+bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
+                                                const json_t *event)
+{
+    const char *problem = bp_cloudevent_check(event);
+    bl_account a;
+    if (problem == NULL)
+        problem = bl_account_from_contract(json_object_get(event, "data"), &a);
+    const char *id = json_string_value(json_object_get(event, "id"));
+    if (problem != NULL) {
+        bp_log_error("contract event %s cannot be applied: %s", id ? id : "(no id)", problem);
+        return BL_EVENT_POISON;
+    }
+    bp_db_result r = bp_db_begin(db);
+    bool applied = false;
+    if (r == BP_DB_OK) {
+        bp_inbox_result ir = bp_inbox_claim(db, consumer, id);
+        if (ir == BP_INBOX_DB_ERROR)
+            r = BP_DB_UNAVAILABLE;
+        else if (ir == BP_INBOX_NEW)
+            r = bl_store_upsert_account(db, &a, &applied);
+    }
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    if (r != BP_DB_OK) {
+        bp_db_rollback(db);
+        bp_log_warn("contract event %s not applied yet (%s): %s", id, bp_db_result_text(r),
+                    bp_db_error(db));
+        return BL_EVENT_RETRY;
+    }
+    bp_log_fields(BP_LOG_DEBUG,
+                  json_pack("{s:s, s:s, s:I, s:b}", "event", id, "contract", a.contract_ref,
+                            "version", (json_int_t)a.version, "applied", applied),
+                  "contract event");
+    return applied ? BL_EVENT_APPLIED : BL_EVENT_IGNORED;
+}

@@ -1,0 +1,68 @@
+/* billing_service: billing's use cases as database transactions: authorising
+ * purchases and refunds (accepted or rejected, each recorded with its outbox
+ * event), reading operations and accounts, and applying contract events to the
+ * read model (inbox + version guard). HTTP-agnostic; billing_http maps results. */
+#ifndef BILLING_SERVICE_H
+#define BILLING_SERVICE_H
+
+#include "bp_db.h"
+#include "bp_validate.h"
+
+#include <jansson.h>
+
+typedef enum {
+    BL_R_CREATED = 0,     /* 201, *resource: the accepted operation */
+    BL_R_OK,              /* 200, *resource */
+    BL_R_REPLAY,          /* replay_status, *resource */
+    BL_R_REJECTED,        /* 422: code, message, operation id in detail */
+    BL_R_INVALID,         /* 400: verr */
+    BL_R_NOT_FOUND,       /* 404 */
+    BL_R_DUPLICATE_ORDER, /* 409: same orderRef, another request */
+    BL_R_IDEM_MISMATCH,   /* 409 */
+    BL_R_UNAVAILABLE,     /* 503 */
+    BL_R_INTERNAL,        /* 500 */
+} bl_result;
+
+typedef struct {
+    json_t *resource;
+    int replay_status;
+    bp_verr verr;
+    const char *code; /* rejection reason code */
+    char message[300];
+    char detail[64];
+} bl_outcome;
+
+typedef struct {
+    const char *operation_topic;
+    const char *source; /* CloudEvents source */
+} bl_service;
+
+void bl_outcome_clear(bl_outcome *o);
+
+/* POST /operations. `idem_key` may be NULL. */
+bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req,
+                             const char *idem_key, const char *path, bl_outcome *o)
+    __attribute__((warn_unused_result));
+
+/* GET /operations/{id}. */
+bl_result bl_service_get_operation(bp_db *db, const char *id, bl_outcome *o)
+    __attribute__((warn_unused_result));
+
+/* GET /contracts/{ref}/account. */
+bl_result bl_service_get_account(bp_db *db, const char *ref, bl_outcome *o)
+    __attribute__((warn_unused_result));
+
+/* Outcome of applying one contract event. */
+typedef enum {
+    BL_EVENT_APPLIED = 0, /* the read model changed */
+    BL_EVENT_IGNORED,     /* duplicate id, or a version not newer than the stored one */
+    BL_EVENT_POISON,      /* can never be applied (malformed); logged */
+    BL_EVENT_RETRY,       /* database unavailable: try again later */
+} bl_event_result;
+
+/* Applies a `contract.*` CloudEvent (parsed) in one transaction with its inbox
+ * record under consumer name `consumer`. */
+bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
+                                                const json_t *event);
+
+#endif

@@ -1,0 +1,318 @@
+/* billing_store: SQL of the accounts and operations tables. Runs on HTTP
+ * worker threads and on the consumer thread, each with its own connection. */
+#include "billing_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DOC_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+static void fmt_date(bp_date d, char *buf) { bp_date_format(d, buf, 11); }
+
+bp_db_result bl_store_upsert_account(bp_db *db, const bl_account *a, bool *applied)
+{
+    char act[11], exp[11], msig[11], mexp[11], limit[24], term[16], version[24];
+    fmt_date(a->activated_at, act);
+    fmt_date(a->expire_at, exp);
+    fmt_date(a->mandate_signed_at, msig);
+    fmt_date(a->mandate_expire_at, mexp);
+    snprintf(limit, sizeof limit, "%lld", (long long)a->credit_limit);
+    snprintf(term, sizeof term, "%d", a->payment_term_days);
+    snprintf(version, sizeof version, "%lld", (long long)a->version);
+    const char *params[] = {a->contract_id,
+                            a->contract_ref,
+                            a->customer_ref[0] ? a->customer_ref : NULL,
+                            a->status,
+                            act,
+                            exp,
+                            a->has_mandate ? a->mandate_ref : NULL,
+                            a->has_mandate ? a->mandate_status : NULL,
+                            a->has_mandate ? msig : NULL,
+                            a->has_mandate && a->mandate_has_expiry ? mexp : NULL,
+                            a->currency,
+                            limit,
+                            term,
+                            a->invoice_email[0] ? a->invoice_email : NULL,
+                            version};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(
+        db, &res,
+        "INSERT INTO accounts (contract_id, contract_ref, customer_ref, status, activated_at,"
+        " expire_at, mandate_ref, mandate_status, mandate_signed_at, mandate_expire_at, currency,"
+        " credit_limit, payment_term_days, invoice_email, version)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        " ON CONFLICT (contract_id) DO UPDATE SET customer_ref = EXCLUDED.customer_ref,"
+        " status = EXCLUDED.status, activated_at = EXCLUDED.activated_at,"
+        " expire_at = EXCLUDED.expire_at, mandate_ref = EXCLUDED.mandate_ref,"
+        " mandate_status = EXCLUDED.mandate_status,"
+        " mandate_signed_at = EXCLUDED.mandate_signed_at,"
+        " mandate_expire_at = EXCLUDED.mandate_expire_at, currency = EXCLUDED.currency,"
+        " credit_limit = EXCLUDED.credit_limit, payment_term_days = EXCLUDED.payment_term_days,"
+        " invoice_email = EXCLUDED.invoice_email, version = EXCLUDED.version, updated_at = now()"
+        " WHERE accounts.version < EXCLUDED.version RETURNING 1",
+        15, params);
+    *applied = r == BP_DB_OK && PQntuples(res) == 1;
+    PQclear(res);
+    return r;
+}
+
+static void date_field(PGresult *res, int col, bp_date *out, bool *has)
+{
+    bool present = !PQgetisnull(res, 0, col);
+    if (has != NULL)
+        *has = present;
+    if (present)
+        bp_date_parse(PQgetvalue(res, 0, col), out);
+}
+
+bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char *contract_ref,
+                                  bl_account *a, bool *found, char *updated_at)
+{
+    memset(a, 0, sizeof *a);
+    *found = false;
+    const char *params[] = {contract_id, contract_id ? NULL : contract_ref};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(
+        db, &res,
+        "SELECT contract_id, contract_ref, coalesce(customer_ref, ''), status, activated_at,"
+        " expire_at, coalesce(mandate_ref, ''), coalesce(mandate_status, ''), mandate_signed_at,"
+        " mandate_expire_at, currency, credit_limit, payment_term_days,"
+        " coalesce(invoice_email, ''), version, outstanding,"
+        " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        " FROM accounts WHERE ($1::text IS NOT NULL AND contract_id::text = $1)"
+        " OR ($2::text IS NOT NULL AND contract_ref = $2)",
+        2, params);
+    if (r != BP_DB_OK)
+        return r;
+    if (PQntuples(res) == 1) {
+        *found = true;
+        snprintf(a->contract_id, sizeof a->contract_id, "%s", PQgetvalue(res, 0, 0));
+        snprintf(a->contract_ref, sizeof a->contract_ref, "%s", PQgetvalue(res, 0, 1));
+        snprintf(a->customer_ref, sizeof a->customer_ref, "%s", PQgetvalue(res, 0, 2));
+        snprintf(a->status, sizeof a->status, "%s", PQgetvalue(res, 0, 3));
+        date_field(res, 4, &a->activated_at, NULL);
+        date_field(res, 5, &a->expire_at, NULL);
+        snprintf(a->mandate_ref, sizeof a->mandate_ref, "%s", PQgetvalue(res, 0, 6));
+        snprintf(a->mandate_status, sizeof a->mandate_status, "%s", PQgetvalue(res, 0, 7));
+        a->has_mandate = a->mandate_ref[0] != '\0';
+        date_field(res, 8, &a->mandate_signed_at, NULL);
+        date_field(res, 9, &a->mandate_expire_at, &a->mandate_has_expiry);
+        snprintf(a->currency, sizeof a->currency, "%s", PQgetvalue(res, 0, 10));
+        a->credit_limit = atoll(PQgetvalue(res, 0, 11));
+        a->payment_term_days = atoi(PQgetvalue(res, 0, 12));
+        snprintf(a->invoice_email, sizeof a->invoice_email, "%s", PQgetvalue(res, 0, 13));
+        a->version = atoll(PQgetvalue(res, 0, 14));
+        a->outstanding = atoll(PQgetvalue(res, 0, 15));
+        if (updated_at != NULL)
+            snprintf(updated_at, 32, "%s", PQgetvalue(res, 0, 16));
+    }
+    PQclear(res);
+    return r;
+}
+
+/* The 13 insert parameters of an operation row, in the order of OP_COLUMNS. */
+#define OP_COLUMNS                                                                               \
+    "operation_id, contract_id, contract_ref, order_ref, operation_type, refund_of, status,"     \
+    " reason, currency, amount, operation_at, operation_date, request_hash, doc"
+#define OP_VALUES                                                                                \
+    "$1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10::bigint,"                              \
+    " to_timestamp($11::bigint / 1000.0), $12::date, sha256(convert_to($13, 'UTF8')), $14::json"
+
+typedef struct {
+    char amount[24], at[24];
+    char *doc;
+    const char *v[14];
+} op_params;
+
+static bool op_params_fill(op_params *p, const bl_op_row *row)
+{
+    snprintf(p->amount, sizeof p->amount, "%lld", (long long)row->amount);
+    snprintf(p->at, sizeof p->at, "%lld", (long long)row->operation_at_ms);
+    p->doc = json_dumps(row->doc, DOC_FLAGS);
+    const char *v[14] = {row->operation_id, row->contract_id, row->contract_ref, row->order_ref,
+                         row->type,         row->refund_of,   row->status,       row->reason,
+                         row->currency,     p->amount,        p->at,             row->operation_date,
+                         row->fingerprint,  p->doc};
+    memcpy(p->v, v, sizeof v);
+    return p->doc != NULL;
+}
+
+static bp_db_result insert_checked(bp_db *db, const char *sql, const bl_op_row *row, bool *done)
+{
+    op_params p;
+    if (!op_params_fill(&p, row)) {
+        free(p.doc);
+        return BP_DB_ERROR;
+    }
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res, sql, 14, p.v);
+    if (done != NULL)
+        *done = r == BP_DB_OK && PQntuples(res) == 1;
+    PQclear(res);
+    free(p.doc);
+    return r;
+}
+
+bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *accepted)
+{
+    return insert_checked(
+        db,
+        "WITH auth AS ("
+        "  UPDATE accounts SET outstanding = outstanding + $10::bigint"
+        "  WHERE contract_id = $2::uuid AND currency = $9 AND status = 'ACTIVE'"
+        "    AND $12::date BETWEEN activated_at AND expire_at"
+        "    AND mandate_status = 'VALID' AND $12::date >= mandate_signed_at"
+        "    AND (mandate_expire_at IS NULL OR $12::date <= mandate_expire_at)"
+        "    AND outstanding + $10::bigint <= credit_limit"
+        "  RETURNING contract_id)"
+        " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM auth RETURNING 1",
+        row, accepted);
+}
+
+bp_db_result bl_store_accept_refund(bp_db *db, const bl_op_row *row, bool *accepted)
+{
+    return insert_checked(
+        db,
+        "WITH purchase AS ("
+        "  UPDATE operations SET refunded = refunded + $10::bigint"
+        "  WHERE contract_id = $2::uuid AND operation_type = 'PURCHASE' AND status = 'ACCEPTED'"
+        "    AND order_ref = $6 AND currency = $9 AND refunded + $10::bigint <= amount"
+        "  RETURNING contract_id),"
+        " balance AS ("
+        "  UPDATE accounts SET outstanding = outstanding - $10::bigint"
+        "  WHERE contract_id IN (SELECT contract_id FROM purchase) RETURNING 1)"
+        " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM balance RETURNING 1",
+        row, accepted);
+}
+
+bp_db_result bl_store_insert_rejected(bp_db *db, const bl_op_row *row)
+{
+    return insert_checked(db, "INSERT INTO operations (" OP_COLUMNS ") VALUES (" OP_VALUES ")",
+                          row, NULL);
+}
+
+bp_db_result bl_store_find_order(bp_db *db, const char *contract_id, const char *type,
+                                 const char *order_ref, const char *fingerprint, json_t **doc,
+                                 bool *same)
+{
+    *doc = NULL;
+    *same = false;
+    const char *params[] = {contract_id, type, order_ref, fingerprint};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res,
+                                "SELECT doc, request_hash = sha256(convert_to($4, 'UTF8'))"
+                                " FROM operations WHERE contract_id = $1::uuid"
+                                " AND operation_type = $2 AND order_ref = $3"
+                                " AND status = 'ACCEPTED'",
+                                4, params);
+    if (r != BP_DB_OK)
+        return r;
+    if (PQntuples(res) == 1) {
+        *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        *same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    }
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_store_purchase_state(bp_db *db, const char *contract_id, const char *order_ref,
+                                     bool *found, int64_t *amount, int64_t *refunded)
+{
+    *found = false;
+    const char *params[] = {contract_id, order_ref};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res,
+                                "SELECT amount, refunded FROM operations"
+                                " WHERE contract_id = $1::uuid AND operation_type = 'PURCHASE'"
+                                " AND status = 'ACCEPTED' AND order_ref = $2",
+                                2, params);
+    if (r == BP_DB_OK && PQntuples(res) == 1) {
+        *found = true;
+        *amount = atoll(PQgetvalue(res, 0, 0));
+        *refunded = atoll(PQgetvalue(res, 0, 1));
+    }
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_store_get_operation(bp_db *db, const char *operation_id, json_t **doc)
+{
+    *doc = NULL;
+    const char *params[] = {operation_id};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res,
+                                "SELECT doc, invoice_ref FROM operations"
+                                " WHERE operation_id::text = $1",
+                                1, params);
+    if (r == BP_DB_OK && PQntuples(res) == 1) {
+        *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        if (*doc != NULL && !PQgetisnull(res, 0, 1))
+            json_object_set_new(*doc, "invoice",
+                                json_pack("{s:s}", "invoiceRef", PQgetvalue(res, 0, 1)));
+    }
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t **items,
+                                      int64_t *total)
+{
+    *items = NULL;
+    *total = 0;
+    char limit[24], offset[24];
+    snprintf(limit, sizeof limit, "%lld", (long long)f->limit);
+    snprintf(offset, sizeof offset, "%lld", (long long)f->offset);
+    const char *params[] = {f->contract_ref, f->invoice_ref, f->status, f->type,
+                            f->from,         f->to,          limit,     offset};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(
+        db, &res,
+        "SELECT doc, invoice_ref, count(*) OVER () FROM operations"
+        " WHERE ($1::text IS NULL OR contract_ref = $1)"
+        "   AND ($2::text IS NULL OR invoice_ref = $2)"
+        "   AND ($3::text IS NULL OR status = $3)"
+        "   AND ($4::text IS NULL OR operation_type = $4)"
+        "   AND ($5::date IS NULL OR operation_date >= $5::date)"
+        "   AND ($6::date IS NULL OR operation_date <= $6::date)"
+        " ORDER BY seq LIMIT $7::bigint OFFSET $8::bigint",
+        8, params);
+    if (r != BP_DB_OK)
+        return r;
+    json_t *arr = json_array();
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        if (doc == NULL)
+            continue;
+        if (!PQgetisnull(res, i, 1))
+            json_object_set_new(doc, "invoice",
+                                json_pack("{s:s}", "invoiceRef", PQgetvalue(res, i, 1)));
+        json_array_append_new(arr, doc);
+    }
+    *total = n > 0 ? atoll(PQgetvalue(res, 0, 2)) : 0;
+    PQclear(res);
+    if (n == 0 && f->offset > 0) { /* past the last page: still count the matches */
+        const char *cparams[] = {f->contract_ref, f->invoice_ref, f->status,
+                                 f->type,         f->from,        f->to};
+        r = bp_db_exec(db, &res,
+                       "SELECT count(*) FROM operations"
+                       " WHERE ($1::text IS NULL OR contract_ref = $1)"
+                       "   AND ($2::text IS NULL OR invoice_ref = $2)"
+                       "   AND ($3::text IS NULL OR status = $3)"
+                       "   AND ($4::text IS NULL OR operation_type = $4)"
+                       "   AND ($5::date IS NULL OR operation_date >= $5::date)"
+                       "   AND ($6::date IS NULL OR operation_date <= $6::date)",
+                       6, cparams);
+        if (r == BP_DB_OK) {
+            *total = atoll(PQgetvalue(res, 0, 0));
+            PQclear(res);
+        }
+    }
+    if (r != BP_DB_OK) {
+        json_decref(arr);
+        return r;
+    }
+    *items = arr;
+    return r;
+}
