@@ -95,6 +95,10 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
         {"enable.auto.commit", "true"},       {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", cfg->offset_reset ? cfg->offset_reset : "earliest"},
         {"partition.assignment.strategy", "cooperative-sticky"},
+        /* A member that died (SIGKILL) blocks its partitions until this expires:
+         * keep it short so a restarted instance resumes within seconds. */
+        {"session.timeout.ms", "6000"},
+        {"heartbeat.interval.ms", "1000"},
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errsize) != RD_KAFKA_CONF_OK) {
@@ -103,6 +107,7 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
         }
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    bp_kafka_conf_logging(conf);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsize);
     if (rk == NULL) {
         rd_kafka_conf_destroy(conf);

@@ -19,6 +19,12 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     bp_log(lvl, "kafka error %s: %s", rd_kafka_err2name(err), reason);
 }
 
+void bp_kafka_conf_logging(rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+}
+
 static bool conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err,
                      size_t errsize)
 {
@@ -42,8 +48,7 @@ rd_kafka_t *bp_kafka_producer_new(const char *brokers, const char *client_id,
         return NULL;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-    rd_kafka_conf_set_log_cb(conf, on_log);
-    rd_kafka_conf_set_error_cb(conf, on_error);
+    bp_kafka_conf_logging(conf);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errsize);
     if (rk == NULL)
         rd_kafka_conf_destroy(conf);

@@ -14,6 +14,9 @@ rd_kafka_t *bp_kafka_producer_new(const char *brokers, const char *client_id,
                                   void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
                                   char *err, size_t errsize);
 
+/* Routes librdkafka's logs and errors through bp_log for a configuration. */
+void bp_kafka_conf_logging(rd_kafka_conf_t *conf);
+
 /* True when the cluster answers a metadata request within timeout_ms. */
 bool bp_kafka_reachable(rd_kafka_t *rk, int timeout_ms);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -192,6 +193,24 @@ json_t *bpt_consume_all(const char *topic, int idle_ms)
     return out;
 }
 
+void bpt_produce(const char *topic, const char *key, const char *value)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bpt_env("BPT_KAFKA"), err, sizeof err);
+    rd_kafka_conf_set(conf, "acks", "all", err, sizeof err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk == NULL)
+        die("kafka: %s", err);
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+        RD_KAFKA_V_VALUE((void *)value, strlen(value)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_END);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || rd_kafka_flush(rk, 15000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        die("kafka: producing to %s failed", topic);
+    rd_kafka_destroy(rk);
+}
+
 /* ---------- processes ---------- */
 
 int bpt_free_port(void)
@@ -213,6 +232,7 @@ static void proc_spawn(bpt_proc *p)
     if (pid < 0)
         die("fork: %s", strerror(errno));
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* an aborted test leaves no daemon behind */
         FILE *f = freopen(p->log_path, "a", stdout);
         if (f == NULL || dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
             _exit(127);

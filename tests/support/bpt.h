@@ -83,6 +83,9 @@ const char *bpt_error_code(const bpt_resp *r);
  * idle_ms. Returns an array of {"key":..., "partition":..., "offset":..., "value": {...}}. */
 json_t *bpt_consume_all(const char *topic, int idle_ms);
 
+/* Produces one message (acks=all) and waits for its delivery; aborts on failure. */
+void bpt_produce(const char *topic, const char *key, const char *value);
+
 /* Runs a shell command; returns its exit status. */
 int bpt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
