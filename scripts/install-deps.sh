@@ -10,15 +10,28 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=scripts/lib/kafka.sh
 source "$BP_ROOT/scripts/lib/kafka.sh"
 
-PACKAGES=(
+# BP_DEPS_BUILD_ONLY=1 (the build stage of docker/Dockerfile): only what compiling the
+# daemons needs; no PostgreSQL server, no Java, Maven or Kafka jars, no test tools.
+BUILD_PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libmicrohttpd-dev libpq-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
-    postgresql postgresql-contrib kcat curl maven
-    python3-jsonschema python3-yaml yamllint procps
 )
-# Maven and Kafka need a Java runtime; any java already on PATH will do.
-if ! bp_have java; then
-    PACKAGES+=(default-jre-headless)
+if [[ "${BP_DEPS_BUILD_ONLY:-0}" == 1 ]]; then
+    PACKAGES=("${BUILD_PACKAGES[@]}")
+else
+    PACKAGES=(
+        "${BUILD_PACKAGES[@]}"
+        postgresql postgresql-contrib kcat curl maven
+        python3-jsonschema python3-yaml python3-venv yamllint procps tzdata
+    )
+    # Maven and Kafka need a Java runtime; any java already on PATH will do.
+    if ! bp_have java; then
+        PACKAGES+=(default-jre-headless)
+    fi
+    # The packaging tests validate the AsyncAPI spec with Node; any node and npm will do.
+    if ! bp_have node || ! bp_have npm; then
+        PACKAGES+=(nodejs npm)
+    fi
 fi
 
 installed() {
@@ -60,5 +73,7 @@ else
     bp_log "Debian packages installed ($(bp_elapsed "$t0"))"
 fi
 
-kafka_ensure_libs
-bp_log "Kafka jars: present in ${KAFKA_LIBS#"$BP_ROOT"/}"
+if [[ "${BP_DEPS_BUILD_ONLY:-0}" != 1 ]]; then
+    kafka_ensure_libs
+    bp_log "Kafka jars: present in ${KAFKA_LIBS#"$BP_ROOT"/}"
+fi

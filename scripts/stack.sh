@@ -16,6 +16,7 @@ set -euo pipefail
 # are both named after the database column, with a generated password.
 SERVICES=(
     "contract   8080  contract"
+    "billing    8181  billing"
 )
 # Kafka topics (auto-creation is off on the broker).
 TOPICS=(contract operation invoice payment)

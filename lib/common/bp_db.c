@@ -11,9 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BP_DB_MAX_PREPARED 64
+
 struct bp_db {
     char *url;
     PGconn *conn;
+    const bp_db_stmt *prepared[BP_DB_MAX_PREPARED]; /* on this connection */
+    int nprepared;
     char error[512];
     bp_db *next_in_pool;
 };
@@ -71,6 +75,7 @@ bool bp_db_ensure(bp_db *db)
         return false;
     }
     PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
+    db->nprepared = 0; /* a new session has none */
     return true;
 }
 
@@ -115,6 +120,35 @@ bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
     return r;
 }
 
+bp_db_result bp_db_exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
+                             const char *const *params)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (!bp_db_ensure(db))
+        return BP_DB_UNAVAILABLE;
+    bool prepared = false;
+    for (int i = 0; i < db->nprepared && !prepared; i++)
+        prepared = db->prepared[i] == stmt;
+    if (!prepared) {
+        if (db->nprepared == BP_DB_MAX_PREPARED)
+            return bp_db_exec(db, out, stmt->sql, stmt->nparams, params);
+        PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+        bp_db_result r = classify(db, res);
+        PQclear(res);
+        if (r != BP_DB_OK)
+            return r;
+        db->prepared[db->nprepared++] = stmt;
+    }
+    PGresult *res = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    bp_db_result r = classify(db, res);
+    if (r == BP_DB_OK && out != NULL)
+        *out = res;
+    else
+        PQclear(res);
+    return r;
+}
+
 bp_db_result bp_db_exec_script(bp_db *db, const char *sql)
 {
     if (!bp_db_ensure(db))
@@ -127,18 +161,18 @@ bp_db_result bp_db_exec_script(bp_db *db, const char *sql)
 
 bp_db_result bp_db_begin(bp_db *db)
 {
-    bp_db_result r = bp_db_exec(db, NULL, "BEGIN", 0, NULL);
+    bp_db_result r = bp_db_exec_script(db, "BEGIN");
     if (r == BP_DB_UNAVAILABLE && db->conn != NULL) {
         PQfinish(db->conn);
         db->conn = NULL;
-        r = bp_db_exec(db, NULL, "BEGIN", 0, NULL);
+        r = bp_db_exec_script(db, "BEGIN");
     }
     return r;
 }
 
 bp_db_result bp_db_commit(bp_db *db)
 {
-    return bp_db_exec(db, NULL, "COMMIT", 0, NULL);
+    return bp_db_exec_script(db, "COMMIT");
 }
 
 void bp_db_rollback(bp_db *db)

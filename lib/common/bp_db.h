@@ -32,6 +32,19 @@ bool bp_db_ensure(bp_db *db);
 bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
                         const char *const *params) __attribute__((warn_unused_result));
 
+/* A statement prepared once per connection (by name) and executed with
+ * PQexecPrepared: for the hot paths. Declare as `static const bp_db_stmt`. */
+typedef struct {
+    const char *name; /* unique in the process */
+    const char *sql;
+    int nparams;
+} bp_db_stmt;
+
+/* Like bp_db_exec, for a prepared statement (prepared on first use on this
+ * connection, again after a reconnect). */
+bp_db_result bp_db_exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
+                             const char *const *params) __attribute__((warn_unused_result));
+
 /* Runs a multi-statement script without parameters (migrations only). */
 bp_db_result bp_db_exec_script(bp_db *db, const char *sql) __attribute__((warn_unused_result));
 

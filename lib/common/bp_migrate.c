@@ -35,6 +35,12 @@ const bp_migration bp_common_migrations[] = {
      "  response text NOT NULL,"
      "  created_at timestamptz NOT NULL DEFAULT now());"
      "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);"},
+    /* A NOTIFY in every writing transaction serialises their commits (PostgreSQL
+     * holds the notify lock through the commit's WAL flush); the relay is now woken
+     * in-process, and by one coalesced NOTIFY from other instances. */
+    {"common-004-outbox-wake-in-process",
+     "DROP TRIGGER outbox_notify ON outbox;"
+     "DROP FUNCTION outbox_notify();"},
 };
 const size_t bp_common_migrations_count = sizeof bp_common_migrations / sizeof bp_common_migrations[0];
 

@@ -13,6 +13,8 @@
 #include "bp_metrics.h"
 
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@ struct bp_outbox_relay {
     pthread_t thread;
     atomic_bool stop;
     bool holds_lock;
+    int wake_fd; /* eventfd: rows committed by this process */
 };
 
 typedef struct {
@@ -46,11 +49,11 @@ bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const 
         free(payload);
         return BP_DB_ERROR;
     }
+    static const bp_db_stmt insert = {
+        "bp_outbox_add", "INSERT INTO outbox (event_id, topic, msg_key, payload)"
+                         " VALUES ($1, $2, $3, $4)", 4};
     const char *params[] = {id, topic, key, payload};
-    bp_db_result r = bp_db_exec(db, NULL,
-                                "INSERT INTO outbox (event_id, topic, msg_key, payload)"
-                                " VALUES ($1, $2, $3, $4)",
-                                4, params);
+    bp_db_result r = bp_db_exec_stmt(db, NULL, &insert, params);
     free(payload);
     return r;
 }
@@ -97,32 +100,46 @@ static bool relay_prepare(bp_outbox_relay *r)
     return true;
 }
 
-/* Waits for a NOTIFY or the polling interval. */
-static void relay_wait(bp_outbox_relay *r)
+void bp_outbox_relay_wake(bp_outbox_relay *relay)
 {
-    PGconn *conn = bp_db_conn(r->db);
-    if (conn == NULL) {
-        sleep_ms(r->cfg.poll_ms);
+    if (relay == NULL)
         return;
-    }
+    uint64_t one = 1;
+    ssize_t ignored = write(relay->wake_fd, &one, sizeof one);
+    (void)ignored;
+}
+
+/* Waits for a local wake, a NOTIFY (when `listening`) or the polling interval.
+ * Returns true when this process committed rows since the last wait. */
+static bool relay_wait(bp_outbox_relay *r, bool listening)
+{
+    PGconn *conn = listening ? bp_db_conn(r->db) : NULL;
     int waited = 0;
     while (waited < r->cfg.poll_ms && !atomic_load(&r->stop)) {
-        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+        struct pollfd pfd[2] = {{.fd = r->wake_fd, .events = POLLIN},
+                                {.fd = conn ? PQsocket(conn) : -1, .events = POLLIN}};
         int step = r->cfg.poll_ms - waited < 200 ? r->cfg.poll_ms - waited : 200;
-        int n = poll(&pfd, 1, step);
+        int n = poll(pfd, 2, step);
         waited += step;
-        if (n > 0) {
+        if (n <= 0)
+            continue;
+        bool woken = false;
+        if (pfd[0].revents & POLLIN) {
+            uint64_t count;
+            woken = read(r->wake_fd, &count, sizeof count) == sizeof count;
+        }
+        if (conn != NULL && (pfd[1].revents & POLLIN)) {
             PQconsumeInput(conn);
-            bool got = false;
             PGnotify *note;
             while ((note = PQnotifies(conn)) != NULL) {
-                got = true;
+                woken = true;
                 PQfreemem(note);
             }
-            if (got)
-                return;
         }
+        if (woken)
+            return pfd[0].revents & POLLIN;
     }
+    return false;
 }
 
 static bp_db_result relay_mark(bp_outbox_relay *r, const delivery *d, int n)
@@ -226,8 +243,12 @@ static void *relay_main(void *arg)
     while (!atomic_load(&r->stop)) {
         rd_kafka_poll(r->rk, 0);
         if (!relay_prepare(r)) {
+            /* Standby: another instance publishes. Tell it when this process
+             * committed rows: one NOTIFY per wait, however many commits. */
             bp_metrics_gauge_set("bp_outbox_relay_active", "1 when this relay publishes.", 0);
-            sleep_ms(r->cfg.poll_ms);
+            if (relay_wait(r, false) &&
+                bp_db_exec(r->db, NULL, "NOTIFY bp_outbox", 0, NULL) != BP_DB_OK)
+                bp_log_warn("outbox: NOTIFY failed: %s", bp_db_error(r->db));
             continue;
         }
         bp_metrics_gauge_set("bp_outbox_relay_active", "1 when this relay publishes.", 1);
@@ -238,8 +259,8 @@ static void *relay_main(void *arg)
             continue;
         }
         backoff = 100;
-        if (n == 0)
-            relay_wait(r);
+        if (n < r->cfg.batch_size)
+            relay_wait(r, true);
     }
     return NULL;
 }
@@ -262,8 +283,11 @@ bp_outbox_relay *bp_outbox_relay_start(const bp_outbox_config *cfg, char *err, s
         return NULL;
     }
     atomic_init(&r->stop, false);
-    if (pthread_create(&r->thread, NULL, relay_main, r) != 0) {
+    r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (r->wake_fd < 0 || pthread_create(&r->thread, NULL, relay_main, r) != 0) {
         snprintf(err, errsize, "cannot start the outbox relay thread");
+        if (r->wake_fd >= 0)
+            close(r->wake_fd);
         rd_kafka_destroy(r->rk);
         bp_db_free(r->db);
         free(r);
@@ -286,5 +310,6 @@ void bp_outbox_relay_stop(bp_outbox_relay *relay, int flush_ms)
     rd_kafka_flush(relay->rk, flush_ms);
     rd_kafka_destroy(relay->rk);
     bp_db_free(relay->db);
+    close(relay->wake_fd);
     free(relay);
 }

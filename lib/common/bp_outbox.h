@@ -5,8 +5,9 @@
  * de-duplicate on the CloudEvents id.
  *
  * One relay per database publishes at a time (a session advisory lock); other
- * instances wait as hot standbys. The relay wakes on NOTIFY bp_outbox, with a
- * polling fallback. */
+ * instances wait as hot standbys. The relay wakes when its own process committed
+ * outbox rows (bp_outbox_relay_wake), on NOTIFY bp_outbox (sent, coalesced, by
+ * standby instances whose process committed rows), and by polling as a fallback. */
 #ifndef BP_OUTBOX_H
 #define BP_OUTBOX_H
 
@@ -32,6 +33,10 @@ typedef struct {
 
 /* Starts the relay thread. Returns NULL and writes a message into err on failure. */
 bp_outbox_relay *bp_outbox_relay_start(const bp_outbox_config *cfg, char *err, size_t errsize);
+
+/* Tells the relay that outbox rows were committed. Call after COMMIT; cheap,
+ * thread-safe, never blocks. NULL is ignored. */
+void bp_outbox_relay_wake(bp_outbox_relay *relay);
 
 /* True when the relay's producer can reach the Kafka cluster (asks it, bounded
  * by timeout_ms). Safe from any thread. */

@@ -118,6 +118,10 @@ void bl_reason_message(bl_reason r, const bl_account *a, const char *currency, b
         snprintf(buf, size, "the contract is %s, not ACTIVE", a->status);
         return;
     case BL_CONTRACT_EXPIRED: {
+        if (strcmp(a->status, "EXPIRED") == 0) {
+            snprintf(buf, size, "the contract is EXPIRED");
+            return;
+        }
         char from[11], to[11];
         bp_date_format(a->activated_at, from, sizeof from);
         bp_date_format(a->expire_at, to, sizeof to);

@@ -4,7 +4,9 @@
 #include "bp_money.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TEXT_MAX 200
 
@@ -18,6 +20,17 @@ int64_t bl_vat(int64_t base, int64_t bp)
     __int128 p = (__int128)base * bp;
     __int128 q = (p + (p >= 0 ? 5000 : -5000)) / 10000;
     return (int64_t)q;
+}
+
+/* 12:00 in the process's time zone on the date "YYYY-MM-DD" (already validated). */
+static int64_t local_noon_ms(const char *date)
+{
+    struct tm tm = {.tm_year = atoi(date) - 1900,
+                    .tm_mon = atoi(date + 5) - 1,
+                    .tm_mday = atoi(date + 8),
+                    .tm_hour = 12,
+                    .tm_isdst = -1};
+    return (int64_t)mktime(&tm) * 1000;
 }
 
 bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e)
@@ -37,7 +50,7 @@ bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e)
         bp_date d;
         if (strlen(op->operation_at) == 10 && bp_date_parse(op->operation_at, &d)) {
             op->operation_date = d;
-            op->operation_at_ms = (int64_t)d * 86400000 + 12 * 3600000;
+            op->operation_at_ms = local_noon_ms(op->operation_at);
         } else if (bp_time_parse_rfc3339(op->operation_at, &op->operation_at_ms)) {
             op->operation_date = bp_date_local(op->operation_at_ms);
         } else {

@@ -6,6 +6,7 @@
 #define BILLING_SERVICE_H
 
 #include "bp_db.h"
+#include "bp_outbox.h"
 #include "bp_validate.h"
 
 #include <jansson.h>
@@ -34,7 +35,8 @@ typedef struct {
 
 typedef struct {
     const char *operation_topic;
-    const char *source; /* CloudEvents source */
+    const char *source;     /* CloudEvents source */
+    bp_outbox_relay *relay; /* woken after each commit that added events */
 } bl_service;
 
 void bl_outcome_clear(bl_outcome *o);

@@ -138,15 +138,20 @@ static bool op_params_fill(op_params *p, const bl_op_row *row)
     return p->doc != NULL;
 }
 
-static bp_db_result insert_checked(bp_db *db, const char *sql, const bl_op_row *row, bool *done)
+static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_op_row *row,
+                                   const char *const *extra, bool *done)
 {
     op_params p;
     if (!op_params_fill(&p, row)) {
         free(p.doc);
         return BP_DB_ERROR;
     }
+    const char *params[17];
+    memcpy(params, p.v, sizeof p.v);
+    for (int i = 14; i < stmt->nparams; i++)
+        params[i] = extra[i - 14];
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(db, &res, sql, 14, p.v);
+    bp_db_result r = bp_db_exec_stmt(db, &res, stmt, params);
     if (done != NULL)
         *done = r == BP_DB_OK && PQntuples(res) == 1;
     PQclear(res);
@@ -154,26 +159,45 @@ static bp_db_result insert_checked(bp_db *db, const char *sql, const bl_op_row *
     return r;
 }
 
+/* The authorisation condition, shared by the slow and the fast statement. */
+#define AUTHORIZE                                                                                \
+    "  UPDATE accounts SET outstanding = outstanding + $10::bigint"                              \
+    "  WHERE contract_id = $2::uuid AND currency = $9 AND status = 'ACTIVE'"                     \
+    "    AND $12::date BETWEEN activated_at AND expire_at"                                       \
+    "    AND mandate_status = 'VALID' AND $12::date >= mandate_signed_at"                        \
+    "    AND (mandate_expire_at IS NULL OR $12::date <= mandate_expire_at)"                      \
+    "    AND outstanding + $10::bigint <= credit_limit"                                          \
+    "  RETURNING contract_id"
+
 bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *accepted)
 {
-    return insert_checked(
-        db,
-        "WITH auth AS ("
-        "  UPDATE accounts SET outstanding = outstanding + $10::bigint"
-        "  WHERE contract_id = $2::uuid AND currency = $9 AND status = 'ACTIVE'"
-        "    AND $12::date BETWEEN activated_at AND expire_at"
-        "    AND mandate_status = 'VALID' AND $12::date >= mandate_signed_at"
-        "    AND (mandate_expire_at IS NULL OR $12::date <= mandate_expire_at)"
-        "    AND outstanding + $10::bigint <= credit_limit"
-        "  RETURNING contract_id)"
+    static const bp_db_stmt stmt = {
+        "bl_accept_purchase",
+        "WITH auth AS (" AUTHORIZE ")"
         " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM auth RETURNING 1",
-        row, accepted);
+        14};
+    return insert_checked(db, &stmt, row, NULL, accepted);
+}
+
+bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char *event_id,
+                                    const char *topic, const char *payload, bool *accepted)
+{
+    static const bp_db_stmt stmt = {
+        "bl_fast_purchase",
+        "WITH auth AS (" AUTHORIZE "),"
+        " op AS (INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES
+        " FROM auth RETURNING contract_id)"
+        " INSERT INTO outbox (event_id, topic, msg_key, payload)"
+        " SELECT $15::uuid, $16, contract_id::text, $17 FROM op RETURNING 1",
+        17};
+    const char *extra[] = {event_id, topic, payload};
+    return insert_checked(db, &stmt, row, extra, accepted);
 }
 
 bp_db_result bl_store_accept_refund(bp_db *db, const bl_op_row *row, bool *accepted)
 {
-    return insert_checked(
-        db,
+    static const bp_db_stmt stmt = {
+        "bl_accept_refund",
         "WITH purchase AS ("
         "  UPDATE operations SET refunded = refunded + $10::bigint"
         "  WHERE contract_id = $2::uuid AND operation_type = 'PURCHASE' AND status = 'ACCEPTED'"
@@ -183,13 +207,15 @@ bp_db_result bl_store_accept_refund(bp_db *db, const bl_op_row *row, bool *accep
         "  UPDATE accounts SET outstanding = outstanding - $10::bigint"
         "  WHERE contract_id IN (SELECT contract_id FROM purchase) RETURNING 1)"
         " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM balance RETURNING 1",
-        row, accepted);
+        14};
+    return insert_checked(db, &stmt, row, NULL, accepted);
 }
 
 bp_db_result bl_store_insert_rejected(bp_db *db, const bl_op_row *row)
 {
-    return insert_checked(db, "INSERT INTO operations (" OP_COLUMNS ") VALUES (" OP_VALUES ")",
-                          row, NULL);
+    static const bp_db_stmt stmt = {
+        "bl_insert_rejected", "INSERT INTO operations (" OP_COLUMNS ") VALUES (" OP_VALUES ")", 14};
+    return insert_checked(db, &stmt, row, NULL, NULL);
 }
 
 bp_db_result bl_store_find_order(bp_db *db, const char *contract_id, const char *type,
@@ -199,13 +225,14 @@ bp_db_result bl_store_find_order(bp_db *db, const char *contract_id, const char 
     *doc = NULL;
     *same = false;
     const char *params[] = {contract_id, type, order_ref, fingerprint};
+    static const bp_db_stmt stmt = {"bl_find_order",
+                                    "SELECT doc, request_hash = sha256(convert_to($4, 'UTF8'))"
+                                    " FROM operations WHERE contract_id = $1::uuid"
+                                    " AND operation_type = $2 AND order_ref = $3"
+                                    " AND status = 'ACCEPTED'",
+                                    4};
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(db, &res,
-                                "SELECT doc, request_hash = sha256(convert_to($4, 'UTF8'))"
-                                " FROM operations WHERE contract_id = $1::uuid"
-                                " AND operation_type = $2 AND order_ref = $3"
-                                " AND status = 'ACCEPTED'",
-                                4, params);
+    bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
     if (r != BP_DB_OK)
         return r;
     if (PQntuples(res) == 1) {

@@ -65,7 +65,8 @@ int main(int argc, char **argv)
                                                 sizeof err)
                               : NULL;
     bl_http_app app = {.service = {.operation_topic = s.topic_operation,
-                                   .source = "/boissipay/billing"},
+                                   .source = "/boissipay/billing",
+                                   .relay = relay},
                        .pool = bp_db_pool_new(s.common.database_url),
                        .relay = relay};
     size_t nroutes;

@@ -131,8 +131,10 @@ ct_result ct_service_create(const ct_service *svc, bp_db *db, const json_t *req,
             bp_db_rollback(db);
             return res;
         }
-        if (dbr == BP_DB_OK)
+        if (dbr == BP_DB_OK) {
+            bp_outbox_relay_wake(svc->relay);
             return CT_OK;
+        }
         bp_db_rollback(db);
         ct_outcome_clear(o);
         if (dbr != BP_DB_RETRY)
@@ -208,6 +210,7 @@ ct_result ct_service_change(const ct_service *svc, bp_db *db, const char *ref, c
             return res;
         }
         if (dbr == BP_DB_OK) {
+            bp_outbox_relay_wake(svc->relay);
             if (action == CT_ACTION_EXPIRE)
                 bp_log_info("contract %s expired", ref);
             return CT_OK;

@@ -7,6 +7,7 @@
 #define CONTRACT_SERVICE_H
 
 #include "bp_db.h"
+#include "bp_outbox.h"
 #include "bp_validate.h"
 #include "contract_lifecycle.h"
 
@@ -33,8 +34,9 @@ typedef struct {
 } ct_outcome;
 
 typedef struct {
-    const char *topic;  /* contract events topic */
-    const char *source; /* CloudEvents source */
+    const char *topic;       /* contract events topic */
+    const char *source;      /* CloudEvents source */
+    bp_outbox_relay *relay;  /* woken after each commit that added events */
 } ct_service;
 
 void ct_outcome_clear(ct_outcome *o);

@@ -62,7 +62,9 @@ int main(int argc, char **argv)
         bp_auth_free(auth);
         return 1;
     }
-    ct_http_app app = {.service = {.topic = s.topic_contract, .source = "/boissipay/contract"},
+    ct_http_app app = {.service = {.topic = s.topic_contract,
+                                   .source = "/boissipay/contract",
+                                   .relay = relay},
                        .pool = bp_db_pool_new(s.common.database_url),
                        .relay = relay};
     ct_expiry *expiry = ct_expiry_start(&app.service, s.common.database_url,

@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# Boissipay packaging tests that need no Docker engine (ctest label `packaging`).
+#
+# Usage: tests/packaging/checks.sh CHECK [REPO_ROOT]
+#   compose         docker-compose.yml parses and interpolates with .env.example (Docker
+#                   Compose v2 itself, `config`), and refuses to start without each secret
+#   hadolint        hadolint on docker/Dockerfile
+#   yamllint        yamllint --strict with .yamllint on every YAML file of the repository
+#   openapi         openapi-spec-validator on openapi/*.yaml
+#   asyncapi        @asyncapi/parser on asyncapi/*.yaml
+#   docker-scripts  docker/kafka-init.sh against a stub kafka-topics, docker/init-env.sh
+# Pinned tools come from tests/packaging/tools.sh (installed once under .stack/tools/).
+# Prints one line per check and `N passed, M failed`; exits 1 when a check failed.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+check="${1:-}"
+root="$(cd "${2:-$here/../..}" && pwd)"
+
+passed=0
+failed=0
+ok() {
+    passed=$((passed + 1))
+    printf 'ok    %s\n' "$1"
+}
+fail() {
+    failed=$((failed + 1))
+    printf 'FAIL  %s\n' "$1"
+    if [[ -n "${2:-}" && -s "$2" ]]; then
+        head -c 3000 "$2" | sed 's/^/      /'
+        echo
+    fi
+}
+finish() {
+    printf '%s passed, %s failed\n' "$passed" "$failed"
+    ((failed == 0))
+    exit
+}
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/bp-packaging.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+# Sets venv to the folder of the pinned Python tools, installing them the first time.
+venv=""
+python_tools() {
+    venv="$("$here/tools.sh" python)" || {
+        fail "install the pinned Python tools (tests/packaging/tools.sh python)"
+        finish
+    }
+}
+
+# --- compose ---------------------------------------------------------------------------
+check_compose() {
+    local compose
+    python_tools
+    # The wheel's bin/docker-compose wrapper drops the exit status: call the binary itself.
+    compose="$("$venv/bin/python" -c \
+        'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')"
+    [[ -x "$compose" ]] || {
+        fail "Docker Compose binary in $venv" && finish
+    }
+    # A clean environment: neither the caller's variables nor a local .env take part.
+    run_compose() {
+        env -i PATH=/usr/bin:/bin HOME="$tmp/home" DOCKER_CONFIG="$tmp/docker" \
+            "$compose" --project-directory "$root" -f "$root/docker-compose.yml" "$@"
+    }
+    mkdir -p "$tmp/home" "$tmp/docker"
+    printf 'using %s\n' "$(run_compose version 2>&1 | head -n 1)"
+
+    if run_compose --env-file "$root/.env.example" config --quiet >"$tmp/out" 2>&1; then
+        ok "docker compose config with .env.example"
+    else
+        fail "docker compose config with .env.example" "$tmp/out"
+    fi
+    if run_compose --env-file "$root/.env.example" config --format json >"$tmp/config.json" 2>"$tmp/out" &&
+        /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$tmp/config.json"; then
+        ok "the resolved configuration is valid JSON ($(/usr/bin/python3 -c \
+            'import json, sys; print(len(json.load(open(sys.argv[1]))["services"]))' \
+            "$tmp/config.json") services)"
+    else
+        fail "docker compose config --format json" "$tmp/out"
+    fi
+
+    # Each secret is required: without it, compose stops and names it.
+    local secrets var
+    secrets="$(sed -n 's/^\([A-Z0-9_]*\)=change-me$/\1/p' "$root/.env.example")"
+    if [[ -n "$secrets" ]]; then
+        ok "secrets found in .env.example: ${secrets//$'\n'/ }"
+    else
+        fail "no change-me secrets in .env.example"
+    fi
+    for var in $secrets; do
+        grep -v "^$var=" "$root/.env.example" >"$tmp/env"
+        if run_compose --env-file "$tmp/env" config --quiet >"$tmp/out" 2>&1; then
+            fail "compose starts without $var (it must be \${$var:?...})"
+        elif grep -q "$var" "$tmp/out"; then
+            ok "compose refuses to start without $var"
+        else
+            fail "compose fails without $var but does not name it" "$tmp/out"
+        fi
+    done
+
+    # A Compose plugin on this machine, if any, must agree (it needs no engine for this).
+    if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then
+        if env -i PATH=/usr/bin:/bin:/usr/local/bin HOME="$tmp/home" docker compose \
+            --project-directory "$root" -f "$root/docker-compose.yml" \
+            --env-file "$root/.env.example" config --quiet >"$tmp/out" 2>&1; then
+            ok "the machine's docker compose plugin agrees"
+        else
+            fail "docker compose (plugin) config" "$tmp/out"
+        fi
+    else
+        echo "(no docker compose plugin on this machine: the pinned binary alone decides)"
+    fi
+}
+
+# --- hadolint ----------------------------------------------------------------------------
+check_hadolint() {
+    python_tools
+    printf 'using %s\n' "$("$venv/bin/hadolint" --version)"
+    # Every rule, at every level (info included); exceptions are `# hadolint ignore=` lines
+    # with a reason in the Dockerfile.
+    if (cd "$root" && "$venv/bin/hadolint" --no-color --failure-threshold info \
+        docker/Dockerfile) >"$tmp/out" 2>&1; then
+        ok "hadolint docker/Dockerfile"
+    else
+        fail "hadolint docker/Dockerfile" "$tmp/out"
+    fi
+}
+
+# --- yamllint -----------------------------------------------------------------------------
+check_yamllint() {
+    command -v yamllint >/dev/null || {
+        fail "yamllint is installed (scripts/install-deps.sh installs it)" && finish
+    }
+    local files=()
+    mapfile -t files < <(find "$root" \
+        \( -path "$root/build*" -o -path "$root/.stack" -o -path "$root/.git" \
+        -o -name node_modules \) -prune -o \
+        -type f \( -name '*.yml' -o -name '*.yaml' -o -name .yamllint \) -print | sort)
+    printf 'using %s on %d files\n' "$(yamllint --version)" "${#files[@]}"
+    local f
+    for f in "${files[@]}"; do
+        if yamllint --strict -c "$root/.yamllint" -f parsable "$f" >"$tmp/out" 2>&1; then
+            ok "yamllint ${f#"$root"/}"
+        else
+            fail "yamllint ${f#"$root"/}" "$tmp/out"
+        fi
+    done
+}
+
+# --- OpenAPI, AsyncAPI ---------------------------------------------------------------------
+check_openapi() {
+    local f
+    python_tools
+    for f in "$root"/openapi/*.yaml; do
+        if "$venv/bin/openapi-spec-validator" "$f" >"$tmp/out" 2>&1; then
+            ok "OpenAPI ${f#"$root"/}"
+        else
+            fail "OpenAPI ${f#"$root"/}" "$tmp/out"
+        fi
+    done
+}
+
+check_asyncapi() {
+    local dir out
+    dir="$("$here/tools.sh" node)" || {
+        fail "install the pinned Node tools (tests/packaging/tools.sh node)" && finish
+    }
+    out="$(node "$here/validate_asyncapi.cjs" "$dir" "$root"/asyncapi/*.yaml)"
+    local rc=$?
+    printf '%s\n' "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
+    passed=$((passed + $(grep -c '^ok ' <<<"$out")))
+    failed=$((failed + $(grep -c '^FAIL ' <<<"$out")))
+    if ((rc != 0)) && ! grep -q '^FAIL ' <<<"$out"; then
+        fail "the AsyncAPI validator ran (exit status $rc)"
+    fi
+}
+
+# --- docker/kafka-init.sh and docker/init-env.sh --------------------------------------------
+# A stub of kafka-topics that keeps its topics in $STUB_DIR: `name partitions` lines.
+write_stub() {
+    cat >"$tmp/kafka-topics" <<'EOF'
+#!/usr/bin/env bash
+set -u
+echo "$*" >>"$STUB_DIR/calls"
+if [[ -f "$STUB_DIR/down" ]]; then
+    n=$(cat "$STUB_DIR/down")
+    if ((n != 0)); then
+        echo $((n - 1)) >"$STUB_DIR/down"
+        echo "broker not available" >&2
+        exit 1
+    fi
+fi
+touch "$STUB_DIR/topics"
+topic="" partitions="" action=""
+while (($#)); do
+    case "$1" in
+    --list | --create | --describe) action="$1" ;;
+    --topic) topic="$2"; shift ;;
+    --partitions) partitions="$2"; shift ;;
+    esac
+    shift
+done
+case "$action" in
+--list) cut -d' ' -f1 "$STUB_DIR/topics" ;;
+--create) grep -q "^$topic " "$STUB_DIR/topics" || echo "$topic $partitions" >>"$STUB_DIR/topics" ;;
+--describe)
+    p=$(sed -n "s/^$topic //p" "$STUB_DIR/topics")
+    [[ -n "$p" ]] || { echo "topic $topic does not exist" >&2; exit 1; }
+    printf 'Topic: %s\tTopicId: x\tPartitionCount: %s\tReplicationFactor: 1\tConfigs: \n' "$topic" "$p"
+    for ((i = 0; i < p; i++)); do printf '\tTopic: %s\tPartition: %d\tLeader: 0\n' "$topic" "$i"; done
+    ;;
+esac
+EOF
+    chmod +x "$tmp/kafka-topics"
+}
+
+run_init() { # run_init STUB_DIR [VAR=value...]
+    local dir="$1"
+    shift
+    env -i PATH=/usr/bin:/bin STUB_DIR="$dir" KAFKA_TOPICS_BIN="$tmp/kafka-topics" \
+        KAFKA_BOOTSTRAP=kafka:9092 TOPICS="contract operation invoice payment" \
+        TOPIC_PARTITIONS=3 KAFKA_INIT_RETRY_SECONDS=0 KAFKA_INIT_ATTEMPTS=5 "$@" \
+        bash "$root/docker/kafka-init.sh" >"$dir/out" 2>&1
+}
+
+check_docker_scripts() {
+    write_stub
+    local s="$tmp/s1"
+    mkdir -p "$s"
+    if run_init "$s" && [[ "$(sort "$s/topics" | tr '\n' ' ')" == \
+        "contract 3 invoice 3 operation 3 payment 3 " ]]; then
+        ok "kafka-init creates the four topics with 3 partitions"
+    else
+        fail "kafka-init on an empty broker" "$s/out"
+    fi
+    : >"$s/calls"
+    if run_init "$s" && ! grep -q -- --create "$s/calls"; then
+        ok "kafka-init run again creates nothing and succeeds"
+    else
+        fail "kafka-init run again" "$s/out"
+    fi
+
+    s="$tmp/s2"
+    mkdir -p "$s"
+    echo "operation 1" >"$s/topics"
+    if ! run_init "$s" && grep -q "operation has 1 partitions, 3 expected" "$s/out" &&
+        grep -q "down -v" "$s/out"; then
+        ok "kafka-init fails on a topic with another partition count"
+    else
+        fail "kafka-init with a 1-partition topic" "$s/out"
+    fi
+
+    s="$tmp/s3"
+    mkdir -p "$s"
+    echo 3 >"$s/down"
+    if run_init "$s" && [[ "$(wc -l <"$s/topics")" == 4 ]]; then
+        ok "kafka-init waits for the broker to answer"
+    else
+        fail "kafka-init with a broker that answers at the 4th attempt" "$s/out"
+    fi
+
+    s="$tmp/s4"
+    mkdir -p "$s"
+    echo 99 >"$s/down"
+    if ! run_init "$s" && grep -q "did not answer after 5 attempts" "$s/out"; then
+        ok "kafka-init gives up on a broker that never answers"
+    else
+        fail "kafka-init with a broker that never answers" "$s/out"
+    fi
+
+    s="$tmp/s5"
+    mkdir -p "$s"
+    run_init "$s" TOPIC_PARTITIONS=zero
+    if [[ $? == 2 ]]; then
+        ok "kafka-init rejects a bad TOPIC_PARTITIONS"
+    else
+        fail "kafka-init with TOPIC_PARTITIONS=zero" "$s/out"
+    fi
+
+    # init-env.sh in a scratch copy of the repository's top level.
+    local r="$tmp/repo"
+    mkdir -p "$r/docker"
+    cp "$root/docker/init-env.sh" "$r/docker/"
+    cp "$root/.env.example" "$r/"
+    if bash "$r/docker/init-env.sh" >"$tmp/out" 2>&1 && [[ -f "$r/.env" ]]; then
+        ok "init-env.sh writes .env"
+    else
+        fail "init-env.sh" "$tmp/out"
+        finish
+    fi
+    if [[ "$(stat -c %a "$r/.env")" == 600 ]]; then
+        ok ".env is private (mode 600)"
+    else
+        fail ".env mode is $(stat -c %a "$r/.env")"
+    fi
+    if ! grep -q "=change-me$" "$r/.env"; then
+        ok ".env has no change-me value left"
+    else
+        fail ".env still has change-me" "$r/.env"
+    fi
+    local nsecrets nunique
+    nsecrets="$(grep -c '=change-me$' "$r/.env.example")"
+    nunique="$(grep -E '^[A-Z0-9_]+=[0-9a-f]{32}$' "$r/.env" | cut -d= -f2 | sort -u | wc -l)"
+    if [[ "$nunique" == "$nsecrets" ]]; then
+        ok "each of the $nsecrets secrets is its own 32-hex value"
+    else
+        fail "$nunique distinct 32-hex secrets for $nsecrets placeholders"
+    fi
+    if diff <(grep -v '=change-me$' "$r/.env.example") \
+        <(grep -v -E '^[A-Z0-9_]+=[0-9a-f]{32}$' "$r/.env") >"$tmp/out"; then
+        ok "init-env.sh keeps every other line"
+    else
+        fail "init-env.sh changed other lines" "$tmp/out"
+    fi
+    cp "$r/.env" "$tmp/env1"
+    bash "$r/docker/init-env.sh" >/dev/null 2>&1
+    if cmp -s "$r/.env" "$tmp/env1"; then
+        ok "init-env.sh keeps an existing .env"
+    else
+        fail "init-env.sh replaced an existing .env without --force"
+    fi
+    bash "$r/docker/init-env.sh" --force >/dev/null 2>&1
+    if ! cmp -s "$r/.env" "$tmp/env1"; then
+        ok "init-env.sh --force writes new secrets"
+    else
+        fail "init-env.sh --force kept the old secrets"
+    fi
+}
+
+case "$check" in
+compose) check_compose ;;
+hadolint) check_hadolint ;;
+yamllint) check_yamllint ;;
+openapi) check_openapi ;;
+asyncapi) check_asyncapi ;;
+docker-scripts) check_docker_scripts ;;
+*)
+    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts [REPO_ROOT]" >&2
+    exit 2
+    ;;
+esac
+finish

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Boissipay packaging tests: installs their pinned tools once and prints where they are.
+#
+#   tools.sh python   a venv (Debian's /usr/bin/python3) with requirements.txt
+#   tools.sh node     a folder with node_modules/ from package.json + package-lock.json
+#
+# Prints the folder on stdout. Installs live under .stack/tools/ (git-ignored; BP_TOOLS_DIR
+# overrides), named by a hash of the pins, so a change of pins installs afresh and the old
+# folder is removed. A lock serialises concurrent tests; every install step is bounded in
+# time (BP_TOOLS_TIMEOUT seconds, 300 by default). When nothing is missing it only checks a
+# stamp file.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+tools_dir="${BP_TOOLS_DIR:-$root/.stack/tools}"
+limit="${BP_TOOLS_TIMEOUT:-300}"
+python="${BP_PYTHON:-/usr/bin/python3}"
+
+log() { printf '[packaging-tools] %s\n' "$*" >&2; }
+die() {
+    log "ERROR: $*"
+    exit 1
+}
+
+kind="${1:-}"
+case "$kind" in
+python)
+    inputs=("$here/requirements.txt")
+    salt="$("$python" -c 'import sys; print(sys.version)')"
+    ;;
+node)
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        die "node and npm are needed (scripts/install-deps.sh installs them)"
+    fi
+    inputs=("$here/package.json" "$here/package-lock.json")
+    salt="$(node --version)"
+    ;;
+*) die "usage: $0 python|node" ;;
+esac
+
+hash="$({ cat "${inputs[@]}"; printf '%s\n' "$salt"; } | sha256sum | cut -c1-12)"
+dir="$tools_dir/$kind-$hash"
+
+mkdir -p "$tools_dir"
+exec 9>"$tools_dir/.lock"
+flock -w "$((limit * 2))" 9 || die "another install holds $tools_dir/.lock"
+
+if [[ -f "$dir/.installed" ]]; then
+    printf '%s\n' "$dir"
+    exit 0
+fi
+
+rm -rf "$dir"
+t0="$(date +%s)"
+log "installing the $kind tools into ${dir#"$root"/} (first run only)"
+case "$kind" in
+python)
+    "$python" -m venv "$dir" ||
+        die "could not create a venv with $python (Debian: apt-get install python3-venv)"
+    if ! timeout "$limit" "$dir/bin/pip" install --disable-pip-version-check --no-input \
+        --quiet --timeout 30 --retries 2 -r "$here/requirements.txt" >&2; then
+        rm -rf "$dir"
+        die "pip install failed or took more than $limit s"
+    fi
+    ;;
+node)
+    mkdir -p "$dir"
+    cp "$here/package.json" "$here/package-lock.json" "$dir/"
+    if ! (cd "$dir" && timeout "$limit" npm ci --no-audit --no-fund --loglevel=error \
+        --fetch-timeout=30000 --fetch-retries=2 >&2); then
+        rm -rf "$dir"
+        die "npm ci failed or took more than $limit s"
+    fi
+    ;;
+esac
+touch "$dir/.installed"
+log "installed in $(($(date +%s) - t0)) s"
+
+# Older pins of the same kind are no longer used.
+for old in "$tools_dir/$kind"-*; do
+    [[ "$old" == "$dir" || ! -d "$old" ]] || rm -rf "$old"
+done
+printf '%s\n' "$dir"
