@@ -46,7 +46,7 @@ env "${common_env[@]}" BP_HTTP_PORT=$CPORT \
     BP_DATABASE_URL="postgresql://boissipay@127.0.0.1:$BP_TEST_PG_PORT/bench_contract" \
     build/services/contract/boissipay-contract >"$STATE/contract.log" 2>&1 &
 pids+=($!)
-env "${common_env[@]}" BP_HTTP_PORT=$BPORT BP_HTTP_THREADS=$CONNECTIONS \
+env "${common_env[@]}" BP_HTTP_PORT=$BPORT BP_HTTP_THREADS="${BILLING_THREADS:-$CONNECTIONS}" \
     BP_DATABASE_URL="postgresql://boissipay@127.0.0.1:$BP_TEST_PG_PORT/bench_billing" \
     build/services/billing/boissipay-billing >"$STATE/billing.log" 2>&1 &
 billing_pid=$!
@@ -133,7 +133,8 @@ printf '\nbilling (%s, %s cores), POST /operations, accepted purchases, %s conne
 printf '  billing:  %s purchases/s   ' "$rps"
 awk '/^ +50%/ {printf "p50 %s  ", $2} /^ +99%/ {printf "p99 %s", $2}' "$STATE/wrk.txt"
 printf '   non-2xx: %s\n' "${non2xx:-0}"
-printf '  pgbench:  %s tps (same three writes per transaction)\n' "$tps"
+printf '  pgbench:  %s tps (same three writes per transaction), latency average %s ms\n' "$tps" \
+    "$(awk '/^latency average/ {print $4}' "$STATE/pgbench.txt")"
 awk -v a="$rps" -v b="$tps" 'BEGIN {printf "  ratio billing / pgbench: %.2f\n", a / b}'
 printf '  billing RSS after the load: %s kB (peak %s kB)\n' "$rss" "$hwm"
 sed 's/^/  /' "$STATE/lag.txt"
