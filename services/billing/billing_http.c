@@ -72,7 +72,7 @@ static void h_post_operation(bp_http_request *req, bp_http_response *resp)
     bl_outcome o = {0};
     bl_result r = bl_service_operate(&app_of(req)->service, conn(req), body, key,
                                      bp_http_path(req), &o);
-    if (r == BL_R_CREATED || r == BL_R_REPLAY) {
+    if (r == BL_R_CREATED || (r == BL_R_REPLAY && o.replay_status == 201)) {
         const char *id = json_string_value(json_object_get(o.resource, "operationId"));
         snprintf(resp->location, sizeof resp->location, "/operations/%s", id ? id : "");
     }
@@ -142,8 +142,10 @@ static void h_list_operations(bp_http_request *req, bp_http_response *resp)
         return;
     }
     json_t *meta = bp_http_page_metadata(req, json_array_size(items), total, page, size);
+    /* `orders` is the earlier API's name for the same list. */
     bp_http_reply_json(resp, 200,
-                       json_pack("{s:o, s:o}", "operations", items, "metadata", meta));
+                       json_pack("{s:o, s:O, s:o}", "operations", items, "orders", items,
+                                 "metadata", meta));
 }
 
 static void h_get_account(bp_http_request *req, bp_http_response *resp)

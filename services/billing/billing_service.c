@@ -78,7 +78,14 @@ static json_t *op_doc(const bl_operation *op, const char *id, const bl_account *
     if (code != NULL)
         json_object_set_new(doc, "rejection", json_pack("{s:s, s:s}", "code", code, "message",
                                                         message));
+    /* The earlier API's names: the sales system's reference and the contract. */
+    json_object_set_new(doc, "operationRef", json_string(op->order_ref));
     json_object_update(doc, op->doc);
+    char today[11];
+    bp_date_format(bp_date_local(bp_time_now_ms()), today, sizeof today);
+    json_object_set_new(doc, "billing", json_pack("{s:s, s:s}", "subscriptionRef",
+                                                  json_string_value(json_object_get(doc, "contractRef")),
+                                                  "createdAt", today));
     json_object_set_new(doc, "createdAt", json_string(now));
     return doc;
 }
@@ -121,9 +128,16 @@ static bl_result reject(attempt_ctx *c, const bl_account *a, const char *currenc
     if (*dbr == BP_DB_OK)
         *dbr = emit(c->svc, c->db, "operation.rejected", key, id, doc);
     json_decref(doc);
-    o->code = code;
+    snprintf(o->code, sizeof o->code, "%s", code);
     snprintf(o->message, sizeof o->message, "%s", message);
     snprintf(o->detail, sizeof o->detail, "%s", id);
+    /* The refusal is recorded: a retry with the same key gets the same 422. */
+    if (*dbr == BP_DB_OK && c->idem_key != NULL) {
+        json_t *stored = json_pack("{s:s, s:s, s:s}", "code", code, "message", message, "detail",
+                                   id);
+        *dbr = bp_idem_store(c->db, c->idem_key, 422, stored);
+        json_decref(stored);
+    }
     return BL_R_REJECTED;
 }
 
@@ -161,6 +175,16 @@ static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, 
         case BP_IDEM_NEW:
             break;
         case BP_IDEM_REPLAY:
+            if (o->replay_status == 422) { /* a recorded refusal */
+                snprintf(o->code, sizeof o->code, "%s",
+                         json_string_value(json_object_get(stored, "code")));
+                snprintf(o->message, sizeof o->message, "%s",
+                         json_string_value(json_object_get(stored, "message")));
+                snprintf(o->detail, sizeof o->detail, "%s",
+                         json_string_value(json_object_get(stored, "detail")));
+                json_decref(stored);
+                return BL_R_REJECTED;
+            }
             o->resource = stored;
             return BL_R_REPLAY;
         case BP_IDEM_MISMATCH:

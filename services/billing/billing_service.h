@@ -28,7 +28,7 @@ typedef struct {
     json_t *resource;
     int replay_status;
     bp_verr verr;
-    const char *code; /* rejection reason code */
+    char code[40];    /* rejection reason code */
     char message[300];
     char detail[64];
 } bl_outcome;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Self-test of tests/events/validate_events.py against asyncapi/boissipay.yaml.
 #
-# Builds one valid contract event and many broken variants in a temporary
-# folder, and checks that the validator accepts the first and rejects each of
-# the others (plus the edge cases: empty file, unknown type, --expect-types,
-# an unusable AsyncAPI document). Also checks that every example embedded in
-# the AsyncAPI document passes. Prints `N passed, M failed`; exits 1 if any
-# check failed.
+# Builds one valid contract event, valid operation events (accepted and
+# rejected) and many broken variants of each in a temporary folder, and checks
+# that the validator accepts the valid ones and rejects each of the others
+# (plus the edge cases: empty file, unknown type, --expect-types, an unusable
+# AsyncAPI document). Also checks that every example embedded in the AsyncAPI
+# document passes. Prints `N passed, M failed`; exits 1 if any check failed.
 #
 # Usage: tests/events/test_validate_events.sh [ASYNCAPI_FILE]
 # The validator runs with /usr/bin/python3 (or $BP_PYTHON when set).
@@ -56,7 +56,12 @@ check() {
 # mutate NAME PYTHON_CODE: writes $tmp/NAME.jsonl, the good event after
 # PYTHON_CODE has changed it (the event is the dict `e`).
 mutate() {
-    "$py" - "$tmp/good.jsonl" "$tmp/$1.jsonl" "$2" <<'EOF'
+    mutate_from good "$@"
+}
+
+# mutate_from SOURCE NAME PYTHON_CODE: the same, from $tmp/SOURCE.jsonl.
+mutate_from() {
+    "$py" - "$tmp/$1.jsonl" "$tmp/$2.jsonl" "$3" <<'EOF'
 import json
 import sys
 
@@ -156,6 +161,87 @@ mutate revoked_wrong_state "e['type'] = 'contract.mandate-revoked'; e['data']['v
 check "rejects contract.mandate-revoked with a VALID mandate" 1 "/data/payment/mandate/status" \
     -- "$tmp/revoked_wrong_state.jsonl"
 
+# Operation events: a valid operation.accepted (a purchase whose VAT is rounded
+# per line: 16.80 at 5.5 % is 0.924 -> 0.92) and a valid operation.rejected
+# for a contract billing does not know (empty contractId, key = contractRef).
+oid=5d0c2b8e-7f1a-4e3b-9c6d-2a4f8e1b3c70
+eid=8e3f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b
+tr -d '\n' >"$tmp/op_good.jsonl" <<EOF
+{"specversion":"1.0","id":"$eid","source":"/boissipay/billing",
+"type":"operation.accepted","time":"2026-11-20T09:15:00.125Z","subject":"$oid",
+"datacontenttype":"application/json","data":{"operationId":"$oid",
+"status":"ACCEPTED","contractId":"$cid","contractRef":"CTR-TEST-001",
+"operationType":"PURCHASE","operationAt":"2026-11-20T10:14:58+01:00",
+"operationDate":"2026-11-20","customerRef":"ACME",
+"contact":{"firstName":"John","lastName":"DOE"},
+"order":{"orderRef":"ORD-1","currencyCode":"EUR","orderType":"PS",
+"orderItems":[{"deliveredOn":"2026-11-20","productItems":[
+{"productRef":"TGV-PARIS-LYON","quantity":2,"unitPrice":8.4,"vatRate":5.5,
+"amountWithoutTax":16.8,"amountTax":0.92,"amountWithTax":17.72},
+{"productLabel":"Frais de port","packaging":"PCE","quantity":1,"unitPrice":2.8,
+"vatRate":20.0,"amountWithoutTax":2.8,"amountTax":0.56,"amountWithTax":3.36}]}],
+"totalWithoutTax":19.6,"totalTax":1.48,"totalWithTax":21.08,"totalWithTaxMinor":2108},
+"createdAt":"2026-11-20T09:15:00.123Z"}}
+EOF
+echo >>"$tmp/op_good.jsonl"
+mutate_from op_good op_rejected "e['type'] = 'operation.rejected'; e['data'].update(status='REJECTED', contractId='', contractRef='CTR-NOPE', rejection={'code': 'CONTRACT_UNKNOWN', 'message': 'billing knows no such contract'})"
+
+check "valid operation.accepted accepted" 0 "^ok operation.accepted $eid\$" '^1 passed, 0 failed$' \
+    -- "$tmp/op_good.jsonl" --expect-types operation.accepted
+check "valid operation.rejected (unknown contract) accepted" 0 "^ok operation.rejected $eid\$" \
+    '^1 passed, 0 failed$' -- "$tmp/op_rejected.jsonl"
+mutate_from op_good op_refund "e['data'].update(operationType='REFUND', refundOf='ORD-0')"
+check "valid refund accepted" 0 '^1 passed, 0 failed$' -- "$tmp/op_refund.jsonl"
+mutate_from op_rejected op_unknown_by_id "e['data'].update(contractId='CONTRACT-HGDU12687628', contractRef='')"
+check "valid rejection of an unknown contractId accepted" 0 '^1 passed, 0 failed$' \
+    -- "$tmp/op_unknown_by_id.jsonl"
+mutate_from op_good op_limit "e['type'] = 'operation.rejected'; e['data'].update(status='REJECTED', rejection={'code': 'CREDIT_LIMIT_EXCEEDED', 'message': 'too much'})"
+check "valid credit-limit rejection accepted" 0 '^1 passed, 0 failed$' -- "$tmp/op_limit.jsonl"
+mutate_from op_good op_jpy "o = e['data']['order']; o.update(currencyCode='JPY', orderItems=[{'productItems': [{'quantity': 3, 'unitPrice': 1500.0, 'vatRate': 10.0, 'amountWithoutTax': 4500.0, 'amountTax': 450.0, 'amountWithTax': 4950.0}]}], totalWithoutTax=4500.0, totalTax=450.0, totalWithTax=4950.0, totalWithTaxMinor=4950)"
+check "valid JPY operation accepted" 0 '^1 passed, 0 failed$' -- "$tmp/op_jpy.jsonl"
+
+# Broken operation events: SOURCE, NAME, change, a pattern the FAIL line must contain.
+op_bad_cases=(
+    "op_good|op_wrong_source|e['source'] = '/boissipay/contract'|/source"
+    "op_good|op_subject_is_contract|e['subject'] = e['data']['contractId']|/subject: .* is not data.operationId"
+    "op_good|op_subject_not_uuid|e['subject'] = 'ORD-1'|/subject"
+    "op_good|op_extra_envelope_field|e['partitionkey'] = 'x'|Additional properties"
+    "op_good|op_minor_mismatch|e['data']['order']['totalWithTaxMinor'] = 2107|totalWithTaxMinor 2107 is not totalWithTax"
+    "op_good|op_minor_missing|del e['data']['order']['totalWithTaxMinor']|'totalWithTaxMinor' is a required property"
+    "op_good|op_total_as_string|e['data']['order']['totalWithTax'] = '21.08'|not of type 'number'"
+    "op_good|op_order_array|e['data']['order'] = [e['data']['order']]|/data/order: an array is not of type 'object'"
+    "op_good|op_line_tax_wrong|e['data']['order']['orderItems'][0]['productItems'][1].update(amountTax=0.59, amountWithTax=3.39)|productItems/1/amountTax: 0.59 should be 0.56"
+    "op_good|op_tax_not_rounded|e['data']['order']['orderItems'][0]['productItems'][0].update(amountTax=0.924)|more decimals"
+    "op_good|op_total_not_sum|e['data']['order']['totalTax'] = 1.49|totalTax: 1.49 is not the sum"
+    "op_good|op_negative_price|e['data']['order']['orderItems'][0]['productItems'][0]['unitPrice'] = -8.4|unitPrice"
+    "op_good|op_quantity_zero|e['data']['order']['orderItems'][0]['productItems'][0]['quantity'] = 0|quantity"
+    "op_good|op_no_lines|e['data']['order']['orderItems'] = []|orderItems"
+    "op_good|op_accepted_with_rejection|e['data']['rejection'] = {'code': 'CONTRACT_UNKNOWN', 'message': 'x'}|'rejection' must not be present"
+    "op_good|op_accepted_but_rejected_status|e['data'].update(status='REJECTED', rejection={'code': 'MANDATE_INVALID', 'message': 'x'})|/data/status"
+    "op_good|op_accepted_no_contract_id|e['data']['contractId'] = ''|/data/contractId"
+    "op_good|op_accepted_no_contract_ref|e['data']['contractRef'] = ''|/data/contractRef"
+    "op_good|op_refund_without_refund_of|e['data']['operationType'] = 'REFUND'|'refundOf' is a required property"
+    "op_good|op_purchase_with_refund_of|e['data']['refundOf'] = 'ORD-0'|'refundOf' must not be present"
+    "op_good|op_status_bogus|e['data']['status'] = 'PENDING'|/data/status"
+    "op_good|op_operation_at_no_offset|e['data']['operationAt'] = '2026-11-20T10:14:58'|/data/operationAt"
+    "op_good|op_operation_date_bad|e['data']['operationDate'] = '2026-02-30'|/data/operationDate"
+    "op_good|op_created_at_not_utc|e['data']['createdAt'] = '2026-11-20T10:15:00.123+01:00'|/data/createdAt"
+    "op_good|op_missing_operation_id|del e['data']['operationId']|'operationId' is a required property"
+    "op_jpy|op_jpy_cents|e['data']['order']['totalWithTaxMinor'] = 495000|totalWithTaxMinor 495000 is not totalWithTax"
+    "op_rejected|op_rejected_without_rejection|del e['data']['rejection']|'rejection' is a required property"
+    "op_rejected|op_rejection_code_bogus|e['data']['rejection']['code'] = 'BOGUS'|/data/rejection/code"
+    "op_rejected|op_rejection_no_message|del e['data']['rejection']['message']|'message' is a required property"
+    "op_rejected|op_rejected_but_accepted_status|e['data']['status'] = 'ACCEPTED'|/data/status"
+    "op_rejected|op_unknown_without_any_contract|e['data']['contractRef'] = ''|/data: an object is not valid under any"
+    "op_limit|op_known_contract_empty_id|e['data']['contractId'] = ''|/data/contractId"
+)
+for case in "${op_bad_cases[@]}"; do
+    IFS='|' read -r src name code pattern <<<"$case"
+    mutate_from "$src" "$name" "$code"
+    check "rejects $name" 1 "^FAIL .*$pattern" '^0 passed, 1 failed$' \
+        -- "$tmp/$name.jsonl"
+done
+
 # Mixed file, garbage lines, empty file, --expect-types.
 cat "$tmp/good.jsonl" "$tmp/status_bogus.jsonl" >"$tmp/mixed.jsonl"
 check "mixed file counts both" 1 '^ok contract.created ' '^1 passed, 1 failed$' \
@@ -182,7 +268,7 @@ else
 fi
 
 # Every example of the AsyncAPI document is itself valid, and the nine
-# contract event types all have one.
+# contract event types and the two operation event types all have one.
 "$py" - "$spec" >"$tmp/examples.jsonl" <<'EOF'
 import json
 import sys
@@ -200,7 +286,7 @@ contract_types=contract.created,contract.activated,contract.suspended,contract.r
 contract_types+=,contract.cancelled,contract.expired,contract.mandate-signed
 contract_types+=,contract.mandate-revoked,contract.credit-limit-changed
 check "AsyncAPI examples are valid" 0 '^[0-9]+ passed, 0 failed$' \
-    -- "$tmp/examples.jsonl" --expect-types "$contract_types"
+    -- "$tmp/examples.jsonl" --expect-types "$contract_types,operation.accepted,operation.rejected"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -9,12 +9,21 @@ values; blank lines are skipped; "-" reads standard input). For each event the
 message of the AsyncAPI document whose payload has `properties.type.const`
 equal to the event's `type` is looked up, and the event is validated against
 that payload (JSON Schema draft-07, local `$ref`s resolved in the whole
-document, formats date, date-time, uuid and email checked). Two rules that JSON
+document, formats date, date-time, uuid and email checked). Rules that JSON
 Schema cannot express are checked as well:
-  - a `contract.*` event's `subject` equals `data.contractId`;
+  - a `contract.*` event's `subject` equals `data.contractId`; an
+    `operation.*` event's `subject` equals `data.operationId`;
   - wherever an object holds both a decimal-string `amount` and an integer
     `minorUnits`, they are the same value (and, for a few well-known
-    currencies, `amount` has exactly the currency's decimals).
+    currencies, `amount` has exactly the currency's decimals);
+  - in an `operation.*` event, `data.order.totalWithTaxMinor` equals
+    `data.order.totalWithTax` × 10^exponent of `data.order.currencyCode`, and
+    the order's arithmetic holds: per product line `amountWithoutTax` =
+    `quantity` × `unitPrice`, `amountTax` = `amountWithoutTax` × `vatRate` /
+    100 rounded half up to the currency's minor unit, `amountWithTax` = the
+    two added, no amount with more decimals than the currency has, and the
+    order totals are the sums of the lines. (For a currency not in the table
+    below, the exponent is the one that makes totalWithTaxMinor fit, if any.)
 
 Prints `ok <type> <id>` or `FAIL <type> <id>: <reasons>` per event, then
 `N passed, M failed`. Exits 1 when anything failed: an invalid event, an event
@@ -27,6 +36,7 @@ Runs with Debian's /usr/bin/python3 (python3-yaml, python3-jsonschema 4.10).
 
 import argparse
 import datetime
+import decimal
 import json
 import re
 import sys
@@ -285,18 +295,116 @@ def _money_problems(node, path, out):
             _money_problems(value, f"{path}/{i}", out)
 
 
+def _number(value):
+    """A JSON number as an exact Decimal (None for anything else)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        # repr() of a float is the shortest text that reads back the same,
+        # i.e. the text the producer wrote.
+        return decimal.Decimal(repr(value) if isinstance(value, float) else value)
+    except decimal.InvalidOperation:
+        return None
+
+
+def _decimals(value):
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _order_problems(order, out):
+    """The arithmetic of an operation's order (data.order)."""
+    where = "/data/order"
+    if not isinstance(order, dict):
+        return
+    total = _number(order.get("totalWithTax"))
+    minor = order.get("totalWithTaxMinor")
+    if total is None or isinstance(minor, bool) or not isinstance(minor, int):
+        return  # the schema reports missing or mistyped totals
+    currency = order.get("currencyCode")
+    exponent = CURRENCY_DECIMALS.get(currency)
+    if exponent is not None:
+        if total.scaleb(exponent) != minor:
+            out.append(
+                f"{where}: totalWithTaxMinor {minor} is not totalWithTax "
+                f"{total} x 10^{exponent} ({currency})"
+            )
+            return
+    else:
+        fits = [e for e in range(0, 5) if total.scaleb(e) == minor]
+        if not fits:
+            out.append(
+                f"{where}: totalWithTaxMinor {minor} is not totalWithTax {total} "
+                f"x 10^n for any n from 0 to 4"
+            )
+            return
+        exponent = fits[0]
+    unit = decimal.Decimal(1).scaleb(-exponent)
+    sums = {"totalWithoutTax": 0, "totalTax": 0, "totalWithTax": 0}
+    items = order.get("orderItems")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        products = item.get("productItems") if isinstance(item, dict) else None
+        for k, line in enumerate(products if isinstance(products, list) else []):
+            path = f"{where}/orderItems/{i}/productItems/{k}"
+            if not isinstance(line, dict):
+                return
+            quantity = line.get("quantity")
+            values = {
+                name: _number(line.get(name))
+                for name in ("unitPrice", "vatRate", "amountWithoutTax",
+                             "amountTax", "amountWithTax")
+            }
+            if (isinstance(quantity, bool) or not isinstance(quantity, int)
+                    or any(v is None for v in values.values())):
+                return  # the schema reports it
+            for name in ("unitPrice", "amountWithoutTax", "amountTax", "amountWithTax"):
+                if _decimals(values[name]) > exponent:
+                    out.append(
+                        f"{path}/{name}: {values[name]} has more decimals than "
+                        f"{exponent} ({currency})"
+                    )
+            without = quantity * values["unitPrice"]
+            tax = (without * values["vatRate"] / 100).quantize(
+                unit, rounding=decimal.ROUND_HALF_UP
+            )
+            for name, want in (("amountWithoutTax", without), ("amountTax", tax),
+                               ("amountWithTax", without + tax)):
+                if values[name] != want:
+                    out.append(f"{path}/{name}: {values[name]} should be {want}")
+            sums["totalWithoutTax"] += without
+            sums["totalTax"] += tax
+            sums["totalWithTax"] += without + tax
+    for name, want in sums.items():
+        have = _number(order.get(name))
+        if have is None:
+            return
+        if _decimals(have) > exponent:
+            out.append(f"{where}/{name}: {have} has more decimals than {exponent}")
+        elif have != want:
+            out.append(f"{where}/{name}: {have} is not the sum of the lines, {want}")
+
+
+# The member of `data` that `subject` repeats, per family of event types.
+SUBJECT_MEMBER = {"contract.": "contractId", "operation.": "operationId"}
+
+
 def extra_problems(event):
     out = []
     data = event.get("data")
     event_type = event.get("type")
-    if isinstance(event_type, str) and event_type.startswith("contract."):
-        if isinstance(data, dict) and "contractId" in data and "subject" in event:
-            if event["subject"] != data["contractId"]:
-                out.append(
-                    f"/subject: {event['subject']!r} is not data.contractId "
-                    f"{data['contractId']!r}"
-                )
+    family = None
+    if isinstance(event_type, str):
+        family = next((f for f in SUBJECT_MEMBER if event_type.startswith(f)), None)
+    if family is not None and isinstance(data, dict) and "subject" in event:
+        member = SUBJECT_MEMBER[family]
+        if member in data and event["subject"] != data[member]:
+            out.append(
+                f"/subject: {event['subject']!r} is not data.{member} "
+                f"{data[member]!r}"
+            )
     _money_problems(data, "/data", out)
+    if family == "operation." and isinstance(data, dict):
+        _order_problems(data.get("order"), out)
     return out
 
 
@@ -314,6 +422,10 @@ def _describe(error):
             message = f"{names} must not be present here"
         else:
             message = f"must not match {json.dumps(forbidden, sort_keys=True)}"
+    elif len(message) > 200 and message.startswith(repr(error.instance)):
+        # The default text starts with the whole instance; name its type instead.
+        kind = {dict: "an object", list: "an array"}.get(type(error.instance), "the value")
+        message = kind + message[len(repr(error.instance)):]
     if len(message) > 200:
         message = message[:197] + "..."
     return f"{path}: {message}"

@@ -141,6 +141,19 @@ static void test_replays_and_conflicts(void **state)
     assert_string_equal(bpt_error_code(&f), "IDEMPOTENCY_KEY_REUSED");
     free(body);
     assert_int_equal(blf_outstanding(&st, "CTR-FLOW-2"), 1500);
+    /* A refusal under a key is recorded: the retry gets the same 422, not a new decision. */
+    body = blf_operation("CTR-FLOW-2", "IDEM-BIG", "500.00", NULL, NULL);
+    bpt_resp g = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, body,
+                          "Idempotency-Key: op-key-2");
+    bpt_resp h = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, body,
+                          "Idempotency-Key: op-key-2");
+    assert_int_equal(g.status, 422);
+    assert_int_equal(h.status, 422);
+    assert_string_equal(bpt_error_code(&h), "CREDIT_LIMIT_EXCEEDED");
+    assert_string_equal(h.location, "");
+    free(body);
+    bpt_resp_free(&g);
+    bpt_resp_free(&h);
     bpt_resp *all[] = {&a, &b, &c, &d, &e, &f};
     for (size_t i = 0; i < 6; i++)
         bpt_resp_free(all[i]);
@@ -232,7 +245,11 @@ static void test_listing(void **state)
     json_t *meta = json_object_get(r.json, "metadata");
     assert_true(json_integer_value(json_object_get(meta, "totalItems")) >= 8);
     assert_int_equal(json_array_size(json_object_get(r.json, "operations")), 2);
+    /* The earlier API called the list `orders`: both names carry it. */
+    assert_true(json_equal(json_object_get(r.json, "operations"), json_object_get(r.json, "orders")));
     json_t *first = json_array_get(json_object_get(r.json, "operations"), 0);
+    assert_non_null(json_object_get(first, "operationRef"));
+    assert_non_null(json_object_get(json_object_get(first, "billing"), "subscriptionRef"));
     assert_string_equal(json_string_value(json_object_get(first, "status")), "REJECTED");
     assert_non_null(json_object_get(first, "rejection"));
     const char *id = json_string_value(json_object_get(first, "operationId"));
