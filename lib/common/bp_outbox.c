@@ -182,10 +182,12 @@ static int relay_round(bp_outbox_relay *r)
                    " ORDER BY id LIMIT $1::int",
                    1, params) != BP_DB_OK) {
         bp_log_warn("outbox: read failed: %s", bp_db_error(r->db));
+        bp_metrics_gauge_set("bp_database_up", "1 when the relay reached the database.", 0);
         return -1;
     }
     int n = PQntuples(res);
     bp_metrics_gauge_set("bp_outbox_batch_rows", "Rows read by the last relay round.", n);
+    bp_metrics_gauge_set("bp_database_up", "1 when the relay reached the database.", 1);
     if (n == 0) {
         PQclear(res);
         return 0;
@@ -230,6 +232,8 @@ static int relay_round(bp_outbox_relay *r)
     int ok = 0;
     for (int i = 0; i < produced; i++)
         ok += d[i].state == 1;
+    bp_metrics_gauge_set("bp_kafka_up", "1 when the last relay round was acknowledged by Kafka.",
+                         ok == n);
     if (relay_mark(r, d, produced) != BP_DB_OK)
         bp_log_warn("outbox: marking published rows failed: %s", bp_db_error(r->db));
     free(d);
