@@ -67,9 +67,20 @@ static void *consumer_main(void *arg)
             rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
             rd_kafka_topic_partition_list_add(pos, rd_kafka_topic_name(msg->rkt), msg->partition)
                 ->offset = msg->offset;
-            rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, pos, 1000);
-            if (e != NULL)
-                rd_kafka_error_destroy(e);
+            /* Rewind to the message; nothing else of the partition may be handled
+             * before that succeeds, or the message would be skipped. */
+            for (;;) {
+                pos->elems[0].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+                rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, pos, 1000);
+                bool ok = e == NULL && pos->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (e != NULL)
+                    rd_kafka_error_destroy(e);
+                if (ok || atomic_load(&c->stop))
+                    break;
+                bp_log_warn("consumer: rewinding %s[%d] failed; trying again",
+                            rd_kafka_topic_name(msg->rkt), (int)msg->partition);
+                sleep_ms(500);
+            }
             rd_kafka_topic_partition_list_destroy(pos);
             sleep_ms(backoff);
             backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;

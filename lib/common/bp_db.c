@@ -18,6 +18,7 @@ struct bp_db {
     PGconn *conn;
     const bp_db_stmt *prepared[BP_DB_MAX_PREPARED]; /* on this connection */
     int nprepared;
+    unsigned session;
     char error[512];
     bp_db *next_in_pool;
 };
@@ -60,8 +61,12 @@ bool bp_db_ensure(bp_db *db)
         return true;
     if (db->conn != NULL)
         PQfinish(db->conn);
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-    const char *vals[] = {db->url, "3", "boissipay", NULL};
+    /* Keepalives and a TCP user timeout: a half-open connection (network
+     * partition) fails within ~30 s instead of blocking for hours. */
+    const char *keys[] = {"dbname",         "connect_timeout",   "application_name",
+                          "keepalives",     "keepalives_idle",   "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", NULL};
+    const char *vals[] = {db->url, "3", "boissipay", "1", "10", "5", "3", "30000", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
         snprintf(db->error, sizeof db->error, "%s",
@@ -76,6 +81,7 @@ bool bp_db_ensure(bp_db *db)
     }
     PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
     db->nprepared = 0; /* a new session has none */
+    db->session++;
     return true;
 }
 
@@ -104,6 +110,19 @@ static bp_db_result classify(bp_db *db, PGresult *res)
     return BP_DB_ERROR;
 }
 
+/* True when a statement that failed with UNAVAILABLE may run again on a fresh
+ * connection: it ran outside a transaction on a connection that had been idle
+ * (the server went away in between), so nothing of it can have committed
+ * except through a statement whose unique keys make a second run harmless. */
+static bool retry_on_fresh(bp_db *db, bp_db_result r, bool was_idle)
+{
+    if (r != BP_DB_UNAVAILABLE || !was_idle)
+        return false;
+    PQfinish(db->conn);
+    db->conn = NULL;
+    return bp_db_ensure(db);
+}
+
 bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
                         const char *const *params)
 {
@@ -111,8 +130,50 @@ bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
         *out = NULL;
     if (!bp_db_ensure(db))
         return BP_DB_UNAVAILABLE;
+    bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
     PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     bp_db_result r = classify(db, res);
+    if (retry_on_fresh(db, r, idle)) {
+        PQclear(res);
+        res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        r = classify(db, res);
+    }
+    if (r == BP_DB_OK && out != NULL)
+        *out = res;
+    else
+        PQclear(res);
+    return r;
+}
+
+static bp_db_result exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
+                              const char *const *params, bool may_retry)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (!bp_db_ensure(db))
+        return BP_DB_UNAVAILABLE;
+    bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+    bool prepared = false;
+    for (int i = 0; i < db->nprepared && !prepared; i++)
+        prepared = db->prepared[i] == stmt;
+    if (!prepared) {
+        if (db->nprepared == BP_DB_MAX_PREPARED)
+            return bp_db_exec(db, out, stmt->sql, stmt->nparams, params);
+        PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+        bp_db_result r = classify(db, res);
+        PQclear(res);
+        if (may_retry && retry_on_fresh(db, r, idle))
+            return exec_stmt(db, out, stmt, params, false);
+        if (r != BP_DB_OK)
+            return r;
+        db->prepared[db->nprepared++] = stmt;
+    }
+    PGresult *res = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    bp_db_result r = classify(db, res);
+    if (may_retry && retry_on_fresh(db, r, idle)) { /* the fresh session has none prepared */
+        PQclear(res);
+        return exec_stmt(db, out, stmt, params, false);
+    }
     if (r == BP_DB_OK && out != NULL)
         *out = res;
     else
@@ -123,30 +184,7 @@ bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
 bp_db_result bp_db_exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
                              const char *const *params)
 {
-    if (out != NULL)
-        *out = NULL;
-    if (!bp_db_ensure(db))
-        return BP_DB_UNAVAILABLE;
-    bool prepared = false;
-    for (int i = 0; i < db->nprepared && !prepared; i++)
-        prepared = db->prepared[i] == stmt;
-    if (!prepared) {
-        if (db->nprepared == BP_DB_MAX_PREPARED)
-            return bp_db_exec(db, out, stmt->sql, stmt->nparams, params);
-        PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
-        bp_db_result r = classify(db, res);
-        PQclear(res);
-        if (r != BP_DB_OK)
-            return r;
-        db->prepared[db->nprepared++] = stmt;
-    }
-    PGresult *res = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
-    bp_db_result r = classify(db, res);
-    if (r == BP_DB_OK && out != NULL)
-        *out = res;
-    else
-        PQclear(res);
-    return r;
+    return exec_stmt(db, out, stmt, params, true);
 }
 
 bp_db_result bp_db_exec_script(bp_db *db, const char *sql)
@@ -188,6 +226,8 @@ void bp_db_rollback(bp_db *db)
 const char *bp_db_error(const bp_db *db) { return db->error; }
 
 PGconn *bp_db_conn(bp_db *db) { return db->conn; }
+
+unsigned bp_db_session(const bp_db *db) { return db->session; }
 
 const char *bp_db_result_text(bp_db_result r)
 {

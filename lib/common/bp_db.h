@@ -57,6 +57,10 @@ void bp_db_rollback(bp_db *db);
 /* The last error message (never NULL). */
 const char *bp_db_error(const bp_db *db);
 
+/* A number that changes whenever the connection is replaced: session state
+ * (advisory locks, LISTEN) held under an older number is gone. */
+unsigned bp_db_session(const bp_db *db);
+
 /* The raw connection, for LISTEN/NOTIFY; NULL when not connected. */
 PGconn *bp_db_conn(bp_db *db);
 

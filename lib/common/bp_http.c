@@ -5,8 +5,10 @@
 #include "bp_http.h"
 
 #include "bp_log.h"
+#include "bp_idempotency.h"
 #include "bp_metrics.h"
 #include "bp_time.h"
+#include "bp_validate.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -33,6 +35,7 @@ struct bp_http_request {
     char *body;
     size_t body_len, body_cap;
     bool too_large;
+    bool answered; /* a response is queued already (early 413) */
     json_t *json;
     int64_t started_us;
 };
@@ -71,6 +74,7 @@ static bp_log_level status_level(int status)
 
 static enum MHD_Result send_response(bp_http_request *req, bp_http_response *resp)
 {
+    req->answered = true;
     char *text = NULL;
     size_t len = 0;
     if (resp->body != NULL) {
@@ -236,13 +240,39 @@ json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t 
                               int64_t page, int64_t size)
 {
     char *qs = bp_http_query_string(req);
-    char query[1024];
-    snprintf(query, sizeof query, "%s%s%s", req->path, qs && qs[0] ? "?" : "", qs ? qs : "");
+    char *query = NULL;
+    if (asprintf(&query, "%s%s%s", req->path, qs && qs[0] ? "?" : "", qs ? qs : "") < 0)
+        query = NULL;
     free(qs);
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "query", query, "countItems",
-                     (json_int_t)count, "totalItems", (json_int_t)total, "totalPages",
-                     (json_int_t)((total + size - 1) / size), "page", (json_int_t)page, "size",
-                     (json_int_t)size);
+    json_t *meta = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "query", query ? query : req->path,
+                             "countItems",
+                             (json_int_t)count, "totalItems", (json_int_t)total, "totalPages",
+                             (json_int_t)((total + size - 1) / size), "page", (json_int_t)page,
+                             "size", (json_int_t)size);
+    free(query);
+    return meta;
+}
+
+const char *bp_http_idempotency_key(bp_http_request *req, bp_http_response *resp, char *buf,
+                                    size_t size)
+{
+    const char *key = bp_http_header(req, "Idempotency-Key");
+    if (key == NULL)
+        return NULL;
+    if (!bp_idem_key_valid(key)) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
+                            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                            "Idempotency-Key");
+        return NULL;
+    }
+    /* Scope the key by the caller's API key (a hash of it, never the key itself),
+     * so two clients choosing the same key do not see each other's answers. */
+    const char *auth = bp_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = auth ? auth : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    snprintf(buf, size, "%016llx:%s", (unsigned long long)h, key);
+    return buf;
 }
 
 /* ---------- routing ---------- */
@@ -344,10 +374,30 @@ static const bp_http_route *route_find(bp_http_request *req, char *allow, size_t
     return NULL;
 }
 
+static enum MHD_Result query_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    bool *ok = cls;
+    if (!bp_utf8_valid(key) || (value != NULL && !bp_utf8_valid(value)))
+        *ok = false;
+    return *ok ? MHD_YES : MHD_NO;
+}
+
 static void dispatch(bp_http_request *req, bp_http_response *resp)
 {
     const bp_http_config *cfg = &req->srv->cfg;
     char allow[64];
+    if (!bp_utf8_valid(req->path)) {
+        resp->path = "";
+        bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource (path is not UTF-8)", NULL);
+        return;
+    }
+    bool query_ok = true;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_utf8, &query_ok);
+    if (!query_ok) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", "query parameters must be UTF-8", NULL);
+        return;
+    }
     req->route = route_find(req, allow, sizeof allow);
     if (req->route == NULL) {
         if (allow[0] != '\0') {
@@ -442,10 +492,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
+        bool was_large = req->too_large;
         body_append(req, upload_data, *upload_data_size, srv->cfg.max_body_bytes);
         *upload_data_size = 0;
+        if (req->too_large && !was_large) { /* answer 413 now: stop reading the body */
+            bp_http_response resp = {.path = url};
+            dispatch(req, &resp);
+            return send_response(req, &resp);
+        }
         return MHD_YES;
     }
+    if (req->too_large && req->answered)
+        return MHD_YES;
     bp_http_response resp = {.path = url};
     dispatch(req, &resp);
     return send_response(req, &resp);

@@ -101,6 +101,12 @@ bool bp_http_page(bp_http_request *req, bp_http_response *resp, int64_t *page, i
 json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total,
                               int64_t page, int64_t size);
 
+/* The request's Idempotency-Key, scoped by the caller's API key, written into
+ * buf ("<hash>:<key>"); NULL when there is none — or when it is malformed, after
+ * replying 400 (check resp->status). */
+const char *bp_http_idempotency_key(bp_http_request *req, bp_http_response *resp, char *buf,
+                                    size_t size);
+
 /* Replies `status` with `body` (takes ownership). */
 void bp_http_reply_json(bp_http_response *resp, int status, json_t *body);
 

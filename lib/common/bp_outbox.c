@@ -8,9 +8,11 @@
  * the duplicate carries the same event id and consumers drop it. */
 #include "bp_outbox.h"
 
+#include "bp_idempotency.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
+#include "bp_time.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -32,7 +34,10 @@ struct bp_outbox_relay {
     pthread_t thread;
     atomic_bool stop;
     bool holds_lock;
-    int wake_fd; /* eventfd: rows committed by this process */
+    unsigned lock_session;  /* bp_db_session() when the lock was taken */
+    int wake_fd;            /* eventfd: rows committed by this process */
+    int64_t drain_deadline; /* at stop: monotonic µs until which a last round may wait */
+    int64_t next_maintenance_us;
 };
 
 typedef struct {
@@ -82,7 +87,8 @@ static void sleep_ms(int ms)
 static bool relay_prepare(bp_outbox_relay *r)
 {
     PGconn *conn = bp_db_conn(r->db);
-    if (r->holds_lock && conn != NULL && PQstatus(conn) == CONNECTION_OK)
+    if (r->holds_lock && conn != NULL && PQstatus(conn) == CONNECTION_OK &&
+        bp_db_session(r->db) == r->lock_session)
         return true; /* same session: the lock and LISTEN still hold */
     r->holds_lock = false;
     PGresult *res = NULL;
@@ -93,9 +99,12 @@ static bool relay_prepare(bp_outbox_relay *r)
     PQclear(res);
     if (!got)
         return false;
-    if (bp_db_exec(r->db, NULL, "LISTEN bp_outbox", 0, NULL) != BP_DB_OK)
+    unsigned session = bp_db_session(r->db);
+    if (bp_db_exec(r->db, NULL, "LISTEN bp_outbox", 0, NULL) != BP_DB_OK ||
+        bp_db_session(r->db) != session)
         return false;
     r->holds_lock = true;
+    r->lock_session = session;
     bp_log_info("outbox relay active");
     return true;
 }
@@ -115,6 +124,17 @@ static bool relay_wait(bp_outbox_relay *r, bool listening)
 {
     PGconn *conn = listening ? bp_db_conn(r->db) : NULL;
     int waited = 0;
+    if (conn != NULL) { /* notifications that arrived during the last round's queries */
+        PQconsumeInput(conn);
+        bool queued = false;
+        PGnotify *note;
+        while ((note = PQnotifies(conn)) != NULL) {
+            queued = true;
+            PQfreemem(note);
+        }
+        if (queued)
+            return false;
+    }
     while (waited < r->cfg.poll_ms && !atomic_load(&r->stop)) {
         struct pollfd pfd[2] = {{.fd = r->wake_fd, .events = POLLIN},
                                 {.fd = conn ? PQsocket(conn) : -1, .events = POLLIN}};
@@ -223,15 +243,19 @@ static int relay_round(bp_outbox_relay *r)
             pending += d[i].state == 0;
         if (pending == 0)
             break;
-        if (atomic_load(&r->stop) && !purged) {
+        if (atomic_load(&r->stop) && !purged && bp_time_mono_us() >= r->drain_deadline) {
             rd_kafka_purge(r->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
             purged = true;
         }
         rd_kafka_poll(r->rk, 100);
     }
+    /* Keep order: rows after the first failed one are published again later,
+     * with it, even if Kafka acknowledged them (consumers drop the duplicates). */
     int ok = 0;
-    for (int i = 0; i < produced; i++)
-        ok += d[i].state == 1;
+    while (ok < produced && d[ok].state == 1)
+        ok++;
+    for (int i = ok; i < produced; i++)
+        d[i].state = 0;
     bp_metrics_gauge_set("bp_kafka_up", "1 when the last relay round was acknowledged by Kafka.",
                          ok == n);
     if (relay_mark(r, d, produced) != BP_DB_OK)
@@ -240,12 +264,57 @@ static int relay_round(bp_outbox_relay *r)
     return ok < n ? -1 : n;
 }
 
+/* Replaces a producer that hit a fatal (idempotence) error: rows it did not
+ * publish are still in the outbox and go out through the new one. */
+static void relay_check_fatal(bp_outbox_relay *r)
+{
+    char reason[256];
+    rd_kafka_resp_err_t e = rd_kafka_fatal_error(r->rk, reason, sizeof reason);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    bp_log_error("outbox: fatal producer error %s: %s; recreating the producer",
+                 rd_kafka_err2name(e), reason);
+    char err[256];
+    rd_kafka_t *fresh =
+        bp_kafka_producer_new(r->cfg.brokers, r->cfg.client_id, on_delivery, err, sizeof err);
+    if (fresh == NULL) {
+        bp_log_error("outbox: cannot recreate the producer: %s", err);
+        return;
+    }
+    rd_kafka_purge(r->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(r->rk, 0);
+    rd_kafka_t *old = r->rk;
+    r->rk = fresh;
+    rd_kafka_destroy(old);
+}
+
+/* Every ten minutes: forget published events after 7 days, inbox records after
+ * 30 days, Idempotency-Keys after 24 hours. */
+static void relay_maintenance(bp_outbox_relay *r)
+{
+    int64_t now = bp_time_mono_us();
+    if (now < r->next_maintenance_us)
+        return;
+    r->next_maintenance_us = now + 600 * INT64_C(1000000);
+    static const char *const purges[] = {
+        "DELETE FROM outbox WHERE published_at < now() - interval '7 days'",
+        "DELETE FROM inbox WHERE received_at < now() - interval '30 days'",
+    };
+    for (size_t i = 0; i < sizeof purges / sizeof purges[0]; i++) {
+        if (bp_db_exec(r->db, NULL, purges[i], 0, NULL) != BP_DB_OK)
+            bp_log_warn("outbox: maintenance failed: %s", bp_db_error(r->db));
+    }
+    if (bp_idem_purge(r->db, 24) != BP_DB_OK)
+        bp_log_warn("outbox: purging idempotency keys failed: %s", bp_db_error(r->db));
+}
+
 static void *relay_main(void *arg)
 {
     bp_outbox_relay *r = arg;
     int backoff = 100;
     while (!atomic_load(&r->stop)) {
         rd_kafka_poll(r->rk, 0);
+        relay_check_fatal(r);
         if (!relay_prepare(r)) {
             /* Standby: another instance publishes. Tell it when this process
              * committed rows: one NOTIFY per wait, however many commits. */
@@ -256,6 +325,7 @@ static void *relay_main(void *arg)
             continue;
         }
         bp_metrics_gauge_set("bp_outbox_relay_active", "1 when this relay publishes.", 1);
+        relay_maintenance(r);
         int n = relay_round(r);
         if (n < 0) {
             sleep_ms(backoff);
@@ -266,6 +336,10 @@ static void *relay_main(void *arg)
         if (n < r->cfg.batch_size)
             relay_wait(r, true);
     }
+    /* Stopping: one last round for what was committed just before, bounded by
+     * the grace period (relay_round purges what is still unacknowledged then). */
+    if (r->holds_lock && bp_db_session(r->db) == r->lock_session)
+        relay_round(r);
     return NULL;
 }
 
@@ -309,6 +383,7 @@ void bp_outbox_relay_stop(bp_outbox_relay *relay, int flush_ms)
 {
     if (relay == NULL)
         return;
+    relay->drain_deadline = bp_time_mono_us() + (int64_t)flush_ms * 1000;
     atomic_store(&relay->stop, true);
     pthread_join(relay->thread, NULL);
     rd_kafka_flush(relay->rk, flush_ms);

@@ -47,6 +47,9 @@ bool bp_v_int(const json_t *obj, const char *path, const char *name, bool requir
 json_t *bp_v_object(const json_t *obj, const char *path, const char *name, bool required,
                     bp_verr *e);
 
+/* True when `s` is well-formed UTF-8 (no overlongs, no surrogates). */
+bool bp_utf8_valid(const char *s);
+
 /* A plausible e-mail address: local@domain.tld, no spaces, <= 254 bytes. Pure check. */
 bool bp_email_valid(const char *s);
 

@@ -2,6 +2,7 @@
 #include "billing_account.h"
 
 #include "bp_money.h"
+#include "bp_random.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,8 @@ const char *bl_account_from_contract(const json_t *data, bl_account *a)
     if (!copy(a->contract_id, sizeof a->contract_id, json_object_get(data, "contractId")) ||
         !copy(a->contract_ref, sizeof a->contract_ref, json_object_get(data, "contractRef")))
         return "contractId or contractRef missing";
+    if (!bp_uuid_valid(a->contract_id))
+        return "contractId is not a UUID";
     if (!copy(a->status, sizeof a->status, json_object_get(data, "status")))
         return "status missing";
     if (!date_of(json_object_get(data, "activatedAt"), &a->activated_at) ||

@@ -59,13 +59,10 @@ static void reply(bp_http_response *resp, bl_result r, bl_outcome *o)
 
 static void h_post_operation(bp_http_request *req, bp_http_response *resp)
 {
-    const char *key = bp_http_header(req, "Idempotency-Key");
-    if (key != NULL && !bp_idem_key_valid(key)) {
-        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
-                            "Idempotency-Key must be 1 to 200 visible ASCII characters",
-                            "Idempotency-Key");
+    char keybuf[256];
+    const char *key = bp_http_idempotency_key(req, resp, keybuf, sizeof keybuf);
+    if (resp->status != 0)
         return;
-    }
     json_t *body = bp_http_json_body(req, resp, false);
     if (body == NULL)
         return;

@@ -13,6 +13,16 @@
 static const char *const op_types[] = {"PURCHASE", "REFUND", NULL};
 static const char *const order_types[] = {"LB", "PS", "LBPS", NULL};
 
+json_t *bl_operation_vat_json(const bl_operation *op)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < op->nvat; i++)
+        json_array_append_new(arr, json_pack("{s:I, s:I, s:I}", "bp", (json_int_t)op->vat[i].bp,
+                                             "base", (json_int_t)op->vat[i].base, "tax",
+                                             (json_int_t)op->vat[i].tax));
+    return arr;
+}
+
 const char *bl_op_type_name(bl_op_type t) { return t == BL_REFUND ? "REFUND" : "PURCHASE"; }
 
 int64_t bl_vat(int64_t base, int64_t bp)
@@ -118,6 +128,8 @@ static json_t *amount_json(int64_t minor, int exponent)
 
 typedef struct {
     int64_t without, tax, with;
+    bl_vat_share *vat;
+    int *nvat;
 } totals;
 
 static json_t *parse_product(const json_t *item, const char *path, int exponent, totals *t,
@@ -161,6 +173,19 @@ static json_t *parse_product(const json_t *item, const char *path, int exponent,
     json_object_set_new(out, "amountWithoutTax", amount_json(without, exponent));
     json_object_set_new(out, "amountTax", amount_json(tax, exponent));
     json_object_set_new(out, "amountWithTax", amount_json(with, exponent));
+    int k = 0;
+    while (k < *t->nvat && t->vat[k].bp != bp)
+        k++;
+    if (k == BL_MAX_VAT_RATES) {
+        bp_verr_set(e, path, "vatRate", "makes more than %d different VAT rates in one order",
+                    BL_MAX_VAT_RATES);
+        json_decref(out);
+        return NULL;
+    }
+    if (k == *t->nvat)
+        t->vat[(*t->nvat)++] = (bl_vat_share){bp, 0, 0};
+    t->vat[k].base += without;
+    t->vat[k].tax += tax;
     t->without += without;
     t->tax += tax;
     t->with += with;
@@ -236,7 +261,8 @@ bool bl_operation_parse_amounts(const json_t *req, const char *currency, int exp
                                 bl_operation *op, bp_verr *e)
 {
     json_t *order = json_object_get(req, "order");
-    totals t = {0, 0, 0};
+    op->nvat = 0;
+    totals t = {0, 0, 0, op->vat, &op->nvat};
     size_t nproducts = 0;
     json_t *items = parse_items(order, exponent, &t, &nproducts, e);
     if (items == NULL)

@@ -15,6 +15,14 @@
 
 typedef enum { BL_PURCHASE = 0, BL_REFUND } bl_op_type;
 
+/* Distinct VAT rates one operation may carry. */
+#define BL_MAX_VAT_RATES 16
+
+/* The operation's amounts at one VAT rate (basis points), in minor units. */
+typedef struct {
+    int64_t bp, base, tax;
+} bl_vat_share;
+
 typedef struct {
     /* identity, from bl_operation_parse_head (strings borrowed from the request) */
     const char *contract_id;  /* may be NULL when contract_ref is given */
@@ -28,6 +36,8 @@ typedef struct {
     bp_date operation_date;   /* calendar date in the billing time zone */
     /* amounts, from bl_operation_parse_amounts */
     int64_t total_without_tax, total_tax, total_with_tax; /* minor units, > 0 */
+    bl_vat_share vat[BL_MAX_VAT_RATES];                   /* per rate, by first use */
+    int nvat;
     json_t *doc;              /* normalised operation; caller decrefs */
 } bl_operation;
 
@@ -47,6 +57,10 @@ bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e);
  * disagreeing amount, quantity or VAT rate. */
 bool bl_operation_parse_amounts(const json_t *req, const char *currency, int exponent,
                                 bl_operation *op, bp_verr *e);
+
+/* The VAT breakdown as JSON, [{"bp":550,"base":1680,"tax":92}, ...] (stored with
+ * the operation; invoices add them up). Caller decrefs. */
+json_t *bl_operation_vat_json(const bl_operation *op);
 
 /* VAT of `base` minor units at `bp` basis points, rounded half away from zero. */
 int64_t bl_vat(int64_t base, int64_t bp);

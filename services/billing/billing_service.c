@@ -62,6 +62,7 @@ typedef struct {
     const char *idem_key, *path;
     char *fingerprint; /* canonical request text */
     bl_operation op;
+    json_t *vat;       /* the operation's VAT breakdown, once amounts are parsed */
 } attempt_ctx;
 
 /* Finishes the operation document: identity and status first, then the request. */
@@ -108,6 +109,9 @@ static void row_init(bl_op_row *row, const attempt_ctx *c, const char *id, const
                        .currency = currency,
                        .fingerprint = c->fingerprint,
                        .amount = c->op.total_with_tax,
+                       .amount_without_tax = c->op.total_without_tax,
+                       .amount_tax = c->op.total_tax,
+                       .vat = c->vat,
                        .operation_at_ms = c->op.operation_at_ms,
                        .operation_date = date,
                        .doc = doc};
@@ -213,6 +217,8 @@ static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, 
     c->op.doc = NULL;
     if (!bl_operation_parse_amounts(c->req, currency, exponent, &c->op, &o->verr))
         return BL_R_INVALID;
+    json_decref(c->vat);
+    c->vat = bl_operation_vat_json(&c->op);
     *commit = true;
     if (!found)
         return reject(c, NULL, currency, "CONTRACT_UNKNOWN", "billing knows no such contract", o,
@@ -289,6 +295,8 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
         *res = BL_R_INVALID;
         return true;
     }
+    json_decref(c->vat);
+    c->vat = bl_operation_vat_json(&c->op);
     bl_account a = {0};
     memcpy(a.contract_id, ident->contract_id, sizeof a.contract_id);
     memcpy(a.contract_ref, ident->contract_ref, sizeof a.contract_ref);
@@ -334,6 +342,7 @@ bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req
         bl_idcache_get(c.op.contract_id, c.op.contract_id ? NULL : c.op.contract_ref, &ident) &&
         strcmp(ident.currency, c.op.currency) == 0 && operate_fast(&c, &ident, o, &res)) {
         json_decref(c.op.doc);
+        json_decref(c.vat);
         free(c.fingerprint);
         return res;
     }
@@ -365,6 +374,7 @@ bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req
         res = BL_R_UNAVAILABLE; /* retried too often */
     }
     json_decref(c.op.doc);
+    json_decref(c.vat);
     free(c.fingerprint);
     return res;
 }
@@ -416,6 +426,11 @@ bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
         r = bp_db_commit(db);
     if (r != BP_DB_OK) {
         bp_db_rollback(db);
+        if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) { /* would fail the same way forever */
+            bp_log_error("contract event %s can never be applied (%s): %s", id,
+                         bp_db_result_text(r), bp_db_error(db));
+            return BL_EVENT_POISON;
+        }
         bp_log_warn("contract event %s not applied yet (%s): %s", id, bp_db_result_text(r),
                     bp_db_error(db));
         return BL_EVENT_RETRY;

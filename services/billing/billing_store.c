@@ -111,31 +111,39 @@ bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char
     return r;
 }
 
-/* The 13 insert parameters of an operation row, in the order of OP_COLUMNS. */
+/* The 17 insert parameters of an operation row, in the order of OP_COLUMNS. */
+#define OP_NPARAMS 17
 #define OP_COLUMNS                                                                               \
     "operation_id, contract_id, contract_ref, order_ref, operation_type, refund_of, status,"     \
-    " reason, currency, amount, operation_at, operation_date, request_hash, doc"
+    " reason, currency, amount, operation_at, operation_date, request_hash, doc,"                \
+    " amount_without_tax, amount_tax, vat"
 #define OP_VALUES                                                                                \
     "$1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10::bigint,"                              \
-    " to_timestamp($11::bigint / 1000.0), $12::date, sha256(convert_to($13, 'UTF8')), $14::json"
+    " to_timestamp($11::bigint / 1000.0), $12::date, sha256(convert_to($13, 'UTF8')), $14::json," \
+    " $15::bigint, $16::bigint, $17::json"
 
 typedef struct {
-    char amount[24], at[24];
-    char *doc;
-    const char *v[14];
+    char amount[24], at[24], without[24], tax[24];
+    char *doc, *vat;
+    const char *v[OP_NPARAMS];
 } op_params;
 
 static bool op_params_fill(op_params *p, const bl_op_row *row)
 {
     snprintf(p->amount, sizeof p->amount, "%lld", (long long)row->amount);
     snprintf(p->at, sizeof p->at, "%lld", (long long)row->operation_at_ms);
+    snprintf(p->without, sizeof p->without, "%lld", (long long)row->amount_without_tax);
+    snprintf(p->tax, sizeof p->tax, "%lld", (long long)row->amount_tax);
     p->doc = json_dumps(row->doc, DOC_FLAGS);
-    const char *v[14] = {row->operation_id, row->contract_id, row->contract_ref, row->order_ref,
-                         row->type,         row->refund_of,   row->status,       row->reason,
-                         row->currency,     p->amount,        p->at,             row->operation_date,
-                         row->fingerprint,  p->doc};
+    p->vat = row->vat ? json_dumps(row->vat, JSON_COMPACT) : strdup("[]");
+    const char *v[OP_NPARAMS] = {
+        row->operation_id, row->contract_id, row->contract_ref, row->order_ref,
+        row->type,         row->refund_of,   row->status,       row->reason,
+        row->currency,     p->amount,        p->at,             row->operation_date,
+        row->fingerprint,  p->doc,           p->without,        p->tax,
+        p->vat};
     memcpy(p->v, v, sizeof v);
-    return p->doc != NULL;
+    return p->doc != NULL && p->vat != NULL;
 }
 
 static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_op_row *row,
@@ -144,18 +152,20 @@ static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_o
     op_params p;
     if (!op_params_fill(&p, row)) {
         free(p.doc);
+        free(p.vat);
         return BP_DB_ERROR;
     }
-    const char *params[17];
+    const char *params[OP_NPARAMS + 3];
     memcpy(params, p.v, sizeof p.v);
-    for (int i = 14; i < stmt->nparams; i++)
-        params[i] = extra[i - 14];
+    for (int i = OP_NPARAMS; i < stmt->nparams; i++)
+        params[i] = extra[i - OP_NPARAMS];
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec_stmt(db, &res, stmt, params);
     if (done != NULL)
         *done = r == BP_DB_OK && PQntuples(res) == 1;
     PQclear(res);
     free(p.doc);
+    free(p.vat);
     return r;
 }
 
@@ -175,7 +185,7 @@ bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *acc
         "bl_accept_purchase",
         "WITH auth AS (" AUTHORIZE ")"
         " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM auth RETURNING 1",
-        14};
+        OP_NPARAMS};
     return insert_checked(db, &stmt, row, NULL, accepted);
 }
 
@@ -188,8 +198,8 @@ bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char 
         " op AS (INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES
         " FROM auth RETURNING contract_id)"
         " INSERT INTO outbox (event_id, topic, msg_key, payload)"
-        " SELECT $15::uuid, $16, contract_id::text, $17 FROM op RETURNING 1",
-        17};
+        " SELECT $18::uuid, $19, contract_id::text, $20 FROM op RETURNING 1",
+        OP_NPARAMS + 3};
     const char *extra[] = {event_id, topic, payload};
     return insert_checked(db, &stmt, row, extra, accepted);
 }
@@ -207,14 +217,15 @@ bp_db_result bl_store_accept_refund(bp_db *db, const bl_op_row *row, bool *accep
         "  UPDATE accounts SET outstanding = outstanding - $10::bigint"
         "  WHERE contract_id IN (SELECT contract_id FROM purchase) RETURNING 1)"
         " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM balance RETURNING 1",
-        14};
+        OP_NPARAMS};
     return insert_checked(db, &stmt, row, NULL, accepted);
 }
 
 bp_db_result bl_store_insert_rejected(bp_db *db, const bl_op_row *row)
 {
     static const bp_db_stmt stmt = {
-        "bl_insert_rejected", "INSERT INTO operations (" OP_COLUMNS ") VALUES (" OP_VALUES ")", 14};
+        "bl_insert_rejected", "INSERT INTO operations (" OP_COLUMNS ") VALUES (" OP_VALUES ")",
+        OP_NPARAMS};
     return insert_checked(db, &stmt, row, NULL, NULL);
 }
 

@@ -25,9 +25,11 @@ bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char
 typedef struct {
     const char *operation_id, *contract_id, *contract_ref, *order_ref, *type, *refund_of,
         *status, *reason, *currency, *fingerprint;
-    int64_t amount, operation_at_ms;
-    const char *operation_date; /* YYYY-MM-DD */
+    int64_t amount, operation_at_ms;      /* amount: total with tax */
+    int64_t amount_without_tax, amount_tax;
+    const char *operation_date;           /* YYYY-MM-DD */
     const json_t *doc;
+    const json_t *vat;                    /* VAT breakdown (bl_operation_vat_json) */
 } bl_op_row;
 
 /* The authorisation: raises the balance and records the accepted purchase only

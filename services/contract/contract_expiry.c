@@ -5,7 +5,6 @@
 #include "contract_expiry.h"
 
 #include "bp_db.h"
-#include "bp_idempotency.h"
 #include "bp_log.h"
 #include "bp_time.h"
 #include "contract_store.h"
@@ -42,7 +41,7 @@ static void sweep(ct_expiry *x)
                                             CT_ACTION_EXPIRE, empty, NULL, "POST", "expiry", &o);
             json_decref(empty);
             ct_outcome_clear(&o);
-            if (r == CT_UNAVAILABLE) {
+            if (r == CT_UNAVAILABLE || r == CT_INTERNAL) { /* try again next interval */
                 json_decref(refs);
                 return;
             }
@@ -51,8 +50,6 @@ static void sweep(ct_expiry *x)
         if (n < 100)
             break;
     }
-    if (bp_idem_purge(x->db, 24) != BP_DB_OK)
-        bp_log_warn("expiry: purging idempotency keys failed: %s", bp_db_error(x->db));
 }
 
 static void *expiry_main(void *arg)

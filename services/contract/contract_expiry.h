@@ -1,6 +1,6 @@
 /* contract_expiry: the thread that turns contracts past their expireAt into
  * EXPIRED (through the same service path as any change, so each expiry commits
- * with its contract.expired event), and purges old idempotency keys. */
+ * with its contract.expired event). */
 #ifndef CONTRACT_EXPIRY_H
 #define CONTRACT_EXPIRY_H
 

@@ -57,17 +57,12 @@ static void reply(bp_http_response *resp, ct_result r, ct_outcome *o, int ok_sta
     bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
 }
 
-/* Reads and checks the Idempotency-Key header. Returns false after replying 400. */
-static bool idem_key(bp_http_request *req, bp_http_response *resp, const char **key)
+/* Reads the (scoped) Idempotency-Key into buf. Returns false after replying 400. */
+static bool idem_key(bp_http_request *req, bp_http_response *resp, const char **key, char *buf,
+                     size_t size)
 {
-    *key = bp_http_header(req, "Idempotency-Key");
-    if (*key != NULL && !bp_idem_key_valid(*key)) {
-        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
-                            "Idempotency-Key must be 1 to 200 visible ASCII characters",
-                            "Idempotency-Key");
-        return false;
-    }
-    return true;
+    *key = bp_http_idempotency_key(req, resp, buf, size);
+    return resp->status == 0;
 }
 
 static bp_db *conn(bp_http_request *req) { return bp_db_pool_get(app_of(req)->pool); }
@@ -75,7 +70,8 @@ static bp_db *conn(bp_http_request *req) { return bp_db_pool_get(app_of(req)->po
 static void h_create(bp_http_request *req, bp_http_response *resp)
 {
     const char *key;
-    if (!idem_key(req, resp, &key))
+    char keybuf[256];
+    if (!idem_key(req, resp, &key, keybuf, sizeof keybuf))
         return;
     json_t *body = bp_http_json_body(req, resp, false);
     if (body == NULL)
@@ -128,7 +124,8 @@ static void h_list(bp_http_request *req, bp_http_response *resp)
 static void change(bp_http_request *req, bp_http_response *resp, ct_action action)
 {
     const char *key;
-    if (!idem_key(req, resp, &key))
+    char keybuf[256];
+    if (!idem_key(req, resp, &key, keybuf, sizeof keybuf))
         return;
     json_t *body = bp_http_json_body(req, resp, true);
     if (body == NULL)

@@ -94,6 +94,15 @@ static void test_replay_and_reorder(void **state)
     const char *key = json_string_value(json_object_get(ev, "subject"));
     bpt_produce(st.contract_topic, key, text);
     bpt_produce(st.contract_topic, key, "this is not an event");
+    /* A well-formed event that the read model can never take (not a UUID): skipped too. */
+    json_t *bad = json_deep_copy(ev);
+    json_object_set_new(bad, "id", json_string("11111111-2222-4333-8444-666666666666"));
+    json_object_set_new(json_object_get(bad, "data"), "contractId", json_string("not-a-uuid"));
+    json_object_set_new(json_object_get(bad, "data"), "version", json_integer(99));
+    char *bad_text = json_dumps(bad, JSON_COMPACT);
+    bpt_produce(st.contract_topic, key, bad_text);
+    free(bad_text);
+    json_decref(bad);
     /* A new change after the noise is still applied, so the consumer moved past it. */
     assert_int_equal(blf_change(&st, "CTR-REC-1", "PUT", "credit-limit",
                                 "{\"amount\":\"150.00\",\"currency\":\"EUR\"}"),
