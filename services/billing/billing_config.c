@@ -1,6 +1,7 @@
 /* billing_config: the one table of variables the billing daemon reads. */
 #include "billing_config.h"
 
+#include "billing_period.h"
 #include "bp_log.h"
 
 #include <stdio.h>
@@ -14,6 +15,16 @@ static const bp_config_entry table[] = {
      249, "topic of contract events (consumed into the read model)", false},
     {"BP_TOPIC_OPERATION", BP_CONFIG_STRING, offsetof(bl_settings, topic_operation), "operation",
      1, 249, "topic of operation events (published)", false},
+    {"BP_TOPIC_INVOICE", BP_CONFIG_STRING, offsetof(bl_settings, topic_invoice), "invoice", 1,
+     249, "topic of invoice events (invoice.issued published, invoice.sent consumed)", false},
+    {"BP_TOPIC_PAYMENT", BP_CONFIG_STRING, offsetof(bl_settings, topic_payment), "payment", 1,
+     249, "topic of payment events (payment.requested published, results consumed)", false},
+    {"BP_BILLING_SCHEDULE", BP_CONFIG_BOOL, offsetof(bl_settings, schedule), "true", 0, 0,
+     "run the previous month automatically each month", false},
+    {"BP_BILLING_RUN_DAY", BP_CONFIG_INT, offsetof(bl_settings, run_day), "1", 1, 28,
+     "day of the month of the automatic run", false},
+    {"BP_BILLING_RUN_TIME", BP_CONFIG_STRING, offsetof(bl_settings, run_time), "00:05", 5, 5,
+     "local time (HH:MM) of the automatic run", false},
     {"BP_CONSUMER_GROUP", BP_CONFIG_STRING, offsetof(bl_settings, consumer_group), "billing", 1,
      249, "Kafka consumer group of billing instances", false},
     {"BP_BILLING_TIMEZONE", BP_CONFIG_STRING, offsetof(bl_settings, timezone), "Europe/Paris", 1,
@@ -28,6 +39,10 @@ bool bl_config_load(bl_settings *s, char *err, size_t errsize)
     if (!bp_log_level_parse(s->common.log_level, &lvl)) {
         snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
                  s->common.log_level);
+        return false;
+    }
+    if (!bl_schedule_parse_time(s->run_time, &s->run_minute)) {
+        snprintf(err, errsize, "BP_BILLING_RUN_TIME='%s' is not a time HH:MM", s->run_time);
         return false;
     }
     char zone[300];

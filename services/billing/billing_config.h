@@ -10,8 +10,14 @@ typedef struct {
     bp_common_settings common;
     const char *topic_contract;
     const char *topic_operation;
+    const char *topic_invoice;
+    const char *topic_payment;
     const char *consumer_group;
     const char *timezone;
+    bool schedule;
+    long run_day;
+    const char *run_time;
+    int run_minute; /* run_time parsed */
 } bl_settings;
 
 /* Loads settings; on failure a one-line message naming the variable (exit 2). */

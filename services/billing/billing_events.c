@@ -5,6 +5,7 @@
 #include "billing_events.h"
 
 #include "billing_service.h"
+#include "billing_settlement.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #define CONSUMER_NAME "billing.contract"
+#define SETTLEMENT_CONSUMER "billing.settlement"
 
 struct bl_events {
     bp_consumer *consumer;
@@ -23,25 +25,31 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
     bl_events *ev = ctx;
     json_t *event = json_loadb(msg->payload, msg->len, 0, NULL);
     const char *type = json_string_value(json_object_get(event, "type"));
-    if (type == NULL || strncmp(type, "contract.", 9) != 0) {
+    bl_event_result r;
+    if (type != NULL && strncmp(type, "contract.", 9) == 0) {
+        r = bl_service_apply_contract_event(ev->db, CONSUMER_NAME, event);
+    } else if (type != NULL &&
+               (!strcmp(type, "invoice.sent") || !strcmp(type, "payment.succeeded") ||
+                !strcmp(type, "payment.failed"))) {
+        r = bl_settle_apply(ev->db, SETTLEMENT_CONSUMER, event);
+    } else {
         if (event == NULL)
-            bp_log_error("contract topic: message at offset %lld is not JSON; skipped",
-                         (long long)msg->offset);
+            bp_log_error("%s: message at offset %lld is not JSON; skipped",
+                         rd_kafka_topic_name(msg->rkt), (long long)msg->offset);
         json_decref(event);
         return BP_CONSUME_SKIP;
     }
-    bl_event_result r = bl_service_apply_contract_event(ev->db, CONSUMER_NAME, event);
     json_decref(event);
     switch (r) {
     case BL_EVENT_APPLIED:
-        bp_metrics_counter_add("bp_readmodel_applied_total", "Contract events applied.", 1);
+        bp_metrics_counter_add("bp_readmodel_applied_total", "Consumed events applied (read model, invoices).", 1);
         return BP_CONSUME_OK;
     case BL_EVENT_IGNORED:
         bp_metrics_counter_add("bp_readmodel_ignored_total",
-                               "Contract events ignored (duplicate or older version).", 1);
+                               "Consumed events ignored (duplicate or older version).", 1);
         return BP_CONSUME_OK;
     case BL_EVENT_POISON:
-        bp_metrics_counter_add("bp_readmodel_poison_total", "Contract events never applicable.",
+        bp_metrics_counter_add("bp_readmodel_poison_total", "Consumed events never applicable.",
                                1);
         return BP_CONSUME_SKIP;
     case BL_EVENT_RETRY:
@@ -50,14 +58,13 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
     return BP_CONSUME_RETRY;
 }
 
-bl_events *bl_events_start(const char *brokers, const char *group, const char *topic,
+bl_events *bl_events_start(const char *brokers, const char *group, const char *const *topics,
                            const char *database_url, char *err, size_t errsize)
 {
     bl_events *ev = calloc(1, sizeof *ev);
     if (ev == NULL)
         return NULL;
     ev->db = bp_db_new(database_url);
-    const char *topics[] = {topic, NULL};
     bp_consumer_config cc = {
         .brokers = brokers, .group_id = group, .topics = topics, .offset_reset = "earliest"};
     ev->consumer = ev->db ? bp_consumer_start(&cc, on_message, ev, err, errsize) : NULL;

@@ -2,6 +2,8 @@
  * threads, each with its own pooled connection. */
 #include "billing_http.h"
 
+#include "billing_invoice_store.h"
+#include "billing_period.h"
 #include "billing_store.h"
 #include "bp_idempotency.h"
 #include "bp_ready.h"
@@ -153,7 +155,102 @@ static void h_get_account(bp_http_request *req, bp_http_response *resp)
     bl_outcome_clear(&o);
 }
 
+static void h_post_run(bp_http_request *req, bp_http_response *resp)
+{
+    json_t *body = bp_http_json_body(req, resp, false);
+    if (body == NULL)
+        return;
+    bl_outcome o = {0};
+    const char *period = bp_v_string(body, "", "period", true, 7, 7, &o.verr);
+    json_t *dry = json_object_get(body, "dryRun");
+    if (!o.verr.failed && dry != NULL && !json_is_boolean(dry))
+        bp_verr_set(&o.verr, "", "dryRun", "must be true or false");
+    bl_result r = o.verr.failed
+                      ? BL_R_INVALID
+                      : bl_run_execute(&app_of(req)->runs, conn(req), period, json_is_true(dry),
+                                       "api", &o);
+    if (r == BL_R_CREATED) {
+        snprintf(resp->location, sizeof resp->location, "/billing-runs/%s",
+                 json_string_value(json_object_get(o.resource, "runId")));
+    }
+    reply(resp, r, &o);
+    bl_outcome_clear(&o);
+}
+
+static void h_get_run(bp_http_request *req, bp_http_response *resp)
+{
+    bl_outcome o = {0};
+    bp_db_result r = bl_istore_run_get(conn(req), bp_http_param(req, 0), &o.resource);
+    reply(resp, r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
+                : o.resource ? BL_R_OK
+                             : BL_R_NOT_FOUND,
+          &o);
+    bl_outcome_clear(&o);
+}
+
+static void h_list_runs(bp_http_request *req, bp_http_response *resp)
+{
+    int64_t page, size, total = 0;
+    if (!bp_http_page(req, resp, &page, &size))
+        return;
+    json_t *items = NULL;
+    bp_db_result r = bl_istore_run_list(conn(req), size, (page - 1) * size, &items, &total);
+    if (r != BP_DB_OK) {
+        bl_outcome o = {0};
+        reply(resp, r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL, &o);
+        return;
+    }
+    json_t *meta = bp_http_page_metadata(req, json_array_size(items), total, page, size);
+    bp_http_reply_json(resp, 200, json_pack("{s:o, s:o}", "billingRuns", items, "metadata", meta));
+}
+
+static void h_get_invoice(bp_http_request *req, bp_http_response *resp)
+{
+    bl_outcome o = {0};
+    bp_db_result r = bl_istore_get_invoice(conn(req), bp_http_param(req, 0), &o.resource);
+    reply(resp, r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
+                : o.resource ? BL_R_OK
+                             : BL_R_NOT_FOUND,
+          &o);
+    bl_outcome_clear(&o);
+}
+
+static void h_list_invoices(bp_http_request *req, bp_http_response *resp)
+{
+    static const char *const statuses[] = {"ISSUED", "SENT", "PAID", "PAYMENT_FAILED", NULL};
+    int64_t page, size, total = 0;
+    bl_invoice_filter f = {.contract_ref = bp_http_query(req, "contractRef"),
+                           .period = bp_http_query(req, "period")};
+    if (!bp_http_page(req, resp, &page, &size) ||
+        !enum_query(req, resp, "status", statuses, &f.status))
+        return;
+    bl_period p;
+    if (f.period != NULL && !bl_period_parse(f.period, &p)) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
+                            "query parameter period must be a month YYYY-MM", "period");
+        return;
+    }
+    f.limit = size;
+    f.offset = (page - 1) * size;
+    json_t *items = NULL;
+    bp_db_result r = bl_istore_list_invoices(conn(req), &f, &items, &total);
+    if (r != BP_DB_OK) {
+        bl_outcome o = {0};
+        reply(resp, r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL, &o);
+        return;
+    }
+    json_t *meta = bp_http_page_metadata(req, json_array_size(items), total, page, size);
+    bp_http_reply_json(resp, 200, json_pack("{s:o, s:o}", "invoices", items, "metadata", meta));
+}
+
 static const bp_http_route routes[] = {
+    {.method = "POST", .pattern = "/billing-runs", .scope = BP_SCOPE_WRITE, .handler = h_post_run},
+    {.method = "GET", .pattern = "/billing-runs", .scope = BP_SCOPE_READ, .handler = h_list_runs},
+    {.method = "GET", .pattern = "/billing-runs/{runId}", .scope = BP_SCOPE_READ,
+     .handler = h_get_run},
+    {.method = "GET", .pattern = "/invoices", .scope = BP_SCOPE_READ, .handler = h_list_invoices},
+    {.method = "GET", .pattern = "/invoices/{invoiceRef}", .scope = BP_SCOPE_READ,
+     .handler = h_get_invoice},
     {.method = "POST", .pattern = "/operations", .scope = BP_SCOPE_WRITE,
      .handler = h_post_operation},
     {.method = "GET", .pattern = "/operations", .scope = BP_SCOPE_READ,

@@ -3,6 +3,7 @@
 #ifndef BILLING_HTTP_H
 #define BILLING_HTTP_H
 
+#include "billing_run.h"
 #include "billing_service.h"
 #include "bp_db.h"
 #include "bp_http.h"
@@ -10,6 +11,7 @@
 
 typedef struct {
     bl_service service;
+    bl_run_ctx runs;
     bp_db_pool *pool;
     bp_outbox_relay *relay;
 } bl_http_app;

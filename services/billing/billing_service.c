@@ -11,6 +11,7 @@
 
 #include "billing_account.h"
 #include "billing_idcache.h"
+#include "billing_invoice_store.h"
 #include "billing_operation.h"
 #include "billing_store.h"
 #include "bp_cloudevent.h"
@@ -397,7 +398,12 @@ bl_result bl_service_get_account(bp_db *db, const char *ref, bl_outcome *o)
         return db_failure(db, r, "get account");
     if (!found)
         return BL_R_NOT_FOUND;
+    json_t *failed = NULL;
+    r = bl_istore_failed_payments(db, a.contract_id, &failed);
+    if (r != BP_DB_OK)
+        return db_failure(db, r, "get account");
     o->resource = bl_account_json(&a, updated);
+    json_object_set_new(o->resource, "failedPayments", failed);
     return BL_R_OK;
 }
 

@@ -5,7 +5,9 @@
 #include "billing_config.h"
 #include "billing_events.h"
 #include "billing_http.h"
+#include "billing_invoice_store.h"
 #include "billing_migrations.h"
+#include "billing_run.h"
 #include "bp_auth.h"
 #include "bp_daemon.h"
 #include "bp_http.h"
@@ -54,21 +56,33 @@ int main(int argc, char **argv)
         bp_auth_free(auth);
         return m < 0 ? 0 : 1;
     }
+    bp_db *boot = bp_db_new(s.common.database_url);
+    if (boot == NULL || bl_istore_interrupt_runs(boot) != BP_DB_OK)
+        bp_log_warn("could not mark interrupted billing runs");
+    bp_db_free(boot);
     bp_outbox_config oc = {.database_url = s.common.database_url,
                            .brokers = s.common.kafka_brokers,
                            .client_id = SERVICE,
                            .poll_ms = (int)s.common.outbox_poll_ms,
                            .batch_size = 500};
     bp_outbox_relay *relay = bp_outbox_relay_start(&oc, err, sizeof err);
-    bl_events *events = relay ? bl_events_start(s.common.kafka_brokers, s.consumer_group,
-                                                s.topic_contract, s.common.database_url, err,
-                                                sizeof err)
+    const char *topics[] = {s.topic_contract, s.topic_invoice, s.topic_payment, NULL};
+    bl_events *events = relay ? bl_events_start(s.common.kafka_brokers, s.consumer_group, topics,
+                                                s.common.database_url, err, sizeof err)
                               : NULL;
     bl_http_app app = {.service = {.operation_topic = s.topic_operation,
                                    .source = "/boissipay/billing",
                                    .relay = relay},
+                       .runs = {.invoice_topic = s.topic_invoice,
+                                .payment_topic = s.topic_payment,
+                                .source = "/boissipay/billing",
+                                .relay = relay},
                        .pool = bp_db_pool_new(s.common.database_url),
                        .relay = relay};
+    bl_scheduler *scheduler =
+        s.schedule && events ? bl_scheduler_start(&app.runs, s.common.database_url,
+                                                  (int)s.run_day, s.run_minute)
+                             : NULL;
     size_t nroutes;
     const bp_http_route *routes = bl_http_routes(&nroutes);
     bp_http_config hc = {.bind_address = s.common.http_bind,
@@ -99,6 +113,7 @@ int main(int argc, char **argv)
         bp_http_quiesce(http);
     }
     bp_http_stop(http);
+    bl_scheduler_stop(scheduler);
     bl_events_stop(events);
     bp_outbox_relay_stop(relay, (int)s.common.shutdown_grace_seconds * 1000);
     bp_db_pool_free(app.pool);

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void proc_env(char env[][600], const char *db, const char *ctopic, const char *otopic)
+static void proc_env(char env[][600], const char *db, const blf_stack *s)
 {
     snprintf(env[0], 600, "BP_DATABASE_URL=%s", db);
     snprintf(env[1], 600, "BP_KAFKA_BROKERS=%s", bpt_env("BPT_KAFKA"));
-    snprintf(env[2], 600, "BP_TOPIC_CONTRACT=%s", ctopic);
-    snprintf(env[3], 600, "BP_TOPIC_OPERATION=%s", otopic);
+    snprintf(env[2], 600, "BP_TOPIC_CONTRACT=%s", s->contract_topic);
+    snprintf(env[3], 600, "BP_TOPIC_OPERATION=%s", s->operation_topic);
+    snprintf(env[4], 600, "BP_TOPIC_INVOICE=%s", s->invoice_topic);
+    snprintf(env[5], 600, "BP_TOPIC_PAYMENT=%s", s->payment_topic);
 }
 
 static void wait_ready(bpt_proc *p)
@@ -28,11 +30,13 @@ static void wait_ready(bpt_proc *p)
 
 void blf_start_billing(blf_stack *s, bpt_proc *p, const char *name)
 {
-    char env[4][600];
-    proc_env(env, s->billing_db, s->contract_topic, s->operation_topic);
+    char env[6][600];
+    proc_env(env, s->billing_db, s);
     char group[128];
     snprintf(group, sizeof group, "BP_CONSUMER_GROUP=billing-%s", s->name);
-    const char *e[] = {env[0], env[1], env[2], env[3], group,
+    /* No scheduled run during tests: they start runs themselves. */
+    const char *e[] = {env[0], env[1], env[2], env[3], env[4], env[5], group,
+                       "BP_BILLING_SCHEDULE=false",
                        "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
                        "BP_OUTBOX_POLL_MS=200", "BP_HTTP_THREADS=8", "BP_SHUTDOWN_GRACE_SECONDS=2",
                        "BP_HTTP_ACCESS_LOG=false", NULL};
@@ -51,10 +55,14 @@ void blf_start(blf_stack *s, const char *name)
     bpt_db_create(db, s->billing_db, sizeof s->billing_db);
     snprintf(s->contract_topic, sizeof s->contract_topic, "%s.contract", name);
     snprintf(s->operation_topic, sizeof s->operation_topic, "%s.operation", name);
+    snprintf(s->invoice_topic, sizeof s->invoice_topic, "%s.invoice", name);
+    snprintf(s->payment_topic, sizeof s->payment_topic, "%s.payment", name);
     bpt_topic_create(s->contract_topic, 3);
     bpt_topic_create(s->operation_topic, 3);
-    char env[4][600];
-    proc_env(env, s->contract_db, s->contract_topic, s->operation_topic);
+    bpt_topic_create(s->invoice_topic, 3);
+    bpt_topic_create(s->payment_topic, 3);
+    char env[6][600];
+    proc_env(env, s->contract_db, s);
     const char *ce[] = {env[0], env[1], env[2],
                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
                         "BP_OUTBOX_POLL_MS=200", "BP_SHUTDOWN_GRACE_SECONDS=2", NULL};

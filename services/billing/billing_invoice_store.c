@@ -1,0 +1,408 @@
+/* billing_invoice_store: SQL of billing_runs, invoices and invoice_counters.
+ * Runs on the thread that owns the connection (HTTP worker, scheduler,
+ * consumer). */
+#include "billing_invoice_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DOC_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+static bool check(bp_db_result r, PGresult *res, bp_db_result *out)
+{
+    *out = r;
+    if (r != BP_DB_OK)
+        PQclear(res);
+    return r == BP_DB_OK;
+}
+
+bp_db_result bl_istore_interrupt_runs(bp_db *db)
+{
+    return bp_db_exec(db, NULL,
+                      "UPDATE billing_runs SET status = 'INTERRUPTED', finished_at = now()"
+                      " WHERE status = 'RUNNING'",
+                      0, NULL);
+}
+
+bp_db_result bl_istore_run_create(bp_db *db, const char *run_id, const char *period, bool dry,
+                                  const char *trigger)
+{
+    const char *params[] = {run_id, period, dry ? "true" : "false", trigger};
+    return bp_db_exec(db, NULL,
+                      "INSERT INTO billing_runs (run_id, period, dry_run, trigger, status)"
+                      " VALUES ($1, $2, $3, $4, 'RUNNING')",
+                      4, params);
+}
+
+bp_db_result bl_istore_run_update(bp_db *db, const char *run_id, const char *status,
+                                  const bl_run_counts *c)
+{
+    char n[4][16];
+    snprintf(n[0], 16, "%d", c->contracts);
+    snprintf(n[1], 16, "%d", c->issued);
+    snprintf(n[2], 16, "%d", c->already);
+    snprintf(n[3], 16, "%d", c->failed);
+    const char *params[] = {run_id, status, n[0], n[1], n[2], n[3]};
+    return bp_db_exec(db, NULL,
+                      "UPDATE billing_runs SET status = $2, contracts = $3, invoices_issued = $4,"
+                      " already_invoiced = $5, failed = $6,"
+                      " finished_at = CASE WHEN $2 = 'RUNNING' THEN NULL ELSE now() END"
+                      " WHERE run_id = $1",
+                      6, params);
+}
+
+#define RUN_COLUMNS                                                                              \
+    "run_id, period, dry_run, trigger, status, contracts, invoices_issued, already_invoiced,"    \
+    " failed, " TS("started_at") ", " TS("finished_at")
+
+static json_t *run_json(PGresult *res, int i)
+{
+    json_t *counts = json_pack("{s:i, s:i, s:i, s:i}", "contracts", atoi(PQgetvalue(res, i, 5)),
+                               "invoicesIssued", atoi(PQgetvalue(res, i, 6)), "alreadyInvoiced",
+                               atoi(PQgetvalue(res, i, 7)), "failed", atoi(PQgetvalue(res, i, 8)));
+    json_t *run = json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:s}", "runId", PQgetvalue(res, i, 0),
+                            "period", PQgetvalue(res, i, 1), "dryRun",
+                            strcmp(PQgetvalue(res, i, 2), "t") == 0, "trigger",
+                            PQgetvalue(res, i, 3), "status", PQgetvalue(res, i, 4), "counts",
+                            counts, "startedAt", PQgetvalue(res, i, 9));
+    if (!PQgetisnull(res, i, 10))
+        json_object_set_new(run, "finishedAt", json_string(PQgetvalue(res, i, 10)));
+    return run;
+}
+
+bp_db_result bl_istore_run_get(bp_db *db, const char *run_id, json_t **run)
+{
+    *run = NULL;
+    const char *params[] = {run_id};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT " RUN_COLUMNS " FROM billing_runs WHERE run_id::text = $1", 1,
+                          params),
+               res, &r))
+        return r;
+    if (PQntuples(res) == 1)
+        *run = run_json(res, 0);
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_run_list(bp_db *db, int64_t limit, int64_t offset, json_t **items,
+                                int64_t *total)
+{
+    char l[24], o[24];
+    snprintf(l, sizeof l, "%lld", (long long)limit);
+    snprintf(o, sizeof o, "%lld", (long long)offset);
+    const char *params[] = {l, o};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT " RUN_COLUMNS ", (SELECT count(*) FROM billing_runs)"
+                          " FROM billing_runs ORDER BY seq DESC LIMIT $1::bigint OFFSET $2::bigint",
+                          2, params),
+               res, &r))
+        return r;
+    *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(*items, run_json(res, i));
+    *total = PQntuples(res) > 0 ? atoll(PQgetvalue(res, 0, 11)) : 0;
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_period_done(bp_db *db, const char *period, bool *done)
+{
+    const char *params[] = {period};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT 1 FROM billing_runs WHERE period = $1 AND NOT dry_run"
+                          " AND status = 'COMPLETED' LIMIT 1",
+                          1, params),
+               res, &r))
+        return r;
+    *done = PQntuples(res) > 0;
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, json_t **ids)
+{
+    const char *params[] = {last};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT DISTINCT contract_id FROM operations"
+                          " WHERE invoice_ref IS NULL AND status = 'ACCEPTED'"
+                          " AND contract_id IS NOT NULL AND operation_date <= $1::date"
+                          " ORDER BY contract_id",
+                          1, params),
+               res, &r))
+        return r;
+    *ids = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(*ids, json_string(PQgetvalue(res, i, 0)));
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_invoice_exists(bp_db *db, const char *contract_id, const char *period,
+                                      bool *exists)
+{
+    static const bp_db_stmt stmt = {
+        "bl_invoice_exists", "SELECT 1 FROM invoices WHERE contract_id = $1::uuid AND period = $2",
+        2};
+    const char *params[] = {contract_id, period};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec_stmt(db, &res, &stmt, params), res, &r))
+        return r;
+    *exists = PQntuples(res) > 0;
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_next_number(bp_db *db, int year, int64_t *number)
+{
+    static const bp_db_stmt stmt = {
+        "bl_next_number",
+        "INSERT INTO invoice_counters (year, last) VALUES ($1::int, 1)"
+        " ON CONFLICT (year) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last",
+        1};
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *params[] = {y};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec_stmt(db, &res, &stmt, params), res, &r))
+        return r;
+    *number = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
+                                       const char *invoice_ref, bl_invoice_line **lines,
+                                       size_t *n, json_t **vat_holder)
+{
+    static const bp_db_stmt stmt = {
+        "bl_take_operations",
+        "UPDATE operations SET invoice_ref = $3"
+        " WHERE contract_id = $1::uuid AND invoice_ref IS NULL AND status = 'ACCEPTED'"
+        " AND operation_date <= $2::date"
+        " RETURNING operation_id, order_ref, operation_type, operation_date, seq,"
+        " amount_without_tax, amount_tax, amount, vat",
+        3};
+    *lines = NULL;
+    *n = 0;
+    *vat_holder = NULL;
+    const char *params[] = {contract_id, last, invoice_ref};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec_stmt(db, &res, &stmt, params), res, &r))
+        return r;
+    int rows = PQntuples(res);
+    *lines = calloc((size_t)(rows > 0 ? rows : 1), sizeof **lines);
+    *vat_holder = json_array();
+    for (int i = 0; i < rows && *lines; i++) {
+        bl_invoice_line *l = &(*lines)[i];
+        snprintf(l->operation_id, sizeof l->operation_id, "%s", PQgetvalue(res, i, 0));
+        snprintf(l->order_ref, sizeof l->order_ref, "%s", PQgetvalue(res, i, 1));
+        l->type = strcmp(PQgetvalue(res, i, 2), "REFUND") == 0 ? BL_REFUND : BL_PURCHASE;
+        bp_date_parse(PQgetvalue(res, i, 3), &l->date);
+        l->seq = atoll(PQgetvalue(res, i, 4));
+        l->without = atoll(PQgetvalue(res, i, 5));
+        l->tax = atoll(PQgetvalue(res, i, 6));
+        l->with = atoll(PQgetvalue(res, i, 7));
+        json_t *vat = json_loads(PQgetvalue(res, i, 8), 0, NULL);
+        json_array_append_new(*vat_holder, vat ? vat : json_array());
+        l->vat = json_array_get(*vat_holder, (size_t)i);
+    }
+    *n = *lines ? (size_t)rows : 0;
+    PQclear(res);
+    return *lines ? r : BP_DB_ERROR;
+}
+
+bp_db_result bl_istore_insert_invoice(bp_db *db, const json_t *doc, const char *run_id)
+{
+    static const bp_db_stmt stmt = {
+        "bl_insert_invoice",
+        "INSERT INTO invoices (invoice_id, invoice_ref, contract_id, contract_ref, period,"
+        " issue_date, due_date, currency, total_with_tax, status, run_id, doc)"
+        " VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::date, $7::date, $8, $9::bigint, 'ISSUED',"
+        " $10::uuid, $11::json)",
+        11};
+    char total[24];
+    snprintf(total, sizeof total, "%lld",
+             (long long)json_integer_value(json_object_get(doc, "totalWithTaxMinor")));
+    char *text = json_dumps(doc, DOC_FLAGS);
+    const char *s[8];
+    static const char *const fields[] = {"invoiceId", "invoiceRef", "contractId", "contractRef",
+                                         "period",    "issueDate",  "dueDate",    "currency"};
+    for (int i = 0; i < 8; i++)
+        s[i] = json_string_value(json_object_get(doc, fields[i]));
+    const char *params[] = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], total, run_id, text};
+    bp_db_result r = text ? bp_db_exec_stmt(db, NULL, &stmt, params) : BP_DB_ERROR;
+    free(text);
+    return r;
+}
+
+#define INVOICE_STATE                                                                            \
+    "doc, status, " TS("sent_at") ", " TS("paid_at") ", payment_failure"
+
+/* The stored document with the fields that change after issuing. */
+static json_t *invoice_json(PGresult *res, int i)
+{
+    json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+    if (doc == NULL)
+        return NULL;
+    json_object_set_new(doc, "status", json_string(PQgetvalue(res, i, 1)));
+    if (!PQgetisnull(res, i, 2))
+        json_object_set_new(doc, "sentAt", json_string(PQgetvalue(res, i, 2)));
+    if (!PQgetisnull(res, i, 3))
+        json_object_set_new(doc, "paidAt", json_string(PQgetvalue(res, i, 3)));
+    if (!PQgetisnull(res, i, 4))
+        json_object_set_new(doc, "paymentFailure", json_loads(PQgetvalue(res, i, 4), 0, NULL));
+    return doc;
+}
+
+bp_db_result bl_istore_get_invoice(bp_db *db, const char *invoice_ref, json_t **invoice)
+{
+    *invoice = NULL;
+    const char *params[] = {invoice_ref};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res, "SELECT " INVOICE_STATE " FROM invoices WHERE invoice_ref = $1",
+                          1, params),
+               res, &r))
+        return r;
+    if (PQntuples(res) == 1)
+        *invoice = invoice_json(res, 0);
+    PQclear(res);
+    if (*invoice == NULL)
+        return r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT doc FROM operations WHERE invoice_ref = $1 ORDER BY seq", 1,
+                          params),
+               res, &r)) {
+        json_decref(*invoice);
+        *invoice = NULL;
+        return r;
+    }
+    json_t *ops = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        json_t *op = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        if (op != NULL) {
+            json_object_set_new(op, "invoice", json_pack("{s:s}", "invoiceRef", invoice_ref));
+            json_array_append_new(ops, op);
+        }
+    }
+    PQclear(res);
+    json_object_set_new(*invoice, "operations", ops);
+    return r;
+}
+
+bp_db_result bl_istore_list_invoices(bp_db *db, const bl_invoice_filter *f, json_t **items,
+                                     int64_t *total)
+{
+    char l[24], o[24];
+    snprintf(l, sizeof l, "%lld", (long long)f->limit);
+    snprintf(o, sizeof o, "%lld", (long long)f->offset);
+    const char *params[] = {f->contract_ref, f->period, f->status, l, o};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT " INVOICE_STATE ", count(*) OVER () FROM invoices"
+                          " WHERE ($1::text IS NULL OR contract_ref = $1)"
+                          " AND ($2::text IS NULL OR period = $2)"
+                          " AND ($3::text IS NULL OR status = $3)"
+                          " ORDER BY seq LIMIT $4::bigint OFFSET $5::bigint",
+                          5, params),
+               res, &r))
+        return r;
+    *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++) {
+        json_t *doc = invoice_json(res, i);
+        if (doc != NULL)
+            json_array_append_new(*items, doc);
+    }
+    *total = PQntuples(res) > 0 ? atoll(PQgetvalue(res, 0, 5)) : 0;
+    PQclear(res);
+    return r;
+}
+
+static bp_db_result applied_of(bp_db *db, const char *sql, int n, const char *const *params,
+                               bool *applied)
+{
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res, sql, n, params);
+    *applied = r == BP_DB_OK && PQntuples(res) > 0;
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_istore_mark_sent(bp_db *db, const char *invoice_ref, const char *sent_at,
+                                 bool *applied)
+{
+    const char *params[] = {invoice_ref, sent_at};
+    return applied_of(db,
+                      "UPDATE invoices SET sent_at = coalesce(sent_at, $2::timestamptz),"
+                      " status = CASE WHEN status = 'ISSUED' THEN 'SENT' ELSE status END"
+                      " WHERE invoice_ref = $1 AND sent_at IS NULL RETURNING 1",
+                      2, params, applied);
+}
+
+bp_db_result bl_istore_mark_paid(bp_db *db, const char *invoice_ref, const char *paid_at,
+                                 bool *applied)
+{
+    const char *params[] = {invoice_ref, paid_at};
+    return applied_of(db,
+                      "WITH paid AS ("
+                      "  UPDATE invoices SET status = 'PAID', paid_at = $2::timestamptz"
+                      "  WHERE invoice_ref = $1 AND status <> 'PAID'"
+                      "  RETURNING contract_id, total_with_tax)"
+                      " UPDATE accounts a SET outstanding = a.outstanding - paid.total_with_tax"
+                      " FROM paid WHERE a.contract_id = paid.contract_id RETURNING 1",
+                      2, params, applied);
+}
+
+bp_db_result bl_istore_mark_failed(bp_db *db, const char *invoice_ref, const json_t *failure,
+                                   bool *applied)
+{
+    char *text = json_dumps(failure, JSON_COMPACT);
+    const char *params[] = {invoice_ref, text};
+    bp_db_result r = text ? applied_of(db,
+                                       "UPDATE invoices SET status = 'PAYMENT_FAILED',"
+                                       " payment_failure = $2::json"
+                                       " WHERE invoice_ref = $1 AND status IN ('ISSUED','SENT')"
+                                       " RETURNING 1",
+                                       2, params, applied)
+                          : BP_DB_ERROR;
+    free(text);
+    return r;
+}
+
+bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_t **items)
+{
+    const char *params[] = {contract_id};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res,
+                          "SELECT invoice_ref, period, total_with_tax, payment_failure FROM invoices"
+                          " WHERE contract_id = $1::uuid AND status = 'PAYMENT_FAILED'"
+                          " ORDER BY seq",
+                          1, params),
+               res, &r))
+        return r;
+    *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(*items,
+                              json_pack("{s:s, s:s, s:I, s:o*}", "invoiceRef", PQgetvalue(res, i, 0),
+                                        "period", PQgetvalue(res, i, 1), "amountMinor",
+                                        (json_int_t)atoll(PQgetvalue(res, i, 2)), "failure",
+                                        json_loads(PQgetvalue(res, i, 3), 0, NULL)));
+    PQclear(res);
+    return r;
+}

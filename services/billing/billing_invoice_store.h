@@ -1,0 +1,92 @@
+/* billing_invoice_store: SQL of billing runs, invoices and invoice numbers.
+ * One parameterised statement per function on the caller's connection;
+ * transactions belong to billing_run and billing_settlement. */
+#ifndef BILLING_INVOICE_STORE_H
+#define BILLING_INVOICE_STORE_H
+
+#include "billing_account.h"
+#include "billing_invoice.h"
+#include "bp_db.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Runs left RUNNING by a process that died become INTERRUPTED. */
+bp_db_result bl_istore_interrupt_runs(bp_db *db) __attribute__((warn_unused_result));
+
+bp_db_result bl_istore_run_create(bp_db *db, const char *run_id, const char *period, bool dry,
+                                  const char *trigger) __attribute__((warn_unused_result));
+
+typedef struct {
+    int contracts, issued, already, failed;
+} bl_run_counts;
+
+bp_db_result bl_istore_run_update(bp_db *db, const char *run_id, const char *status,
+                                  const bl_run_counts *c) __attribute__((warn_unused_result));
+
+/* A run as JSON (NULL *run when unknown). */
+bp_db_result bl_istore_run_get(bp_db *db, const char *run_id, json_t **run)
+    __attribute__((warn_unused_result));
+
+/* A page of runs, newest first. */
+bp_db_result bl_istore_run_list(bp_db *db, int64_t limit, int64_t offset, json_t **items,
+                                int64_t *total) __attribute__((warn_unused_result));
+
+/* True in *done when a real run of `period` completed. */
+bp_db_result bl_istore_period_done(bp_db *db, const char *period, bool *done)
+    __attribute__((warn_unused_result));
+
+/* Contract ids with accepted, uninvoiced operations dated on or before `last`
+ * ("YYYY-MM-DD"), as a JSON array of strings. */
+bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, json_t **ids)
+    __attribute__((warn_unused_result));
+
+/* True in *exists when the contract already has an invoice for the period. */
+bp_db_result bl_istore_invoice_exists(bp_db *db, const char *contract_id, const char *period,
+                                      bool *exists) __attribute__((warn_unused_result));
+
+/* The next invoice number of `year` (gap-free: the counter row moves only with
+ * the transaction that uses it). */
+bp_db_result bl_istore_next_number(bp_db *db, int year, int64_t *number)
+    __attribute__((warn_unused_result));
+
+/* Marks the contract's uninvoiced accepted operations dated on or before
+ * `last` as invoiced by `invoice_ref` and returns them as lines (malloc'd
+ * array in *lines, caller frees it and decrefs *vat_holder, which owns the
+ * lines' VAT JSON). */
+bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
+                                       const char *invoice_ref, bl_invoice_line **lines,
+                                       size_t *n, json_t **vat_holder)
+    __attribute__((warn_unused_result));
+
+/* Inserts the invoice. BP_DB_CONFLICT when (contract, period) is invoiced. */
+bp_db_result bl_istore_insert_invoice(bp_db *db, const json_t *doc, const char *run_id)
+    __attribute__((warn_unused_result));
+
+/* An invoice with its status fields and its operations; NULL when unknown. */
+bp_db_result bl_istore_get_invoice(bp_db *db, const char *invoice_ref, json_t **invoice)
+    __attribute__((warn_unused_result));
+
+typedef struct {
+    const char *contract_ref, *period, *status; /* NULL: any */
+    int64_t limit, offset;
+} bl_invoice_filter;
+
+bp_db_result bl_istore_list_invoices(bp_db *db, const bl_invoice_filter *f, json_t **items,
+                                     int64_t *total) __attribute__((warn_unused_result));
+
+/* Settlement. Each reports in *applied whether the invoice changed. */
+bp_db_result bl_istore_mark_sent(bp_db *db, const char *invoice_ref, const char *sent_at,
+                                 bool *applied) __attribute__((warn_unused_result));
+/* PAID, and the contract's outstanding balance lowered by the invoice total, in
+ * one statement. */
+bp_db_result bl_istore_mark_paid(bp_db *db, const char *invoice_ref, const char *paid_at,
+                                 bool *applied) __attribute__((warn_unused_result));
+bp_db_result bl_istore_mark_failed(bp_db *db, const char *invoice_ref, const json_t *failure,
+                                   bool *applied) __attribute__((warn_unused_result));
+
+/* The contract's invoices whose payment failed (still owed), as a JSON array. */
+bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_t **items)
+    __attribute__((warn_unused_result));
+
+#endif

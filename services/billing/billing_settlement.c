@@ -1,0 +1,73 @@
+/* billing_settlement: invoice status changes from cycle events (consumer thread). */
+#include "billing_settlement.h"
+
+#include "billing_invoice_store.h"
+#include "bp_cloudevent.h"
+#include "bp_consumer.h"
+#include "bp_log.h"
+
+#include <string.h>
+
+static bp_db_result apply(bp_db *db, const char *type, const json_t *data, bool *applied)
+{
+    const char *ref = json_string_value(json_object_get(data, "invoiceRef"));
+    if (strcmp(type, "invoice.sent") == 0)
+        return bl_istore_mark_sent(db, ref, json_string_value(json_object_get(data, "sentAt")),
+                                   applied);
+    if (strcmp(type, "payment.succeeded") == 0)
+        return bl_istore_mark_paid(db, ref,
+                                   json_string_value(json_object_get(data, "collectedAt")),
+                                   applied);
+    json_t *failure = json_pack("{s:O*, s:O*, s:O*}", "reasonCode",
+                                json_object_get(data, "reasonCode"), "reason",
+                                json_object_get(data, "reason"), "failedAt",
+                                json_object_get(data, "failedAt"));
+    bp_db_result r = bl_istore_mark_failed(db, ref, failure, applied);
+    json_decref(failure);
+    return r;
+}
+
+bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event)
+{
+    const char *problem = bp_cloudevent_check(event);
+    const char *id = json_string_value(json_object_get(event, "id"));
+    const char *type = json_string_value(json_object_get(event, "type"));
+    const json_t *data = json_object_get(event, "data");
+    if (problem == NULL && !json_is_string(json_object_get(data, "invoiceRef")))
+        problem = "data.invoiceRef missing";
+    if (problem == NULL && strcmp(type, "invoice.sent") == 0 &&
+        !json_is_string(json_object_get(data, "sentAt")))
+        problem = "data.sentAt missing";
+    if (problem == NULL && strcmp(type, "payment.succeeded") == 0 &&
+        !json_is_string(json_object_get(data, "collectedAt")))
+        problem = "data.collectedAt missing";
+    if (problem != NULL) {
+        bp_log_error("%s event %s cannot be applied: %s", type ? type : "?", id ? id : "?",
+                     problem);
+        return BL_EVENT_POISON;
+    }
+    bool applied = false;
+    bp_db_result r = bp_db_begin(db);
+    if (r == BP_DB_OK) {
+        bp_inbox_result ir = bp_inbox_claim(db, consumer, id);
+        if (ir == BP_INBOX_DB_ERROR)
+            r = BP_DB_UNAVAILABLE;
+        else if (ir == BP_INBOX_NEW)
+            r = apply(db, type, data, &applied);
+    }
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    if (r != BP_DB_OK) {
+        bp_db_rollback(db);
+        if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) {
+            bp_log_error("%s event %s can never be applied: %s", type, id, bp_db_error(db));
+            return BL_EVENT_POISON;
+        }
+        return BL_EVENT_RETRY;
+    }
+    bp_log_fields(BP_LOG_INFO,
+                  json_pack("{s:s, s:O, s:b}", "event", type, "invoice",
+                            json_object_get(data, "invoiceRef"), "applied", applied),
+                  "invoice settlement");
+    return applied ? BL_EVENT_APPLIED : BL_EVENT_IGNORED;
+}

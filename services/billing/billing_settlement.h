@@ -1,0 +1,18 @@
+/* billing_settlement: what happens to an invoice after it was issued, from
+ * the events of the mailer and of payment: invoice.sent marks it SENT;
+ * payment.succeeded marks it PAID and lowers the contract's outstanding balance
+ * by its total (once: the status change and the balance are one statement);
+ * payment.failed marks it PAYMENT_FAILED with the reason, and it stays owed.
+ * Each event is applied in one transaction with its inbox record. */
+#ifndef BILLING_SETTLEMENT_H
+#define BILLING_SETTLEMENT_H
+
+#include "billing_service.h"
+#include "bp_db.h"
+
+#include <jansson.h>
+
+/* Applies an invoice.sent / payment.succeeded / payment.failed CloudEvent. */
+bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event);
+
+#endif
