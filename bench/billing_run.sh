@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Boissipay bench: a month-end billing run over CONTRACTS contracts with OPS accepted
+# operations each (defaults 10,000 × 100): time to issue every invoice (one
+# transaction per 50 contracts, durable commits, events through the outbox), and the
+# time until the relay has published all invoice.issued and payment.requested events.
+# The operations are seeded with SQL into billing's own tables (posting a million
+# purchases over HTTP would measure something else); the run itself goes through the
+# daemon's API. Private PostgreSQL + Kafka on bench ports. Prints figures; not a test.
+#
+#   bench/billing_run.sh [CONTRACTS] [OPS]
+set -euo pipefail
+
+BP_LOG_TAG="bench"
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
+cd "$BP_ROOT"
+
+CONTRACTS="${1:-10000}"
+OPS="${2:-100}"
+STATE="$BP_STACK_DIR/bench-run"
+export BP_TEST_PG_PORT=58432 BP_TEST_KAFKA_PORT=39092 BP_TEST_KAFKA_CONTROLLER_PORT=39093
+BPORT=18982
+KEY="bench-key-0123456789abcdef"
+PSQL=(psql -qtA -h 127.0.0.1 -p "$BP_TEST_PG_PORT" -U boissipay)
+
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)" --target boissipay-billing >/dev/null
+
+pid=""
+cleanup() {
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    scripts/test-stack.sh down "$STATE" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+mkdir -p "$STATE"
+scripts/test-stack.sh up "$STATE" >/dev/null 2>&1
+"${PSQL[@]}" -d postgres -c 'CREATE DATABASE bench_run'
+BP_HTTP_PORT=$BPORT BP_API_KEYS="$KEY:rw" BP_HTTP_ACCESS_LOG=false BP_BILLING_SCHEDULE=false \
+    BP_DATABASE_URL="postgresql://boissipay@127.0.0.1:$BP_TEST_PG_PORT/bench_run" \
+    BP_KAFKA_BROKERS="127.0.0.1:$BP_TEST_KAFKA_PORT" \
+    build/services/billing/boissipay-billing >"$STATE/billing.log" 2>&1 &
+pid=$!
+bp_wait_http "http://127.0.0.1:$BPORT/ready" 60
+
+bp_log "seeding $CONTRACTS contracts × $OPS operations"
+t0="$(bp_now_ms)"
+"${PSQL[@]}" -d bench_run <<SQL
+INSERT INTO accounts (contract_id, contract_ref, customer_ref, status, activated_at, expire_at,
+  mandate_ref, mandate_status, mandate_signed_at, currency, credit_limit, payment_term_days,
+  invoice_email, version, outstanding)
+SELECT md5('c' || i)::uuid, 'BENCH-' || i, 'CUST-' || i, 'ACTIVE', '2026-01-01', '2030-12-31',
+  'MDT-' || i, 'VALID', '2026-01-01', 'EUR', 100000000, 30, 'ap' || i || '@example.com', 1,
+  $OPS * 2108
+FROM generate_series(1, $CONTRACTS) i;
+INSERT INTO operations (operation_id, contract_id, contract_ref, order_ref, operation_type,
+  status, currency, amount, operation_at, operation_date, request_hash, doc,
+  amount_without_tax, amount_tax, vat)
+SELECT gen_random_uuid(), md5('c' || i)::uuid, 'BENCH-' || i, 'ORD-' || i || '-' || k, 'PURCHASE',
+  'ACCEPTED', 'EUR', 2108, '2026-10-15 12:00+02', '2026-10-01'::date + (k % 31),
+  sha256(convert_to(i || '-' || k, 'UTF8')),
+  json_build_object('operationId', 'seeded', 'orderRef', 'ORD-' || i || '-' || k),
+  1960, 148, '[{"bp":550,"base":1680,"tax":92},{"bp":2000,"base":280,"tax":56}]'
+FROM generate_series(1, $CONTRACTS) i, generate_series(1, $OPS) k;
+ANALYZE;
+SQL
+bp_log "seeded in $(bp_elapsed "$t0")"
+
+t1="$(bp_now_ms)"
+curl -fs -X POST "http://127.0.0.1:$BPORT/billing-runs" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -d '{"period":"2026-10"}' >"$STATE/run.json"
+run_ms=$(($(bp_now_ms) - t1))
+until [[ "$("${PSQL[@]}" -d bench_run -c 'SELECT count(*) FROM outbox WHERE published_at IS NULL')" == 0 ]]; do
+    sleep 0.2
+done
+published_ms=$(($(bp_now_ms) - t1))
+issued=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["invoicesIssued"])' "$STATE/run.json")
+events=$("${PSQL[@]}" -d bench_run -c 'SELECT count(*) FROM outbox')
+
+printf '\nbilling run, %s contracts × %s operations (%s cores):\n' "$CONTRACTS" "$OPS" "$(nproc)"
+printf '  invoices issued: %s, in %s ms (POST /billing-runs answered)\n' "$issued" "$run_ms"
+awk -v n="$issued" -v ms="$run_ms" 'BEGIN {printf "  rate: %.0f invoices/s, %.0f operations/s\n", n * 1000 / ms, n * '"$OPS"' * 1000 / ms}'
+printf '  all %s events published to Kafka after %s ms\n' "$events" "$published_ms"
