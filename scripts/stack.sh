@@ -17,9 +17,10 @@ set -euo pipefail
 SERVICES=(
     "contract   8080  contract"
     "billing    8181  billing"
+    "payment    8282  payment"
 )
 # Kafka topics (auto-creation is off on the broker).
-TOPICS=(contract operation invoice payment)
+TOPICS=(contract operation invoice payment dead-letter)
 TOPIC_PARTITIONS=3
 PG_PORT=55432
 KAFKA_PORT=9092

@@ -26,7 +26,7 @@ PG_PORT="${BP_TEST_PG_PORT:-56432}"
 KAFKA_PORT="${BP_TEST_KAFKA_PORT:-29092}"
 KAFKA_CPORT="${BP_TEST_KAFKA_CONTROLLER_PORT:-29093}"
 # Topics created at start (auto-creation is off on the broker); empty: none.
-TOPICS="${BP_TEST_TOPICS-contract operation invoice payment}"
+TOPICS="${BP_TEST_TOPICS-contract operation invoice payment dead-letter}"
 TOPIC_PARTITIONS="${BP_TEST_TOPIC_PARTITIONS:-3}"
 
 usage() {
