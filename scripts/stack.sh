@@ -18,7 +18,11 @@ SERVICES=(
     "contract   8080  contract"
     "billing    8181  billing"
     "payment    8282  payment"
+    "invoice-mailer 8383 invoice_mailer"
 )
+# The mail catcher the invoice-mailer sends to (its default BP_SMTP_URL): a real SMTP
+# server on localhost that stores each message as a file in .stack/dev/mail/.
+SMTP_PORT=1025
 # Kafka topics (auto-creation is off on the broker).
 TOPICS=(contract operation invoice payment dead-letter)
 TOPIC_PARTITIONS=3
@@ -184,8 +188,21 @@ stop_daemons() {
     done
 }
 
+start_mail_catcher() {
+    if bp_port_open 127.0.0.1 "$SMTP_PORT"; then
+        bp_warn "port $SMTP_PORT is taken: invoice-mailer will send to whatever listens there"
+        return 0
+    fi
+    mkdir -p "$DEV/mail"
+    setsid /usr/bin/python3 "$BP_ROOT/tests/support/smtp_sink.py" --port "$SMTP_PORT" \
+        --dir "$DEV/mail" >>"$LOG_DIR/mail-catcher.log" 2>&1 </dev/null &
+    printf '%s\n' "$!" >"$RUN_DIR/mail-catcher.pid"
+    bp_wait_port 127.0.0.1 "$SMTP_PORT" 20 || bp_warn "the mail catcher did not start"
+}
+
 stop_all() {
     stop_daemons
+    bp_stop_pidfile "$RUN_DIR/mail-catcher.pid" "mail catcher" 10
     kafka_stop "$KAFKA_STATE"
     pg_stop "$PG_STATE"
 }
@@ -229,6 +246,7 @@ print_summary() {
         "$(rel "$(pg_dir "$PG_STATE")/postgres.log")"
     printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
         "$(rel "$KAFKA_STATE/kafka.log")"
+    printf '  %-12s smtp://127.0.0.1:%s   mails: %s\n' "mail catcher" "$SMTP_PORT" "$(rel "$DEV/mail")"
     printf '  %-12s %s (read-write; secrets in %s)\n' "API key" "$BP_API_KEY" "$(rel "$SECRETS")"
     printf '\n  export BP_API_KEY=%s\n\n' "$BP_API_KEY"
     printf 'Ctrl-C stops everything (or: scripts/stack.sh stop).\n'
@@ -266,6 +284,7 @@ cmd_start() {
     kafka_create_topics "$KAFKA_STATE" "$KAFKA_PORT" "$TOPIC_PARTITIONS" "${TOPICS[@]}"
     bp_log "Kafka ready on 127.0.0.1:$KAFKA_PORT"
 
+    start_mail_catcher
     start_daemons
     bp_log "stack up in $(bp_elapsed "$t0")"
     print_summary

@@ -2,11 +2,14 @@
 # Self-test of tests/events/validate_events.py against asyncapi/boissipay.yaml.
 #
 # Builds one valid contract event, valid operation events (accepted and
-# rejected) and many broken variants of each in a temporary folder, and checks
-# that the validator accepts the valid ones and rejects each of the others
-# (plus the edge cases: empty file, unknown type, --expect-types, an unusable
-# AsyncAPI document). Also checks that every example embedded in the AsyncAPI
-# document passes. Prints `N passed, M failed`; exits 1 if any check failed.
+# rejected), one valid event of each type of the month-end cycle
+# (invoice.issued, invoice.sent, payment.requested, payment.succeeded,
+# payment.failed), a valid dead letter, and many broken variants of each in a
+# temporary folder, and checks that the validator accepts the valid ones and
+# rejects each of the others (plus the edge cases: empty file, unknown type,
+# --expect-types, --channel, an unusable AsyncAPI document). Also checks that
+# every example embedded in the AsyncAPI document passes. Prints
+# `N passed, M failed`; exits 1 if any check failed.
 #
 # Usage: tests/events/test_validate_events.sh [ASYNCAPI_FILE]
 # The validator runs with /usr/bin/python3 (or $BP_PYTHON when set).
@@ -72,6 +75,66 @@ exec(code)
 with open(dst, "w", encoding="utf-8") as handle:
     handle.write(json.dumps(e) + "\n")
 EOF
+}
+
+# batch WANT CASE...: the cases, each "SOURCE|NAME|CHANGE|PATTERN", checked with
+# one run of the validator (each run costs a Python start-up). Each case is
+# the first event of $tmp/SOURCE.jsonl with an `id` of its own (a UUID made
+# from NAME) after CHANGE (Python code changing the event `e`); the case passes
+# when its own result line is `ok` (WANT ok) or a FAIL line containing PATTERN
+# (WANT fail), and the totals count every case.
+batch() {
+    local want=$1
+    shift
+    "$py" - "$tmp" "$@" >"$tmp/batch.ids" <<'EOF'
+import json
+import sys
+import uuid
+
+tmp = sys.argv[1]
+with open(f"{tmp}/batch.jsonl", "w", encoding="utf-8") as out:
+    for case in sys.argv[2:]:
+        src, name, code = case.split("|")[:3]
+        with open(f"{tmp}/{src}.jsonl", encoding="utf-8") as handle:
+            e = json.loads(handle.readline())
+        e["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "bp-events-test/" + name))
+        exec(code, {"e": e})
+        out.write(json.dumps(e) + "\n")
+        print(e["id"])
+EOF
+    local rc=0 n=$#
+    "$py" "$validator" "$spec" "$tmp/batch.jsonl" >"$tmp/out" 2>&1 || rc=$?
+    local ids=() case src name code pattern line i=0
+    mapfile -t ids <"$tmp/batch.ids"
+    for case in "$@"; do
+        IFS='|' read -r src name code pattern <<<"$case"
+        if [ "$want" = ok ]; then
+            line=$(grep -E "^(ok|FAIL) [^ ]+ ${ids[$i]}(:|\$)" "$tmp/out")
+            if grep -Eq "^ok [^ ]+ ${ids[$i]}\$" <<<"$line"; then
+                passed=$((passed + 1)); echo "ok - accepts $name"
+            else
+                failed=$((failed + 1)); echo "not ok - accepts $name"; echo "    $line"
+            fi
+        else
+            line=$(grep -E "^(ok|FAIL) [^ ]+ ${ids[$i]}(:|\$)" "$tmp/out")
+            if grep -Eq -- "^FAIL [^ ]+ ${ids[$i]}: .*$pattern" <<<"$line"; then
+                passed=$((passed + 1)); echo "ok - rejects $name"
+            else
+                failed=$((failed + 1)); echo "not ok - rejects $name"; echo "    $line"
+            fi
+        fi
+        i=$((i + 1))
+    done
+    local want_rc=0 totals="^$n passed, 0 failed\$"
+    if [ "$want" != ok ]; then
+        want_rc=1 totals="^0 passed, $n failed\$"
+    fi
+    if [ "$rc" -eq "$want_rc" ] && grep -Eq "$totals" "$tmp/out"; then
+        passed=$((passed + 1)); echo "ok - $n cases in one run: exit $rc, totals"
+    else
+        failed=$((failed + 1)); echo "not ok - $n cases in one run (exit $rc, wanted $want_rc)"
+        tail -n 1 "$tmp/out" | sed 's/^/    /'
+    fi
 }
 
 if [ ! -f "$spec" ]; then
@@ -242,6 +305,188 @@ for case in "${op_bad_cases[@]}"; do
         -- "$tmp/$name.jsonl"
 done
 
+# Month-end cycle events (docs/cycle-events.md): one valid event of each type,
+# an invoice with a purchase and the refund of its shipping fee (VAT per rate,
+# refunds negative, every amount in minor units and as a number).
+inv=INV-2026-000042
+pid=4b6c2d1e-8f7a-4e3b-9c6d-2a4f8e1b3c71
+tr -d '\n' >"$tmp/inv_good.jsonl" <<EOF
+{"specversion":"1.0","id":"$eid","source":"/boissipay/billing",
+"type":"invoice.issued","time":"2026-11-30T23:05:00.412Z","subject":"$inv",
+"datacontenttype":"application/json","data":{"invoiceRef":"$inv",
+"invoiceId":"$id","contractId":"$cid","contractRef":"CTR-TEST-001",
+"customerRef":"ACME","period":"2026-11","issueDate":"2026-12-01",
+"dueDate":"2026-12-31","currency":"EUR",
+"totalWithoutTax":16.8,"totalWithoutTaxMinor":1680,"totalTax":0.92,"totalTaxMinor":92,
+"totalWithTax":17.72,"totalWithTaxMinor":1772,
+"vatBreakdown":[{"vatRate":5.5,"base":16.8,"baseMinor":1680,"tax":0.92,"taxMinor":92},
+{"vatRate":20.0,"base":0.0,"baseMinor":0,"tax":0.0,"taxMinor":0}],
+"lines":[{"operationId":"$oid","orderRef":"ORD-1","operationType":"PURCHASE",
+"operationDate":"2026-11-20","amountWithoutTax":19.6,"amountWithoutTaxMinor":1960,
+"amountTax":1.48,"amountTaxMinor":148,"amountWithTax":21.08,"amountWithTaxMinor":2108},
+{"operationId":"$pid","orderRef":"ORD-1-R1","operationType":"REFUND",
+"operationDate":"2026-10-31","amountWithoutTax":-2.8,"amountWithoutTaxMinor":-280,
+"amountTax":-0.56,"amountTaxMinor":-56,"amountWithTax":-3.36,"amountWithTaxMinor":-336}],
+"invoiceEmail":"ap@acme.com","mandateReference":"MDT-1","status":"ISSUED"}}
+EOF
+echo >>"$tmp/inv_good.jsonl"
+tr -d '\n' >"$tmp/req_good.jsonl" <<EOF
+{"specversion":"1.0","id":"$eid","source":"/boissipay/billing",
+"type":"payment.requested","time":"2026-11-30T23:05:00.413Z","subject":"$inv",
+"datacontenttype":"application/json","data":{"invoiceRef":"$inv","contractId":"$cid",
+"contractRef":"CTR-TEST-001","amountMinor":1772,"amount":17.72,"currency":"EUR",
+"dueDate":"2026-12-31","mandateReference":"MDT-1"}}
+EOF
+echo >>"$tmp/req_good.jsonl"
+tr -d '\n' >"$tmp/sent_good.jsonl" <<EOF
+{"specversion":"1.0","id":"$eid","source":"/boissipay/invoice-mailer",
+"type":"invoice.sent","time":"2026-11-30T23:05:03.121Z","subject":"$inv",
+"datacontenttype":"application/json","data":{"invoiceRef":"$inv","contractId":"$cid",
+"to":"ap@acme.com","messageId":"<$inv@boissipay>","sentAt":"2026-11-30T23:05:03.120Z"}}
+EOF
+echo >>"$tmp/sent_good.jsonl"
+tr -d '\n' >"$tmp/paid_good.jsonl" <<EOF
+{"specversion":"1.0","id":"$eid","source":"/boissipay/payment",
+"type":"payment.succeeded","time":"2026-11-30T23:05:01.344Z","subject":"$inv",
+"datacontenttype":"application/json","data":{"paymentId":"$pid","invoiceRef":"$inv",
+"contractId":"$cid","amountMinor":1772,"amount":17.72,"currency":"EUR",
+"mandateReference":"MDT-1","status":"SUCCEEDED","collectedAt":"2026-11-30T23:05:01.342Z"}}
+EOF
+echo >>"$tmp/paid_good.jsonl"
+mutate_from paid_good failed_good "e['type'] = 'payment.failed'; d = e['data']; del d['collectedAt']; d.update(status='FAILED', reasonCode='AM04', reason='insufficient funds', failedAt='2026-11-30T23:05:01.342Z')"
+
+check "valid invoice.issued accepted" 0 "^ok invoice.issued $eid\$" '^1 passed, 0 failed$' \
+    -- "$tmp/inv_good.jsonl" --expect-types invoice.issued
+check "valid payment.requested accepted" 0 "^ok payment.requested $eid\$" '^1 passed, 0 failed$' \
+    -- "$tmp/req_good.jsonl" --expect-types payment.requested
+check "valid invoice.sent accepted" 0 "^ok invoice.sent $eid\$" '^1 passed, 0 failed$' \
+    -- "$tmp/sent_good.jsonl"
+check "valid payment.succeeded accepted" 0 "^ok payment.succeeded $eid\$" '^1 passed, 0 failed$' \
+    -- "$tmp/paid_good.jsonl"
+check "valid payment.failed accepted" 0 "^ok payment.failed $eid\$" '^1 passed, 0 failed$' \
+    -- "$tmp/failed_good.jsonl"
+
+# Other valid cycle events: SOURCE, NAME, change (checked in one run).
+cycle_good_cases=(
+    "inv_good|inv_without_optionals|del e['data']['customerRef'], e['data']['mandateReference']"
+    "inv_good|inv_new_data_field|e['data']['note'] = 'data stays open to new fields'"
+    "inv_good|inv_refunds_only|d = e['data']; d['lines'] = d['lines'][1:]; d['vatBreakdown'] = [{'vatRate': 20.0, 'base': -2.8, 'baseMinor': -280, 'tax': -0.56, 'taxMinor': -56}]; d.update(totalWithoutTax=-2.8, totalWithoutTaxMinor=-280, totalTax=-0.56, totalTaxMinor=-56, totalWithTax=-3.36, totalWithTaxMinor=-336)"
+    "inv_good|inv_jpy|d = e['data']; d['currency'] = 'JPY'; d['lines'] = d['lines'][:1]; d['lines'][0].update(amountWithoutTax=1500.0, amountWithoutTaxMinor=1500, amountTax=150.0, amountTaxMinor=150, amountWithTax=1650.0, amountWithTaxMinor=1650); d['vatBreakdown'] = [{'vatRate': 10.0, 'base': 1500.0, 'baseMinor': 1500, 'tax': 150.0, 'taxMinor': 150}]; d.update(totalWithoutTax=1500.0, totalWithoutTaxMinor=1500, totalTax=150.0, totalTaxMinor=150, totalWithTax=1650.0, totalWithTaxMinor=1650)"
+    "inv_good|inv_late_operation|e['data']['lines'][0]['operationDate'] = '2026-09-30'"
+    "inv_good|inv_many_digits|e['subject'] = e['data']['invoiceRef'] = 'INV-2026-1000000'"
+    "req_good|req_without_mandate|del e['data']['mandateReference']"
+    "req_good|req_three_decimals|e['data'].update(currency='KWD', amount=1.772)"
+    "req_good|req_other_currency|e['data'].update(currency='CLF', amountMinor=17725, amount=1.7725)"
+    "failed_good|failed_no_mandate|del e['data']['mandateReference']; e['data'].update(reasonCode='MD01', reason='no valid mandate')"
+    "failed_good|failed_other_code|e['data'].update(reasonCode='XT99', reason='rejected by the bank')"
+)
+batch ok "${cycle_good_cases[@]}"
+
+# Broken cycle events: SOURCE, NAME, change, a pattern the FAIL line must
+# contain (checked in one run).
+cycle_bad_cases=(
+    "inv_good|inv_subject_not_ref|e['subject'] = 'INV-2026-000043'|/subject: .* is not data.invoiceRef"
+    "inv_good|inv_wrong_source|e['source'] = '/boissipay/payment'|/source"
+    "inv_good|inv_extra_envelope_field|e['traceparent'] = '00-abc'|Additional properties"
+    "inv_good|inv_ref_format|e['subject'] = e['data']['invoiceRef'] = 'BIL-42'|/data/invoiceRef"
+    "inv_good|inv_ref_wrong_year|e['subject'] = e['data']['invoiceRef'] = 'INV-2025-000042'|not numbered in the year of issue 2026"
+    "inv_good|inv_minor_as_text|e['data']['totalWithTaxMinor'] = '1772'|not of type 'integer'"
+    "inv_good|inv_total_as_text|e['data']['totalWithTax'] = '17.72'|not of type 'number'"
+    "inv_good|inv_number_not_minor|e['data']['totalWithTax'] = 17.73|totalWithTax: 17.73 is not totalWithTaxMinor 1772"
+    "inv_good|inv_line_decimals|e['data']['lines'][0]['amountTax'] = 1.485|lines/0/amountTax: 1.485 is not amountTaxMinor 148"
+    "inv_good|inv_vat_number_not_minor|e['data']['vatBreakdown'][0]['tax'] = 0.93|vatBreakdown/0/tax: 0.93 is not taxMinor 92"
+    "inv_good|inv_total_not_parts|e['data'].update(totalWithTax=17.73, totalWithTaxMinor=1773)|totalWithTaxMinor: 1773 is not totalWithoutTaxMinor \\+ totalTaxMinor"
+    "inv_good|inv_totals_not_lines|e['data'].update(totalTax=0.93, totalTaxMinor=93, totalWithTax=17.73, totalWithTaxMinor=1773)|totalTaxMinor: 93 is not the sum of the lines, 92"
+    "inv_good|inv_line_not_parts|e['data']['lines'][0].update(amountWithTax=21.09, amountWithTaxMinor=2109)|lines/0/amountWithTaxMinor: 2109 is not amountWithoutTaxMinor \\+ amountTaxMinor"
+    "inv_good|inv_refund_positive|l = e['data']['lines'][1]; l.update({k: -v for k, v in l.items() if k.startswith('amount')})|/data/lines/1/amount"
+    "inv_good|inv_purchase_negative|e['data']['lines'][0]['operationType'] = 'REFUND'|/data/lines/0/amount"
+    "inv_good|inv_vat_bases|e['data']['vatBreakdown'][0].update(base=16.81, baseMinor=1681)|the bases add up to 1681, not totalWithoutTaxMinor 1680"
+    "inv_good|inv_vat_taxes|e['data']['vatBreakdown'][1].update(tax=0.01, taxMinor=1)|the taxes add up to 93, not totalTaxMinor 92"
+    "inv_good|inv_vat_rate_twice|e['data']['vatBreakdown'][1]['vatRate'] = 5.5|vatRate: 5.5 appears twice"
+    "inv_good|inv_operation_twice|e['data']['lines'][1]['operationId'] = e['data']['lines'][0]['operationId']|is on another line too"
+    "inv_good|inv_line_after_period|e['data']['lines'][1]['operationDate'] = '2026-12-01'|lines/1/operationDate: 2026-12-01 is after the period 2026-11"
+    "inv_good|inv_issued_before_period|e['data']['issueDate'] = '2026-10-31'|issueDate: 2026-10-31 is before the period 2026-11 starts"
+    "inv_good|inv_due_before_issue|e['data']['dueDate'] = '2026-11-30'|dueDate: 2026-11-30 is before the issue date"
+    "inv_good|inv_status_sent|e['data']['status'] = 'SENT'|/data/status"
+    "inv_good|inv_no_lines|e['data']['lines'] = []|/data/lines"
+    "inv_good|inv_missing_email|del e['data']['invoiceEmail']|'invoiceEmail' is a required property"
+    "inv_good|inv_missing_tax_minor|del e['data']['totalTaxMinor']|'totalTaxMinor' is a required property"
+    "inv_good|inv_missing_vat|del e['data']['vatBreakdown']|'vatBreakdown' is a required property"
+    "inv_good|inv_bad_period|e['data']['period'] = '2026-13'|/data/period"
+    "inv_good|inv_bad_currency|e['data']['currency'] = 'eur'|/data/currency"
+    "inv_good|inv_id_not_uuid|e['data']['invoiceId'] = 'INV-1'|/data/invoiceId"
+    "inv_good|inv_contract_not_uuid|e['data']['contractId'] = 'CTR-TEST-001'|/data/contractId"
+    "inv_good|inv_bad_line_date|e['data']['lines'][0]['operationDate'] = '2026-11-31'|/data/lines/0/operationDate"
+    "inv_good|inv_bad_email|e['data']['invoiceEmail'] = 'nobody'|/data/invoiceEmail"
+    "req_good|req_subject_not_ref|e['subject'] = 'INV-2026-000001'|/subject: .* is not data.invoiceRef"
+    "req_good|req_wrong_source|e['source'] = '/boissipay/payment'|/source"
+    "req_good|req_amount_not_minor|e['data']['amount'] = 17.71|amount: 17.71 is not amountMinor 1772"
+    "req_good|req_kwd_as_cents|e['data']['currency'] = 'KWD'|amount: 17.72 is not amountMinor 1772 / 10\\^3"
+    "req_good|req_zero|e['data'].update(amountMinor=0, amount=0.0)|/data/amountMinor"
+    "req_good|req_missing_due|del e['data']['dueDate']|'dueDate' is a required property"
+    "req_good|req_missing_contract_ref|del e['data']['contractRef']|'contractRef' is a required property"
+    "req_good|req_missing_amount|del e['data']['amount']|'amount' is a required property"
+    "sent_good|sent_wrong_message_id|e['data']['messageId'] = '<INV-2026-000043@boissipay>'|/data/messageId: .* is not"
+    "sent_good|sent_bad_to|e['data']['to'] = 'nobody'|/data/to"
+    "sent_good|sent_missing_to|del e['data']['to']|'to' is a required property"
+    "sent_good|sent_wrong_source|e['source'] = '/boissipay/billing'|/source"
+    "sent_good|sent_at_not_utc|e['data']['sentAt'] = '2026-12-01T00:05:03.120+01:00'|/data/sentAt"
+    "sent_good|sent_subject_not_ref|e['subject'] = e['data']['contractId']|/subject"
+    "paid_good|paid_with_reason|e['data']['reasonCode'] = 'AM04'|'reasonCode' must not be present"
+    "paid_good|paid_without_collected_at|del e['data']['collectedAt']|'collectedAt' is a required property"
+    "paid_good|paid_status_failed|e['data']['status'] = 'FAILED'|/data/status"
+    "paid_good|paid_amount_not_minor|e['data']['amount'] = 177.2|amount: 177.2 is not amountMinor 1772"
+    "paid_good|paid_id_not_uuid|e['data']['paymentId'] = 'PAY-1'|/data/paymentId"
+    "paid_good|paid_wrong_source|e['source'] = '/boissipay/billing'|/source"
+    "paid_good|paid_subject_not_ref|e['subject'] = 'INV-2026-000001'|/subject: .* is not data.invoiceRef"
+    "failed_good|failed_without_code|del e['data']['reasonCode']|'reasonCode' is a required property"
+    "failed_good|failed_without_failed_at|del e['data']['failedAt']|'failedAt' is a required property"
+    "failed_good|failed_bad_code|e['data']['reasonCode'] = 'am04'|/data/reasonCode"
+    "failed_good|failed_with_collected_at|e['data']['collectedAt'] = e['data']['failedAt']|'collectedAt' must not be present"
+    "failed_good|failed_status_succeeded|e['data']['status'] = 'SUCCEEDED'|/data/status"
+)
+batch fail "${cycle_bad_cases[@]}"
+
+# --channel: only that channel's messages.
+cat "$tmp/req_good.jsonl" "$tmp/paid_good.jsonl" "$tmp/failed_good.jsonl" >"$tmp/payment_topic.jsonl"
+check "a channel's own types accepted" 0 '^3 passed, 0 failed$' \
+    -- "$tmp/payment_topic.jsonl" --channel payment \
+    --expect-types payment.requested,payment.succeeded,payment.failed
+check "rejects a type of another channel" 1 \
+    "^FAIL invoice.issued $eid: not a message of channel payment" '^0 passed, 1 failed$' \
+    -- "$tmp/inv_good.jsonl" --channel payment
+check "an unknown channel is an error" 2 "no channel 'nope'" -- "$tmp/inv_good.jsonl" --channel nope
+
+# Dead letters: not CloudEvents; validated with --channel dead-letter.
+tr -d '\n' >"$tmp/dl_good.jsonl" <<EOF
+{"consumer":"invoice-mailer","topic":"invoice","partition":2,"offset":118,
+"key":"$cid","reason":"data.invoiceEmail is missing",
+"value":"{\"type\":\"invoice.issued\",\"data\":{}}"}
+EOF
+echo >>"$tmp/dl_good.jsonl"
+check "valid dead letter accepted" 0 '^ok dead-letter invoice/2@118$' '^1 passed, 0 failed$' \
+    -- "$tmp/dl_good.jsonl" --channel dead-letter --expect-types dead-letter
+mutate_from dl_good dl_no_key "e.update(key=None, value='not json at all \\u00e9')"
+check "dead letter without a key accepted" 0 '^1 passed, 0 failed$' \
+    -- "$tmp/dl_no_key.jsonl" --channel dead-letter
+check "a dead letter is not a CloudEvent" 1 '^FAIL \? line1: no type' \
+    -- "$tmp/dl_good.jsonl"
+dl_bad_cases=(
+    "dl_missing_reason|del e['reason']|'reason' is a required property"
+    "dl_missing_key|del e['key']|'key' is a required property"
+    "dl_extra_member|e['time'] = '2026-11-30T23:05:00.000Z'|Additional properties"
+    "dl_negative_offset|e['offset'] = -1|/offset"
+    "dl_partition_text|e['partition'] = '2'|/partition"
+    "dl_key_number|e['key'] = 42|/key"
+    "dl_empty_consumer|e['consumer'] = ''|/consumer"
+)
+for case in "${dl_bad_cases[@]}"; do
+    IFS='|' read -r name code pattern <<<"$case"
+    mutate_from dl_good "$name" "$code"
+    check "rejects $name" 1 "^FAIL dead-letter .*$pattern" '^0 passed, 1 failed$' \
+        -- "$tmp/$name.jsonl" --channel dead-letter
+done
+
 # Mixed file, garbage lines, empty file, --expect-types.
 cat "$tmp/good.jsonl" "$tmp/status_bogus.jsonl" >"$tmp/mixed.jsonl"
 check "mixed file counts both" 1 '^ok contract.created ' '^1 passed, 1 failed$' \
@@ -267,9 +512,10 @@ else
     failed=$((failed + 1)); echo "not ok - unresolved \$ref rejected (exit $rc)"; sed 's/^/    /' "$tmp/out"
 fi
 
-# Every example of the AsyncAPI document is itself valid, and the nine
-# contract event types and the two operation event types all have one.
-"$py" - "$spec" >"$tmp/examples.jsonl" <<'EOF'
+# Every example of the AsyncAPI document is itself valid, and every event type
+# has one: the nine contract event types, the two operation event types, the
+# five of the month-end cycle, and the dead letter (checked on its channel).
+"$py" - "$spec" "$tmp/examples.jsonl" "$tmp/dead_letters.jsonl" <<'EOF'
 import json
 import sys
 
@@ -277,16 +523,23 @@ import yaml
 
 with open(sys.argv[1], encoding="utf-8") as handle:
     doc = yaml.safe_load(handle)
-for message in (doc.get("components", {}).get("messages") or {}).values():
-    for example in message.get("examples") or []:
-        if "payload" in example:
-            print(json.dumps(example["payload"], separators=(",", ":")))
+with open(sys.argv[2], "w", encoding="utf-8") as events, \
+        open(sys.argv[3], "w", encoding="utf-8") as letters:
+    for message in (doc.get("components", {}).get("messages") or {}).values():
+        for example in message.get("examples") or []:
+            if "payload" in example:
+                out = events if "type" in example["payload"] else letters
+                out.write(json.dumps(example["payload"], separators=(",", ":")) + "\n")
 EOF
 contract_types=contract.created,contract.activated,contract.suspended,contract.reactivated
 contract_types+=,contract.cancelled,contract.expired,contract.mandate-signed
 contract_types+=,contract.mandate-revoked,contract.credit-limit-changed
+cycle_types=invoice.issued,invoice.sent,payment.requested,payment.succeeded,payment.failed
 check "AsyncAPI examples are valid" 0 '^[0-9]+ passed, 0 failed$' \
-    -- "$tmp/examples.jsonl" --expect-types "$contract_types,operation.accepted,operation.rejected"
+    -- "$tmp/examples.jsonl" \
+    --expect-types "$contract_types,operation.accepted,operation.rejected,$cycle_types"
+check "AsyncAPI dead-letter examples are valid" 0 '^[0-9]+ passed, 0 failed$' \
+    -- "$tmp/dead_letters.jsonl" --channel dead-letter --expect-types dead-letter
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

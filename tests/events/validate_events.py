@@ -1,18 +1,27 @@
 #!/usr/bin/python3
-"""Check CloudEvents read from Kafka against the AsyncAPI document.
+"""Check Kafka message values against the AsyncAPI document.
 
 Usage:
     validate_events.py ASYNCAPI_FILE EVENTS_FILE [--expect-types t1,t2,...]
+                       [--channel CHANNEL]
 
-EVENTS_FILE holds one CloudEvents JSON object per line (the Kafka message
-values; blank lines are skipped; "-" reads standard input). For each event the
-message of the AsyncAPI document whose payload has `properties.type.const`
-equal to the event's `type` is looked up, and the event is validated against
-that payload (JSON Schema draft-07, local `$ref`s resolved in the whole
-document, formats date, date-time, uuid and email checked). Rules that JSON
-Schema cannot express are checked as well:
-  - a `contract.*` event's `subject` equals `data.contractId`; an
-    `operation.*` event's `subject` equals `data.operationId`;
+EVENTS_FILE holds one JSON object per line (the Kafka message values; blank
+lines are skipped; "-" reads standard input). For each CloudEvent the message
+of the AsyncAPI document whose payload has `properties.type.const` equal to the
+event's `type` is looked up, and the event is validated against that payload
+(JSON Schema draft-07, local `$ref`s resolved in the whole document, formats
+date, date-time, uuid and email checked).
+
+--channel CHANNEL restricts the lookup to the messages of that channel (an
+event of a type defined only elsewhere fails). A channel whose message has no
+`type` const (`dead-letter`: its values are not CloudEvents) validates every
+line against that message, and reports it under the message's `name`
+(`ok dead-letter <topic>/<partition>@<offset>`); --expect-types may name it.
+
+Rules that JSON Schema cannot express are checked as well:
+  - `subject` repeats a member of `data`: `data.contractId` for `contract.*`,
+    `data.operationId` for `operation.*`, `data.invoiceRef` for `invoice.*`
+    and `payment.*`;
   - wherever an object holds both a decimal-string `amount` and an integer
     `minorUnits`, they are the same value (and, for a few well-known
     currencies, `amount` has exactly the currency's decimals);
@@ -24,12 +33,26 @@ Schema cannot express are checked as well:
     two added, no amount with more decimals than the currency has, and the
     order totals are the sums of the lines. (For a currency not in the table
     below, the exponent is the one that makes totalWithTaxMinor fit, if any.)
+  - in an `invoice.*` or `payment.*` event, every number `X` that has an
+    integer twin `XMinor` in the same object equals `XMinor` / 10^exponent of
+    `data.currency` (for a currency not in the table, one exponent from 0 to
+    4 must fit every pair);
+  - in an `invoice.issued` event: `totalWithTaxMinor` = `totalWithoutTaxMinor`
+    + `totalTaxMinor`, the same per line, the three totals are the sums of the
+    lines, the `vatBreakdown` bases and taxes add up to `totalWithoutTaxMinor`
+    and `totalTaxMinor` with each rate once, each `operationId` is on one line
+    only, no line is dated after the period, the issue date is not before the
+    period starts, `dueDate` is not before `issueDate`, and the year in
+    `invoiceRef` is the year of `issueDate`;
+  - in an `invoice.sent` event, `data.messageId` is `<` invoiceRef
+    `@boissipay>`.
 
 Prints `ok <type> <id>` or `FAIL <type> <id>: <reasons>` per event, then
 `N passed, M failed`. Exits 1 when anything failed: an invalid event, an event
 of an unknown type, an empty file, or a type named in --expect-types that never
 appeared (each of these counts in M). Exits 2 when the AsyncAPI document
-cannot be used (unreadable, or a `$ref` that does not resolve).
+cannot be used (unreadable, a `$ref` that does not resolve, or an unknown
+--channel).
 
 Runs with Debian's /usr/bin/python3 (python3-yaml, python3-jsonschema 4.10).
 """
@@ -229,10 +252,64 @@ def collect_messages(doc):
     return by_type
 
 
-def load_spec(path):
+def collect_channel(doc, cname):
+    """The messages of channel `cname`: (set of event types, untyped messages).
+
+    An untyped message is (where, shown name, payload schema) for a message
+    whose payload has no `type` const (its values are not CloudEvents)."""
+    channels = doc.get("channels") or {}
+    if cname not in channels:
+        known = ", ".join(sorted(channels)) or "none"
+        raise SpecError(f"no channel {cname!r} in the document (channels: {known})")
+    channel = deref(doc, channels[cname]) or {}
+    types, untyped = set(), []
+    for name, message in (channel.get("messages") or {}).items():
+        where = f"channels/{cname}/messages/{name}"
+        message = deref(doc, message)
+        if not isinstance(message, dict):
+            continue
+        payload = _payload_schema(doc, message)
+        event_type = _type_of_payload(doc, payload)
+        if event_type is not None:
+            types.add(event_type)
+        elif isinstance(payload, dict):
+            shown = message.get("name") if isinstance(message.get("name"), str) else name
+            untyped.append((where, shown, payload))
+    if len(untyped) > 1:
+        raise SpecError(f"channel {cname!r} has more than one message without a type const")
+    if untyped and types:
+        raise SpecError(f"channel {cname!r} mixes typed and untyped messages")
+    return types, untyped
+
+
+class Spec:
+    """The validators of a usable AsyncAPI document.
+
+    `validators` maps each event type to its validator; with a channel,
+    `channel_types` is the set of the channel's types (None without a channel)
+    and `untyped` is (shown name, validator) when the channel's values are not
+    CloudEvents (None otherwise)."""
+
+    def __init__(self, validators, channel_types=None, untyped=None):
+        self.validators = validators
+        self.channel_types = channel_types
+        self.untyped = untyped
+
+
+def _validator(doc, resolver, checker, where, payload):
+    try:
+        Draft7Validator.check_schema(payload)
+    except SchemaError as exc:
+        raise SpecError(f"{where}: invalid JSON Schema: {exc.message}") from exc
+    return Draft7Validator(payload, resolver=resolver, format_checker=checker)
+
+
+def load_spec(path, channel=None):
     try:
         with open(path, encoding="utf-8") as handle:
-            doc = yaml.safe_load(handle)
+            # libyaml's loader when present: the document is long, and the
+            # pure-Python loader takes most of a run's time.
+            doc = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"cannot read {path}: {exc}") from exc
     if not isinstance(doc, dict) or "asyncapi" not in doc:
@@ -247,14 +324,15 @@ def load_spec(path):
     checker = make_format_checker()
     validators = {}
     for event_type, (where, payload) in messages.items():
-        try:
-            Draft7Validator.check_schema(payload)
-        except SchemaError as exc:
-            raise SpecError(f"{where}: invalid JSON Schema: {exc.message}") from exc
-        validators[event_type] = Draft7Validator(
-            payload, resolver=resolver, format_checker=checker
-        )
-    return validators
+        validators[event_type] = _validator(doc, resolver, checker, where, payload)
+    if channel is None:
+        return Spec(validators)
+    types, untyped = collect_channel(doc, channel)
+    if untyped:
+        where, shown, payload = untyped[0]
+        return Spec(validators, types,
+                    (shown, _validator(doc, resolver, checker, where, payload)))
+    return Spec(validators, types)
 
 
 # ---------------------------------------------------------- extra rules
@@ -384,8 +462,169 @@ def _order_problems(order, out):
             out.append(f"{where}/{name}: {have} is not the sum of the lines, {want}")
 
 
+def _int(value):
+    """An integer JSON value (None for anything else, booleans included)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _minor_pairs(node, path, out):
+    """Collects (path, name, number, minor) for every member `X` (a number)
+    that has an integer twin `XMinor` in the same object, at any depth."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("Minor") and len(key) > 5 and key[:-5] in node:
+                number, minor = _number(node[key[:-5]]), _int(value)
+                if number is not None and minor is not None:
+                    out.append((path, key[:-5], number, minor))
+        for key, value in node.items():
+            _minor_pairs(value, f"{path}/{key}", out)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _minor_pairs(value, f"{path}/{i}", out)
+
+
+def _cycle_amount_problems(data, out):
+    """Each number of a cycle event equals its ...Minor twin in data.currency."""
+    pairs = []
+    _minor_pairs(data, "/data", pairs)
+    if not pairs:
+        return
+    currency = data.get("currency")
+    exponent = CURRENCY_DECIMALS.get(currency)
+    if exponent is None:
+        fits = [e for e in range(0, 5) if all(n.scaleb(e) == m for _p, _k, n, m in pairs)]
+        if not fits:
+            out.append(
+                "/data: no exponent from 0 to 4 makes every amount equal its "
+                f"...Minor twin ({currency})"
+            )
+        return
+    for path, name, number, minor in pairs:
+        if number.scaleb(exponent) != minor:
+            out.append(
+                f"{path}/{name}: {number} is not {name}Minor {minor} / 10^{exponent} "
+                f"({currency})"
+            )
+
+
+def _date(value):
+    if isinstance(value, str) and _is_date(value) and _DATE_RE.match(value):
+        return datetime.date.fromisoformat(value)
+    return None
+
+
+def _period_bounds(value):
+    """First and last day of a `YYYY-MM` period (None when it is not one)."""
+    m = re.match(r"^(\d{4})-(\d{2})$", value) if isinstance(value, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    first = datetime.date(year, month, 1)
+    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - datetime.timedelta(days=1)
+
+
+_INVOICE_AMOUNTS = ("WithoutTax", "Tax", "WithTax")
+
+
+def _invoice_problems(data, out):
+    """The arithmetic and the dates of an issued invoice (data of invoice.issued)."""
+    totals = {k: _int(data.get(f"total{k}Minor")) for k in _INVOICE_AMOUNTS}
+    if None not in totals.values() and totals["WithoutTax"] + totals["Tax"] != totals["WithTax"]:
+        out.append(
+            f"/data/totalWithTaxMinor: {totals['WithTax']} is not totalWithoutTaxMinor + "
+            f"totalTaxMinor, {totals['WithoutTax'] + totals['Tax']}"
+        )
+    period = _period_bounds(data.get("period"))
+    lines = data.get("lines")
+    sums = dict.fromkeys(_INVOICE_AMOUNTS, 0)
+    complete = isinstance(lines, list) and len(lines) > 0
+    seen_ops = set()
+    for i, line in enumerate(lines if isinstance(lines, list) else []):
+        path = f"/data/lines/{i}"
+        if not isinstance(line, dict):
+            complete = False
+            continue
+        amounts = {k: _int(line.get(f"amount{k}Minor")) for k in _INVOICE_AMOUNTS}
+        if None in amounts.values():
+            complete = False
+        else:
+            if amounts["WithoutTax"] + amounts["Tax"] != amounts["WithTax"]:
+                out.append(
+                    f"{path}/amountWithTaxMinor: {amounts['WithTax']} is not "
+                    f"amountWithoutTaxMinor + amountTaxMinor, "
+                    f"{amounts['WithoutTax'] + amounts['Tax']}"
+                )
+            for k in _INVOICE_AMOUNTS:
+                sums[k] += amounts[k]
+        op = line.get("operationId")
+        if isinstance(op, str):
+            if op in seen_ops:
+                out.append(f"{path}/operationId: {op} is on another line too")
+            seen_ops.add(op)
+        day = _date(line.get("operationDate"))
+        if period is not None and day is not None and day > period[1]:
+            out.append(
+                f"{path}/operationDate: {day} is after the period {data.get('period')}"
+            )
+    if complete and None not in totals.values():
+        for k in _INVOICE_AMOUNTS:
+            if totals[k] != sums[k]:
+                out.append(
+                    f"/data/total{k}Minor: {totals[k]} is not the sum of the lines, {sums[k]}"
+                )
+    vat = data.get("vatBreakdown")
+    if isinstance(vat, list):
+        base = tax = 0
+        rates = set()
+        whole = True
+        for i, entry in enumerate(vat):
+            if not isinstance(entry, dict):
+                whole = False
+                continue
+            rate = _number(entry.get("vatRate"))
+            if rate is not None:
+                if rate in rates:
+                    out.append(f"/data/vatBreakdown/{i}/vatRate: {rate} appears twice")
+                rates.add(rate)
+            b, t = _int(entry.get("baseMinor")), _int(entry.get("taxMinor"))
+            if b is None or t is None:
+                whole = False
+            else:
+                base += b
+                tax += t
+        if whole and totals["WithoutTax"] is not None and base != totals["WithoutTax"]:
+            out.append(
+                f"/data/vatBreakdown: the bases add up to {base}, not "
+                f"totalWithoutTaxMinor {totals['WithoutTax']}"
+            )
+        if whole and totals["Tax"] is not None and tax != totals["Tax"]:
+            out.append(
+                f"/data/vatBreakdown: the taxes add up to {tax}, not "
+                f"totalTaxMinor {totals['Tax']}"
+            )
+    issue, due = _date(data.get("issueDate")), _date(data.get("dueDate"))
+    if period is not None and issue is not None and issue < period[0]:
+        out.append(
+            f"/data/issueDate: {issue} is before the period {data.get('period')} starts"
+        )
+    if issue is not None and due is not None and due < issue:
+        out.append(f"/data/dueDate: {due} is before the issue date {issue}")
+    ref = data.get("invoiceRef")
+    m = re.match(r"^INV-(\d{4})-", ref) if isinstance(ref, str) else None
+    if m and issue is not None and int(m.group(1)) != issue.year:
+        out.append(
+            f"/data/invoiceRef: {ref} is not numbered in the year of issue {issue.year}"
+        )
+
+
 # The member of `data` that `subject` repeats, per family of event types.
-SUBJECT_MEMBER = {"contract.": "contractId", "operation.": "operationId"}
+SUBJECT_MEMBER = {
+    "contract.": "contractId",
+    "operation.": "operationId",
+    "invoice.": "invoiceRef",
+    "payment.": "invoiceRef",
+}
 
 
 def extra_problems(event):
@@ -405,6 +644,17 @@ def extra_problems(event):
     _money_problems(data, "/data", out)
     if family == "operation." and isinstance(data, dict):
         _order_problems(data.get("order"), out)
+    if family in ("invoice.", "payment.") and isinstance(data, dict):
+        _cycle_amount_problems(data, out)
+    if event_type == "invoice.issued" and isinstance(data, dict):
+        _invoice_problems(data, out)
+    if event_type == "invoice.sent" and isinstance(data, dict):
+        ref, message_id = data.get("invoiceRef"), data.get("messageId")
+        if isinstance(ref, str) and isinstance(message_id, str):
+            if message_id != f"<{ref}@boissipay>":
+                out.append(
+                    f"/data/messageId: {message_id!r} is not '<{ref}@boissipay>'"
+                )
     return out
 
 
@@ -445,9 +695,17 @@ def _one_line(text):
     return " ".join(str(text).split())
 
 
+def _message_place(value, lineno):
+    """`topic/partition@offset` of a dead letter, or `lineN`."""
+    topic, partition, offset = (value.get(k) for k in ("topic", "partition", "offset"))
+    if isinstance(topic, str) and _int(partition) is not None and _int(offset) is not None:
+        return f"{topic}/{partition}@{offset}"
+    return f"line{lineno}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="Validate CloudEvents (one JSON object per line) "
+        description="Validate Kafka message values (one JSON object per line) "
         "against an AsyncAPI document."
     )
     parser.add_argument("asyncapi_file")
@@ -457,10 +715,16 @@ def main(argv=None):
         default="",
         help="comma-separated event types that must each appear at least once",
     )
+    parser.add_argument(
+        "--channel",
+        default=None,
+        help="only the messages of this channel (dead-letter: values that are "
+        "not CloudEvents)",
+    )
     args = parser.parse_args(argv)
 
     try:
-        validators = load_spec(args.asyncapi_file)
+        spec = load_spec(args.asyncapi_file, args.channel)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -494,19 +758,32 @@ def main(argv=None):
             print(f"FAIL ? line{lineno}: not a JSON object")
             failed += 1
             continue
-        event_type = event.get("type")
-        event_id = event.get("id")
-        shown_type = event_type if isinstance(event_type, str) else "?"
-        shown_id = event_id if isinstance(event_id, str) else f"line{lineno}"
-        if isinstance(event_type, str):
-            seen_types.add(event_type)
-        validator = validators.get(event_type) if isinstance(event_type, str) else None
-        if validator is None:
+        if spec.untyped is not None:
+            # Not CloudEvents: every value is one message of the channel.
+            shown_type, validator = spec.untyped
+            shown_id = _message_place(event, lineno)
+            seen_types.add(shown_type)
+            problems = schema_problems(validator, event)
+        else:
+            event_type = event.get("type")
+            event_id = event.get("id")
+            shown_type = event_type if isinstance(event_type, str) else "?"
+            shown_id = event_id if isinstance(event_id, str) else f"line{lineno}"
+            if isinstance(event_type, str):
+                seen_types.add(event_type)
+            validator = (
+                spec.validators.get(event_type) if isinstance(event_type, str) else None
+            )
             reason = "no type" if event_type is None else "unknown event type"
-            print(f"FAIL {_one_line(shown_type)} {_one_line(shown_id)}: {reason}")
-            failed += 1
-            continue
-        problems = schema_problems(validator, event) + extra_problems(event)
+            if (validator is not None and spec.channel_types is not None
+                    and event_type not in spec.channel_types):
+                validator = None
+                reason = f"not a message of channel {args.channel}"
+            if validator is None:
+                print(f"FAIL {_one_line(shown_type)} {_one_line(shown_id)}: {reason}")
+                failed += 1
+                continue
+            problems = schema_problems(validator, event) + extra_problems(event)
         if problems:
             detail = _one_line("; ".join(problems))
             print(f"FAIL {shown_type} {_one_line(shown_id)}: {detail}")

@@ -220,7 +220,7 @@ run_init() { # run_init STUB_DIR [VAR=value...]
     local dir="$1"
     shift
     env -i PATH=/usr/bin:/bin STUB_DIR="$dir" KAFKA_TOPICS_BIN="$tmp/kafka-topics" \
-        KAFKA_BOOTSTRAP=kafka:9092 TOPICS="contract operation invoice payment" \
+        KAFKA_BOOTSTRAP=kafka:9092 TOPICS="contract operation invoice payment dead-letter" \
         TOPIC_PARTITIONS=3 KAFKA_INIT_RETRY_SECONDS=0 KAFKA_INIT_ATTEMPTS=5 "$@" \
         bash "$root/docker/kafka-init.sh" >"$dir/out" 2>&1
 }
@@ -230,8 +230,8 @@ check_docker_scripts() {
     local s="$tmp/s1"
     mkdir -p "$s"
     if run_init "$s" && [[ "$(sort "$s/topics" | tr '\n' ' ')" == \
-        "contract 3 invoice 3 operation 3 payment 3 " ]]; then
-        ok "kafka-init creates the four topics with 3 partitions"
+        "contract 3 dead-letter 3 invoice 3 operation 3 payment 3 " ]]; then
+        ok "kafka-init creates the five topics with 3 partitions"
     else
         fail "kafka-init on an empty broker" "$s/out"
     fi
@@ -255,7 +255,7 @@ check_docker_scripts() {
     s="$tmp/s3"
     mkdir -p "$s"
     echo 3 >"$s/down"
-    if run_init "$s" && [[ "$(wc -l <"$s/topics")" == 4 ]]; then
+    if run_init "$s" && [[ "$(wc -l <"$s/topics")" == 5 ]]; then
         ok "kafka-init waits for the broker to answer"
     else
         fail "kafka-init with a broker that answers at the 4th attempt" "$s/out"

@@ -6,7 +6,8 @@ Usage: ci_workflow.py REPO_ROOT
 Checks that the workflow runs on push and pull request, and on v* tags; that every action
 is pinned by a full commit SHA with its tag in a comment; that the test job installs the
 dependencies, builds and runs the README's test command on Debian bookworm; that the
-images job builds the images from docker-compose.yml and pushes them only on v* tags, to
+images job builds the images of every daemon of docker-compose.yml (the list taken from
+compose itself, so a new daemon needs no edit here) and pushes them only on v* tags, to
 vars.REGISTRY/vars.IMAGE_PREFIX with credentials from secrets (password on stdin); that
 permissions are read-only; and that no `run:` script expands a `${{ }}` expression
 itself (values reach scripts through `env:`). Prints `N passed, M failed`.
@@ -71,6 +72,11 @@ def main():
           "images job needs the test job", str(needs))
     check(re.search(r"docker compose .*build", runs(images)) is not None,
           "images job builds the images of docker-compose.yml")
+    check(re.search(r"docker compose .*config --format json", runs(images)) is not None
+          and "select(.value.build != null)" in runs(images),
+          "images job lists the daemons from docker-compose.yml (services with a build)")
+    check(re.search(r"\bboissipay/(contract|billing|payment|invoice-mailer)\b", text) is None,
+          "no daemon image named by hand in the workflow")
     pushes = [s for s in images.get("steps") or [] if "docker push" in str(s.get("run", ""))]
     check(len(pushes) == 1, "one push step", str(len(pushes)))
     for s in pushes:

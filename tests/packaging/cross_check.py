@@ -13,8 +13,11 @@ and checks that:
   - ports, topic names and every tunable agree with the daemon's defaults, both with
     .env.example and with compose's own fallbacks (`${VAR:-default}`);
   - BP_DATABASE_URL names a PostgreSQL service of compose with the same user, database
-    and password, BP_KAFKA_BROKERS the broker service; depends_on waits for them
-    (service_healthy) and for kafka-init (service_completed_successfully);
+    and password, BP_KAFKA_BROKERS the broker service, BP_SMTP_URL (where a daemon reads
+    it) the Mailpit service's SMTP port; depends_on waits for them (service_healthy) and
+    for kafka-init (service_completed_successfully);
+  - stop_grace_period leaves the daemon time to finish its work in hand and flush
+    (BP_SHUTDOWN_GRACE_SECONDS, plus BP_BANK_DELAY_MS where a daemon reads it);
   - kafka-init creates every topic a daemon uses, and the same topics with the same
     partition count as the native stack (scripts/stack.sh);
   - every variable compose reads is in .env.example with a comment, and every one there
@@ -37,7 +40,9 @@ SECRET_PLACEHOLDER = "change-me"
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|API_KEY|TOKEN")
 # Variables whose compose value legitimately differs from the daemon's default: wiring to
 # the other containers, checked on their own below.
-WIRING = {"BP_DATABASE_URL", "BP_KAFKA_BROKERS"}
+WIRING = {"BP_DATABASE_URL", "BP_KAFKA_BROKERS", "BP_SMTP_URL"}
+# Mailpit's SMTP port (its default, MP_SMTP_BIND_ADDR 0.0.0.0:1025).
+MAILPIT_SMTP_PORT = 1025
 
 
 class Checks:
@@ -379,6 +384,24 @@ def main():
             c.check(any(str(v).endswith(":/var/lib/postgresql/data") for v in db.get("volumes") or []),
                     f"{url.hostname}: data on a volume", str(db.get("volumes")))
 
+        if "BP_SMTP_URL" in conf:
+            smtp = urlsplit(env.get("BP_SMTP_URL", ""))
+            relay = services.get(smtp.hostname or "")
+            if c.check(smtp.scheme in ("smtp", "smtps") and relay is not None,
+                       f"{name}: BP_SMTP_URL names a compose service", env.get("BP_SMTP_URL")):
+                mailpit = str(relay.get("image", "")).startswith("axllent/mailpit:")
+                c.check(mailpit and smtp.port == MAILPIT_SMTP_PORT
+                        and "MP_SMTP_BIND_ADDR" not in env_dict(relay),
+                        f"{name}: BP_SMTP_URL is {smtp.hostname}'s SMTP port (Mailpit, "
+                        f"{MAILPIT_SMTP_PORT})", f"image {relay.get('image')}, port {smtp.port}")
+                # Mailpit has no certificate and no accounts here: clear text, no AUTH.
+                c.check(smtp.scheme == "smtp" and env.get("BP_SMTP_STARTTLS") == "false"
+                        and not env.get("BP_SMTP_USER") and not env.get("BP_SMTP_PASSWORD"),
+                        f"{name}: SMTP to {smtp.hostname} without TLS or AUTH (as Mailpit takes it)",
+                        f"scheme {smtp.scheme}, STARTTLS {env.get('BP_SMTP_STARTTLS')}")
+                c.check(deps.get(smtp.hostname) == "service_healthy",
+                        f"{name}: waits for a healthy {smtp.hostname}", str(deps))
+
         for var, (default, _) in sorted(conf.items()):
             if var.startswith("BP_TOPIC_"):
                 c.check(env.get(var) in topics, f"{name}: kafka-init creates {var}={env.get(var)}",
@@ -390,6 +413,13 @@ def main():
         c.check(grace is not None and grace > flush,
                 f"{name}: stop_grace_period exceeds BP_SHUTDOWN_GRACE_SECONDS ({flush} s)",
                 f"stop_grace_period={svc.get('stop_grace_period')}")
+        if "BP_BANK_DELAY_MS" in conf:
+            # SIGTERM lets the debit in hand finish (the bank's delay) before the flush.
+            bank = -(-int(env.get("BP_BANK_DELAY_MS") or 0) // 1000)
+            c.check(grace is not None and grace > flush + bank,
+                    f"{name}: stop_grace_period exceeds BP_BANK_DELAY_MS + "
+                    f"BP_SHUTDOWN_GRACE_SECONDS ({bank + flush} s)",
+                    f"stop_grace_period={svc.get('stop_grace_period')}")
         c.check(str(svc.get("image", "")).endswith(f"/{name}:{example.get('BP_IMAGE_TAG')}"),
                 f"{name}: image <prefix>/{name}:<tag>", str(svc.get("image")))
 

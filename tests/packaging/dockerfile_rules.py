@@ -8,14 +8,16 @@ own rules:
   - multi-stage; every base image tagged explicitly, none `latest`; all stages on one
     Debian release, the last one `-slim`;
   - the build stage uses the native stack's install script (with BP_DEPS_BUILD_ONLY=1)
-    and its CMake build; ARG SERVICE and ARG PORT exist;
+    and its CMake build; ARG SERVICE and ARG PORT exist; its PORT check (the `sed` it runs
+    on `--print-config`) reads each built daemon's BP_HTTP_PORT;
   - apt-get install with -y and --no-install-recommends, its lists removed in the same RUN;
     no ADD;
   - the runtime stage runs as a non-root USER, EXPOSEs the port, has a HEALTHCHECK on
     /health, and exec-form ENTRYPOINT/CMD (tini as PID 1);
   - every shared library each built daemon needs (readelf NEEDED, BUILD_DIR/services/*)
     comes from a Debian package that the runtime stage installs, or that every Debian
-    image has (Essential or `required`, and what those depend on);
+    image has (Essential or `required`, and what those depend on), and the runtime stage
+    checks the daemon with ldd (failing the build on a library `not found`);
   - .dockerignore keeps build trees, .stack/, .git and .env out of the context.
 Prints one line per check and `N passed, M failed`; exits 1 when a check failed.
 """
@@ -186,6 +188,11 @@ def main():
         if k in ("ENTRYPOINT", "CMD"):
             c.check(exec_form(a), f"{k} in exec form", a)
 
+    final_runs = " ".join(a for k, a in fin if k == "RUN")
+    c.check(re.search(r'ldd "?/usr/local/bin/boissipay-\$\{?SERVICE', final_runs) is not None
+            and "not found" in final_runs,
+            "runtime stage fails the build when ldd finds a library missing")
+
     runtime_pkgs = set()
     for k, a in fin:
         if k == "RUN":
@@ -197,10 +204,22 @@ def main():
                      if os.path.isfile(os.path.join(root, "services", d, "main.c")))
     have_dpkg = shutil.which("dpkg") and shutil.which("readelf")
     base = debian_base_packages() if have_dpkg else set()
+    # The build stage's PORT check: the sed it runs on `boissipay-$SERVICE --print-config`.
+    port_sed = re.search(r"--print-config\s*\|\s*sed -n '([^']*)'", build_runs)
+    c.check(port_sed is not None, "build stage reads BP_HTTP_PORT from --print-config (sed)")
     for d in daemons:
         binary = os.path.join(build, "services", d, f"boissipay-{d}")
         if not c.check(os.access(binary, os.X_OK), f"{d}: {binary} is built", "missing"):
             continue
+        if port_sed is not None:
+            conf = subprocess.run([binary, "--print-config"], capture_output=True, text=True,
+                                  timeout=30, env={"PATH": "/usr/bin:/bin"}).stdout
+            want = re.search(r"^BP_HTTP_PORT=(\d+) ", conf, re.M)
+            got = subprocess.run(["sed", "-n", port_sed.group(1)], input=conf,
+                                 capture_output=True, text=True).stdout.strip()
+            c.check(want is not None and got == want.group(1),
+                    f"{d}: the build's PORT check reads its BP_HTTP_PORT "
+                    f"({want.group(1) if want else '?'})", f"sed printed {got!r}")
         if not have_dpkg:
             c.check(False, f"{d}: runtime libraries", "dpkg or readelf missing on this machine")
             continue

@@ -1,0 +1,47 @@
+/* mailer_render: the invoice e-mail as an RFC 5322 message — headers, then a
+ * multipart/alternative body with a plain-text and an HTML part, both UTF-8 and
+ * quoted-printable, lines ending in CRLF. Every value from the event is
+ * HTML-escaped in the HTML part; headers carry only values mailer_invoice
+ * checked to be safe there. Pure: the date is a parameter, so the same invoice
+ * and date always give the same bytes. */
+#ifndef MAILER_RENDER_H
+#define MAILER_RENDER_H
+
+#include "mailer_invoice.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *from;    /* envelope and From: address, e.g. "billing@boissipay.example" */
+    int64_t date_ms;     /* the Date: header, epoch milliseconds */
+} ml_render_opts;
+
+/* Writes "<INVOICE_REF@boissipay>" into buf (>= ML_INVOICE_REF_MAX + 13 bytes). */
+void ml_message_id(const char *invoice_ref, char *buf, size_t size);
+
+/* The Subject: "Invoice INV-2026-000042, period 2026-10". Caller frees. */
+char *ml_render_subject(const ml_invoice *inv);
+
+/* The plain-text body (UTF-8, LF line ends, not yet encoded). Caller frees. */
+char *ml_render_text(const ml_invoice *inv);
+
+/* The HTML body (UTF-8, LF line ends, not yet encoded). Caller frees. */
+char *ml_render_html(const ml_invoice *inv);
+
+/* The whole message, ready for SMTP DATA (CRLF line ends, 7-bit). NULL when out
+ * of memory. Caller frees. */
+char *ml_render_message(const ml_invoice *inv, const ml_render_opts *opts);
+
+/* `s` with & < > " ' replaced by entities. Caller frees; NULL when out of memory. */
+char *ml_html_escape(const char *s);
+
+/* `s` encoded quoted-printable (RFC 2045): lines of at most 76 characters, hard
+ * line breaks (LF or CRLF in `s`) written as CRLF. Caller frees. */
+char *ml_qp_encode(const char *s);
+
+/* An amount in minor units as "1234.56 EUR" (the currency's decimals). buf >= 40. */
+void ml_format_money(int64_t minor, int exponent, const char *currency, char *buf,
+                     size_t size);
+
+#endif

@@ -1,0 +1,51 @@
+/* payment_config: the one table of variables the payment daemon reads. */
+#include "payment_config.h"
+
+#include "bp_log.h"
+#include "bp_money.h"
+
+#include <stdio.h>
+
+static const bp_config_entry table[] = {
+    BP_COMMON_CONFIG_ROWS(pm_settings, common, "8282",
+                          "postgresql://payment@127.0.0.1:5432/payment"),
+    {"BP_TOPIC_PAYMENT", BP_CONFIG_STRING, offsetof(pm_settings, topic_payment), "payment", 1,
+     249, "topic of payment events (payment.requested consumed, results published)", false},
+    {"BP_TOPIC_DEAD_LETTER", BP_CONFIG_STRING, offsetof(pm_settings, topic_dead_letter),
+     "dead-letter", 1, 249, "topic where messages that can never be handled are parked", false},
+    {"BP_CONSUMER_GROUP", BP_CONFIG_STRING, offsetof(pm_settings, consumer_group), "payment", 1,
+     249, "Kafka consumer group of payment instances", false},
+    {"BP_BANK_FAIL_MANDATES", BP_CONFIG_STRING, offsetof(pm_settings, bank_fail_mandates), "", 0,
+     0, "simulated bank: mandates whose debits fail, MANDATE:SEPACODE,... (MDT-X:MD01)", false},
+    {"BP_BANK_INSUFFICIENT_ABOVE_MINOR", BP_CONFIG_INT,
+     offsetof(pm_settings, bank_insufficient_above_minor), "0", 0, BP_MONEY_MAX_MINOR,
+     "simulated bank: debits above this many minor units fail AM04 (0: never)", false},
+    {"BP_BANK_DELAY_MS", BP_CONFIG_INT, offsetof(pm_settings, bank_delay_ms), "0", 0, 60000,
+     "simulated bank: processing time of a new debit, in milliseconds", false},
+};
+
+pm_bank_rules *pm_config_bank_rules(const pm_settings *s, char *err, size_t errsize)
+{
+    return pm_bank_rules_parse(s->bank_fail_mandates, s->bank_insufficient_above_minor, err,
+                               errsize);
+}
+
+bool pm_config_load(pm_settings *s, char *err, size_t errsize)
+{
+    if (!bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize))
+        return false;
+    bp_log_level lvl;
+    if (!bp_log_level_parse(s->common.log_level, &lvl)) {
+        snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
+                 s->common.log_level);
+        return false;
+    }
+    pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);
+    pm_bank_rules_free(rules);
+    return rules != NULL;
+}
+
+void pm_config_print(FILE *out)
+{
+    bp_config_print(table, sizeof table / sizeof table[0], out);
+}

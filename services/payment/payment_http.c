@@ -1,0 +1,97 @@
+/* payment_http: /payments. Read-only: payments are created by the consumer.
+ * Runs on MHD worker threads, each with its own pooled connection. */
+#include "payment_http.h"
+
+#include "bp_ready.h"
+#include "payment_service.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static pm_http_app *app_of(bp_http_request *req) { return bp_http_app(req); }
+static bp_db *conn(bp_http_request *req) { return bp_db_pool_get(app_of(req)->pool); }
+
+/* The one mapping from results to answers; takes ownership of `body`. */
+static void reply(bp_http_response *resp, pm_result r, json_t *body)
+{
+    switch (r) {
+    case PM_R_OK:
+        bp_http_reply_json(resp, 200, body);
+        return;
+    case PM_R_NOT_FOUND:
+        bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource", NULL);
+        break;
+    case PM_R_UNAVAILABLE:
+        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
+                            "the payment database cannot be reached; retry later", NULL);
+        break;
+    case PM_R_INTERNAL:
+        bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
+        break;
+    }
+    json_decref(body);
+}
+
+static void h_get_payment(bp_http_request *req, bp_http_response *resp)
+{
+    json_t *resource = NULL;
+    pm_result r = pm_service_get(conn(req), bp_http_param(req, 0), &resource);
+    reply(resp, r, resource);
+}
+
+/* An optional query filter that must be one of `allowed` (NULL-terminated). */
+static bool enum_query(bp_http_request *req, bp_http_response *resp, const char *name,
+                       const char *const *allowed, const char **out)
+{
+    *out = bp_http_query(req, name);
+    if (*out == NULL)
+        return true;
+    for (size_t i = 0; allowed[i] != NULL; i++) {
+        if (strcmp(*out, allowed[i]) == 0)
+            return true;
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "query parameter %s has an unknown value", name);
+    bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
+    return false;
+}
+
+static void h_list_payments(bp_http_request *req, bp_http_response *resp)
+{
+    static const char *const statuses[] = {"PENDING", "SUCCEEDED", "FAILED", NULL};
+    int64_t page, size;
+    pm_filter f = {.invoice_ref = bp_http_query(req, "invoiceRef"),
+                   .contract_ref = bp_http_query(req, "contractRef")};
+    if (!bp_http_page(req, resp, &page, &size) ||
+        !enum_query(req, resp, "status", statuses, &f.status))
+        return;
+    f.limit = size;
+    f.offset = (page - 1) * size;
+    json_t *items = NULL;
+    int64_t total = 0;
+    pm_result r = pm_service_list(conn(req), &f, &items, &total);
+    json_t *body = NULL;
+    if (r == PM_R_OK) {
+        json_t *meta = bp_http_page_metadata(req, json_array_size(items), total, page, size);
+        body = json_pack("{s:o, s:o}", "payments", items, "metadata", meta);
+    }
+    reply(resp, r, body);
+}
+
+static const bp_http_route routes[] = {
+    {.method = "GET", .pattern = "/payments", .scope = BP_SCOPE_READ, .handler = h_list_payments},
+    {.method = "GET", .pattern = "/payments/{paymentId}", .scope = BP_SCOPE_READ,
+     .handler = h_get_payment},
+};
+
+const bp_http_route *pm_http_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+bool pm_http_ready(void *arg, json_t *checks)
+{
+    pm_http_app *app = arg;
+    return bp_ready_check(app->pool, app->relay, checks);
+}

@@ -1,0 +1,22 @@
+/* payment_http: payment's REST routes (GET /payments, GET /payments/{id}) and
+ * the one mapping from service results to HTTP status codes. /health, /ready
+ * and /metrics come from bp_http. */
+#ifndef PAYMENT_HTTP_H
+#define PAYMENT_HTTP_H
+
+#include "bp_db.h"
+#include "bp_http.h"
+#include "bp_outbox.h"
+
+typedef struct {
+    bp_db_pool *pool;        /* one connection per HTTP worker */
+    bp_outbox_relay *relay;  /* for /ready's Kafka check */
+} pm_http_app;
+
+/* The route table (static storage); *n receives its length. */
+const bp_http_route *pm_http_routes(size_t *n);
+
+/* GET /ready: the database (this worker's connection) and Kafka (the relay). */
+bool pm_http_ready(void *app, json_t *checks);
+
+#endif

@@ -1,0 +1,41 @@
+/* payment_migrations: DDL of payment. `payments` holds one row per invoice
+ * (UNIQUE invoice_ref: an invoice is never collected twice); `bank_sim_debits`
+ * is the simulated bank's own book, one row per end-to-end id (it belongs to
+ * the simulation, not to the payment service, and would disappear with a real
+ * provider). Never edit an applied migration: add a new one. */
+#include "payment_migrations.h"
+
+const bp_migration pm_migrations[] = {
+    {"payment-001-payments",
+     "CREATE TABLE payments ("
+     "  payment_id uuid PRIMARY KEY,"
+     "  seq bigserial NOT NULL UNIQUE,"
+     "  invoice_ref text NOT NULL UNIQUE,"
+     "  contract_id uuid NOT NULL,"
+     "  contract_ref text,"
+     "  amount_minor bigint NOT NULL CHECK (amount_minor > 0),"
+     "  currency char(3) NOT NULL,"
+     "  mandate_ref text,"
+     "  due_date date,"
+     "  status text NOT NULL CHECK (status IN ('PENDING','SUCCEEDED','FAILED')),"
+     "  reason_code text,"
+     "  reason text,"
+     "  request_event_id text NOT NULL,"
+     "  created_at timestamptz NOT NULL DEFAULT now(),"
+     "  completed_at timestamptz,"
+     "  CHECK ((status = 'PENDING') = (completed_at IS NULL)),"
+     "  CHECK ((status = 'FAILED') = (reason_code IS NOT NULL)));"
+     "CREATE INDEX payments_status ON payments (status, seq);"
+     "CREATE INDEX payments_contract ON payments (contract_ref, seq);"},
+    {"payment-002-bank-sim",
+     "CREATE TABLE bank_sim_debits ("
+     "  end_to_end_id text PRIMARY KEY,"
+     "  mandate_ref text,"
+     "  amount_minor bigint NOT NULL,"
+     "  currency char(3) NOT NULL,"
+     "  status text NOT NULL CHECK (status IN ('BOOKED','REJECTED')),"
+     "  reason_code text,"
+     "  reason text,"
+     "  processed_at timestamptz NOT NULL DEFAULT now());"},
+};
+const size_t pm_migrations_count = sizeof pm_migrations / sizeof pm_migrations[0];

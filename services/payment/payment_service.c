@@ -1,0 +1,184 @@
+/* payment_service: the transactions of payment.
+ *
+ * DESIGN: never collect an invoice twice, whatever is redelivered or killed.
+ * The `payments` row (UNIQUE invoice_ref) is created PENDING and committed
+ * BEFORE the bank is asked; the bank is idempotent by end-to-end id (the
+ * invoiceRef); the result and its event commit together AFTER the answer; the
+ * Kafka offset is stored only then (payment_events). Whatever dies in between,
+ * the redelivered request finds the row PENDING and asks again — the bank
+ * answers the first answer — or finds it finished and does nothing. The final
+ * UPDATE only moves a PENDING row, so two instances racing on one invoice
+ * (a rebalance) publish one result. Runs on the consumer thread (requests) and
+ * on HTTP workers (reads). */
+#include "payment_service.h"
+
+#include "bp_cloudevent.h"
+#include "bp_consumer.h"
+#include "bp_log.h"
+#include "bp_random.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pm_event_result retry_later(bp_db *db, bp_db_result r, const char *what,
+                                   const char *subject)
+{
+    bp_db_rollback(db);
+    bp_log_warn("%s %s not handled yet (%s): %s", what, subject, bp_db_result_text(r),
+                bp_db_error(db));
+    return PM_EVENT_RETRY;
+}
+
+/* tx1: records the event in the inbox and creates the PENDING payment of `req`
+ * unless its invoice has one; reads the recorded payment into *p. */
+static bp_db_result record_request(const pm_service *svc, bp_db *db, const pm_payment *req,
+                                   pm_payment *p, bool *created)
+{
+    bp_db_result r = bp_db_begin(db);
+    if (r != BP_DB_OK)
+        return r;
+    bp_inbox_result ir = bp_inbox_claim(db, svc->consumer, req->request_event_id);
+    if (ir == BP_INBOX_DB_ERROR)
+        return BP_DB_UNAVAILABLE;
+    bool found = false;
+    r = pm_store_insert_pending(db, req, created);
+    if (r == BP_DB_OK)
+        r = pm_store_get_by_invoice(db, req->invoice_ref, p, &found);
+    if (r == BP_DB_OK && !found)
+        r = BP_DB_ERROR; /* inserted or existing: it must be there */
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    return r;
+}
+
+/* tx2: the bank's answer and its event. *moved false when the payment was
+ * no longer PENDING (another instance finished it). */
+static bp_db_result record_result(const pm_service *svc, bp_db *db, const pm_payment *p,
+                                  const pm_bank_result *br, pm_payment *done, bool *moved)
+{
+    bp_db_result r = bp_db_begin(db);
+    if (r != BP_DB_OK)
+        return r;
+    r = pm_store_complete(db, p->payment_id, br->ok, br->reason_code, br->reason, done, moved);
+    if (r == BP_DB_OK && *moved) {
+        char id[37];
+        json_t *event = bp_cloudevent_new(svc->source, pm_payment_event_type(done),
+                                          done->invoice_ref, pm_payment_event_data(done), id);
+        r = event ? bp_outbox_add(db, svc->payment_topic, done->contract_id, event) : BP_DB_ERROR;
+        json_decref(event);
+    }
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    return r;
+}
+
+static bool same_request(const pm_payment *a, const pm_payment *b)
+{
+    return strcmp(a->contract_id, b->contract_id) == 0 && a->amount_minor == b->amount_minor &&
+           strcmp(a->currency, b->currency) == 0 && strcmp(a->mandate_ref, b->mandate_ref) == 0;
+}
+
+pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, const json_t *event,
+                                          char *why, size_t whysize)
+{
+    pm_payment req, p;
+    bp_verr e;
+    if (!pm_request_parse(event, &req, &e)) {
+        snprintf(why, whysize, "%s %s", e.field, e.message);
+        return PM_EVENT_POISON;
+    }
+    bp_uuid_v4(req.payment_id);
+    bool created = false;
+    bp_db_result r = record_request(svc, db, &req, &p, &created);
+    if (r != BP_DB_OK)
+        return retry_later(db, r, "payment request", req.invoice_ref);
+    if (strcmp(p.status, "PENDING") != 0) {
+        bp_log_info("payment of %s already %s: request %s changes nothing", p.invoice_ref,
+                    p.status, req.request_event_id);
+        return PM_EVENT_DUPLICATE;
+    }
+    if (!created && !same_request(&req, &p))
+        bp_log_warn("payment request %s for %s differs from the recorded payment %s; the "
+                    "recorded one is collected",
+                    req.request_event_id, p.invoice_ref, p.payment_id);
+    pm_bank_result br;
+    if (p.mandate_ref[0] == '\0') {
+        pm_bank_result_reject(&br, "MD01"); /* nothing to debit against */
+    } else if (pm_bank_collect(svc->bank, p.invoice_ref, p.mandate_ref, p.amount_minor,
+                               p.currency, &br) != PM_BANK_ANSWERED) {
+        bp_log_warn("payment of %s stays PENDING: the bank did not answer", p.invoice_ref);
+        return PM_EVENT_RETRY;
+    }
+    pm_payment done;
+    bool moved = false;
+    r = record_result(svc, db, &p, &br, &done, &moved);
+    if (r != BP_DB_OK)
+        return retry_later(db, r, "payment result of", p.invoice_ref);
+    if (!moved)
+        return PM_EVENT_DUPLICATE;
+    bp_outbox_relay_wake(svc->relay);
+    bp_log_fields(BP_LOG_INFO,
+                  json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "paymentId", done.payment_id,
+                            "invoiceRef", done.invoice_ref, "status", done.status,
+                            "amountMinor", (json_int_t)done.amount_minor, "currency",
+                            done.currency, "reasonCode", done.reason_code),
+                  "payment %s", done.status);
+    return PM_EVENT_DONE;
+}
+
+pm_event_result pm_service_dead_letter(const pm_service *svc, bp_db *db, const char *claim_id,
+                                       const char *key, const json_t *letter)
+{
+    char *payload = json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (payload == NULL)
+        return PM_EVENT_RETRY;
+    bp_db_result r = bp_db_begin(db);
+    bool fresh = false;
+    if (r == BP_DB_OK) {
+        bp_inbox_result ir = bp_inbox_claim(db, svc->consumer, claim_id);
+        if (ir == BP_INBOX_DB_ERROR)
+            r = BP_DB_UNAVAILABLE;
+        fresh = ir == BP_INBOX_NEW;
+    }
+    if (r == BP_DB_OK && fresh)
+        r = pm_store_outbox_raw(db, svc->dead_letter_topic, key, payload);
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    free(payload);
+    if (r != BP_DB_OK)
+        return retry_later(db, r, "dead letter", claim_id);
+    if (fresh)
+        bp_outbox_relay_wake(svc->relay);
+    return fresh ? PM_EVENT_DONE : PM_EVENT_DUPLICATE;
+}
+
+static pm_result db_failure(bp_db *db, bp_db_result r, const char *what)
+{
+    if (r == BP_DB_UNAVAILABLE) {
+        bp_log_warn("%s: database unavailable: %s", what, bp_db_error(db));
+        return PM_R_UNAVAILABLE;
+    }
+    bp_log_error("%s: database %s: %s", what, bp_db_result_text(r), bp_db_error(db));
+    return PM_R_INTERNAL;
+}
+
+pm_result pm_service_get(bp_db *db, const char *payment_id, json_t **resource)
+{
+    *resource = NULL;
+    pm_payment p;
+    bool found = false;
+    bp_db_result r = pm_store_get(db, payment_id, &p, &found);
+    if (r != BP_DB_OK)
+        return db_failure(db, r, "get payment");
+    if (!found)
+        return PM_R_NOT_FOUND;
+    *resource = pm_payment_json(&p);
+    return PM_R_OK;
+}
+
+pm_result pm_service_list(bp_db *db, const pm_filter *f, json_t **items, int64_t *total)
+{
+    bp_db_result r = pm_store_list(db, f, items, total);
+    return r == BP_DB_OK ? PM_R_OK : db_failure(db, r, "list payments");
+}

@@ -1,0 +1,70 @@
+/* payment_service: payment's use cases as database transactions — collecting
+ * the invoice of a `payment.requested` event exactly once, parking a message
+ * that can never be handled on the dead-letter topic, and reading payments.
+ * Kafka- and HTTP-agnostic: payment_events and payment_http map the results. */
+#ifndef PAYMENT_SERVICE_H
+#define PAYMENT_SERVICE_H
+
+#include "bp_db.h"
+#include "bp_outbox.h"
+#include "payment_bank.h"
+#include "payment_store.h"
+
+#include <jansson.h>
+
+typedef struct {
+    const char *payment_topic;     /* where payment.succeeded / payment.failed go */
+    const char *dead_letter_topic; /* where messages that can never be handled go */
+    const char *source;            /* CloudEvents source, "/boissipay/payment" */
+    const char *consumer;          /* the inbox's consumer name */
+    bp_outbox_relay *relay;        /* woken after each commit that added events */
+    pm_bank *bank;                 /* used by the consumer thread only */
+} pm_service;
+
+/* Outcome of handling one message. */
+typedef enum {
+    PM_EVENT_DONE = 0,  /* handled now: the payment finished (its event queued), or the
+                           dead letter queued */
+    PM_EVENT_DUPLICATE, /* handled before (payment already SUCCEEDED/FAILED, or dead letter
+                           already queued): nothing changed */
+    PM_EVENT_POISON,    /* can never be handled (malformed); the reason is in `why` */
+    PM_EVENT_RETRY,     /* database or bank unavailable: nothing final happened, try again */
+} pm_event_result;
+
+/* Collects the invoice of a `payment.requested` CloudEvent (parsed JSON), in
+ * the safe order: tx1 (inbox record + the PENDING payment, or the existing
+ * payment of that invoiceRef) → COMMIT; the bank, idempotent by invoiceRef;
+ * tx2 (SUCCEEDED or FAILED + its event in the outbox) → COMMIT. A payment found
+ * PENDING (an earlier attempt died before tx2) asks the bank again, which
+ * answers the first answer without debiting twice; one already finished
+ * changes nothing. A payment without mandate fails MD01 without asking the bank.
+ * Only DONE, DUPLICATE and POISON may let the caller move past the message. */
+pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, const json_t *event,
+                                          char *why, size_t whysize)
+    __attribute__((warn_unused_result));
+
+/* Queues `letter` (serialised as is) for the dead-letter topic under Kafka key
+ * `key`, once per `claim_id` (recorded in the inbox in the same transaction).
+ * Returns DONE, DUPLICATE or RETRY. */
+pm_event_result pm_service_dead_letter(const pm_service *svc, bp_db *db, const char *claim_id,
+                                       const char *key, const json_t *letter)
+    __attribute__((warn_unused_result));
+
+/* Results of the read use cases. */
+typedef enum {
+    PM_R_OK = 0,      /* 200 */
+    PM_R_NOT_FOUND,   /* 404 */
+    PM_R_UNAVAILABLE, /* 503: database unreachable */
+    PM_R_INTERNAL,    /* 500: see the log */
+} pm_result;
+
+/* GET /payments/{paymentId}: *resource (caller decrefs) on PM_R_OK. */
+pm_result pm_service_get(bp_db *db, const char *payment_id, json_t **resource)
+    __attribute__((warn_unused_result));
+
+/* GET /payments: a page of resources and the number of matches (caller
+ * decrefs *items) on PM_R_OK. */
+pm_result pm_service_list(bp_db *db, const pm_filter *f, json_t **items, int64_t *total)
+    __attribute__((warn_unused_result));
+
+#endif

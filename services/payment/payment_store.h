@@ -1,0 +1,48 @@
+/* payment_store: payment's SQL. One parameterised statement per function on
+ * the caller's connection; transactions belong to payment_service. */
+#ifndef PAYMENT_STORE_H
+#define PAYMENT_STORE_H
+
+#include "bp_db.h"
+#include "payment_model.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Inserts `p` (payment_id set, status PENDING) unless a payment of its
+ * invoiceRef exists. *inserted tells which. */
+bp_db_result pm_store_insert_pending(bp_db *db, const pm_payment *p, bool *inserted)
+    __attribute__((warn_unused_result));
+
+/* Reads the payment of `invoice_ref` into *p. *found false when none. */
+bp_db_result pm_store_get_by_invoice(bp_db *db, const char *invoice_ref, pm_payment *p,
+                                     bool *found)
+    __attribute__((warn_unused_result));
+
+/* Reads one payment by id (any text: a non-UUID finds nothing). */
+bp_db_result pm_store_get(bp_db *db, const char *payment_id, pm_payment *p, bool *found)
+    __attribute__((warn_unused_result));
+
+/* Moves a PENDING payment to SUCCEEDED (reason_code NULL) or FAILED (with
+ * reason_code and reason), stamping completed_at, and reads it back into *p.
+ * *updated false (nothing written) when it was no longer PENDING. */
+bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok,
+                               const char *reason_code, const char *reason, pm_payment *p,
+                               bool *updated) __attribute__((warn_unused_result));
+
+typedef struct {
+    const char *invoice_ref, *status, *contract_ref; /* NULL: any */
+    int64_t limit, offset;
+} pm_filter;
+
+/* A page of payment resources (pm_payment_json, oldest first) and the number
+ * of matches. Caller decrefs *items. */
+bp_db_result pm_store_list(bp_db *db, const pm_filter *f, json_t **items, int64_t *total)
+    __attribute__((warn_unused_result));
+
+/* Queues a raw message (not a CloudEvent: a dead letter) in the outbox under a
+ * fresh outbox id, in the caller's transaction. */
+bp_db_result pm_store_outbox_raw(bp_db *db, const char *topic, const char *key,
+                                 const char *payload) __attribute__((warn_unused_result));
+
+#endif

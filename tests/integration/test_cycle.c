@@ -1,0 +1,209 @@
+/* Integration: the whole deferred-payment cycle through the four daemons and a
+ * real SMTP server. Purchases and a refund on three contracts → a billing run →
+ * each customer gets exactly one e-mail with the right total → payment collects
+ * by direct debit (one mandate is refused AM04) → invoices PAID or
+ * PAYMENT_FAILED → outstanding balances back to what they should be → new
+ * purchases accepted up to the limit again. */
+#include "billing_fixture.h"
+#include "contract_fixture.h"
+#include "mailer_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static blf_stack st;
+static bpt_proc payment, mailer;
+static mlf_sink sink;
+static char dead_letter[128];
+
+static void start_daemon(bpt_proc *p, const char *name, const char *binary, const char *db,
+                         const char *const *extra)
+{
+    char url[600], dbname[128];
+    snprintf(dbname, sizeof dbname, "it_cycle_%s", name);
+    bpt_db_create(dbname, url, sizeof url);
+    (void)db;
+    char env[6][700];
+    snprintf(env[0], sizeof env[0], "BP_DATABASE_URL=%s", url);
+    snprintf(env[1], sizeof env[1], "BP_KAFKA_BROKERS=%s", bpt_env("BPT_KAFKA"));
+    snprintf(env[2], sizeof env[2], "BP_TOPIC_PAYMENT=%s", st.payment_topic);
+    snprintf(env[3], sizeof env[3], "BP_TOPIC_INVOICE=%s", st.invoice_topic);
+    snprintf(env[4], sizeof env[4], "BP_TOPIC_DEAD_LETTER=%s", dead_letter);
+    const char *e[16] = {env[0], env[1], env[2], env[3], env[4],
+                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
+                         "BP_OUTBOX_POLL_MS=200", "BP_SHUTDOWN_GRACE_SECONDS=2"};
+    size_t n = 8;
+    for (size_t i = 0; extra[i] != NULL && n < 15; i++)
+        e[n++] = extra[i];
+    e[n] = NULL;
+    char pname[64];
+    snprintf(pname, sizeof pname, "it_cycle-%s", name);
+    bpt_proc_start(p, pname, binary, bpt_free_port(), e);
+    char ready[128];
+    snprintf(ready, sizeof ready, "http://127.0.0.1:%d/ready", p->port);
+    assert_true(bpt_wait_status(ready, 200, 30000));
+}
+
+static int setup(void **state)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+    blf_start(&st, "it_cycle");
+    snprintf(dead_letter, sizeof dead_letter, "it_cycle.dead-letter");
+    bpt_topic_create(dead_letter, 3);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/it_cycle-mail", bpt_env("BPT_STATE_DIR"));
+    mlf_sink_start(&sink, dir, bpt_free_port(), true);
+    const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04", NULL};
+    start_daemon(&payment, "payment", "services/payment/boissipay-payment", NULL, pay_extra);
+    char smtp[128];
+    snprintf(smtp, sizeof smtp, "BP_SMTP_URL=smtp://127.0.0.1:%d", sink.port);
+    const char *mail_extra[] = {smtp, "BP_SMTP_RETRY_MIN_MS=200", NULL};
+    start_daemon(&mailer, "mailer", "services/invoice-mailer/boissipay-invoice-mailer", NULL,
+                 mail_extra);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    assert_int_equal(bpt_proc_stop(&mailer, SIGTERM), 0);
+    assert_int_equal(bpt_proc_stop(&payment, SIGTERM), 0);
+    bpt_proc_free(&mailer);
+    bpt_proc_free(&payment);
+    mlf_sink_stop(&sink);
+    blf_stop(&st);
+    return 0;
+}
+
+static void buy(const char *ref, const char *order, const char *amount, const char *date,
+                long status)
+{
+    char code[64];
+    long s = blf_buy(st.billing.port, ref, order, amount, date, code);
+    if (s != status)
+        fprintf(stderr, "purchase %s %s: %ld %s\n", ref, order, s, code);
+    assert_int_equal(s, status);
+}
+
+static json_t *invoice_of(const char *contract_ref)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/invoices?contractRef=%s&period=2026-10", contract_ref);
+    bpt_resp r = bpt_http("GET", st.billing.port, path, BPT_READ_KEY, NULL, NULL);
+    json_t *inv = json_incref(json_array_get(json_object_get(r.json, "invoices"), 0));
+    bpt_resp_free(&r);
+    return inv;
+}
+
+static bool wait_invoice_status(const char *contract_ref, const char *status, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 200) {
+        json_t *inv = invoice_of(contract_ref);
+        const char *s = json_string_value(json_object_get(inv, "status"));
+        bool ok = s != NULL && strcmp(s, status) == 0 && json_object_get(inv, "sentAt");
+        json_decref(inv);
+        if (ok)
+            return true;
+        bpt_sleep_ms(200);
+    }
+    return false;
+}
+
+static void test_whole_cycle(void **state)
+{
+    blf_contract(&st, "CTR-CYC-1", "100.00", NULL);
+    blf_contract(&st, "CTR-CYC-2", "50.00", NULL);
+    blf_contract(&st, "CTR-CYC-3", "100.00",
+                 "{\"payment\":{\"mandate\":{\"reference\":\"MDT-BROKE\"}}}");
+    buy("CTR-CYC-1", "C1-A", "60.00", "2026-10-03", 201);
+    buy("CTR-CYC-1", "C1-B", "30.00", "2026-10-17", 201);
+    char *refund = blf_operation("CTR-CYC-1", "C1-R", "10.00", "2026-10-20", "C1-A");
+    bpt_resp r = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, refund, NULL);
+    assert_int_equal(r.status, 201);
+    bpt_resp_free(&r);
+    free(refund);
+    buy("CTR-CYC-2", "C2-A", "50.00", "2026-10-08", 201);
+    buy("CTR-CYC-2", "C2-OVER", "0.01", "2026-10-09", 422); /* the limit is reached */
+    buy("CTR-CYC-3", "C3-A", "40.00", "2026-10-12", 201);
+
+    r = bpt_http("POST", st.billing.port, "/billing-runs", BPT_API_KEY,
+                 "{\"period\":\"2026-10\"}", NULL);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "counts"),
+                                                        "invoicesIssued")),
+                     3);
+    bpt_resp_free(&r);
+
+    /* Payment collects; the mailer sends; billing learns both. */
+    assert_true(wait_invoice_status("CTR-CYC-1", "PAID", 30000));
+    assert_true(wait_invoice_status("CTR-CYC-2", "PAID", 30000));
+    assert_true(wait_invoice_status("CTR-CYC-3", "PAYMENT_FAILED", 30000));
+
+    /* Exactly one e-mail per invoice, with its total. */
+    const char *refs[] = {"CTR-CYC-1", "CTR-CYC-2", "CTR-CYC-3"};
+    const char *totals[] = {"80.00 EUR", "50.00 EUR", "40.00 EUR"};
+    for (int i = 0; i < 3; i++) {
+        json_t *inv = invoice_of(refs[i]);
+        const char *ref = json_string_value(json_object_get(inv, "invoiceRef"));
+        assert_true(mlf_wait_count(&sink, ref, 1, 10000));
+        assert_int_equal(mlf_count(&sink, ref), 1);
+        int n = 0;
+        mlf_mail *m = mlf_mails(&sink, &n);
+        bool found = false;
+        char want[160];
+        snprintf(want, sizeof want, "<%s@boissipay>", ref);
+        for (int k = 0; k < n; k++) {
+            if (strcmp(m[k].message_id, want) == 0) {
+                found = true;
+                if (strstr(m[k].text, totals[i]) == NULL)
+                    fprintf(stderr, "mail for %s lacks %s:\n%s\n", ref, totals[i], m[k].text);
+                assert_non_null(strstr(m[k].text, totals[i]));
+            }
+        }
+        assert_true(found);
+        mlf_mails_free(m, n);
+        json_decref(inv);
+    }
+    /* The collected invoices left the balance; the refused one is still owed. */
+    assert_int_equal(blf_outstanding(&st, "CTR-CYC-1"), 0);
+    assert_int_equal(blf_outstanding(&st, "CTR-CYC-2"), 0);
+    assert_int_equal(blf_outstanding(&st, "CTR-CYC-3"), 4000);
+    json_t *inv3 = invoice_of("CTR-CYC-3");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(inv3, "paymentFailure"), "reasonCode")),
+                        "AM04");
+    json_decref(inv3);
+    r = bpt_http("GET", st.billing.port, "/contracts/CTR-CYC-3/account", BPT_READ_KEY, NULL, NULL);
+    assert_int_equal(json_array_size(json_object_get(r.json, "failedPayments")), 1);
+    bpt_resp_free(&r);
+    /* payment's own view agrees. */
+    char path[128];
+    snprintf(path, sizeof path, "/payments?status=SUCCEEDED");
+    r = bpt_http("GET", payment.port, path, BPT_READ_KEY, NULL, NULL);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "metadata"),
+                                                        "totalItems")),
+                     2);
+    bpt_resp_free(&r);
+
+    /* New purchases up to the limit again. */
+    buy("CTR-CYC-1", "C1-NOV-1", "100.00", NULL, 201);
+    buy("CTR-CYC-1", "C1-NOV-2", "0.01", NULL, 422);
+    buy("CTR-CYC-2", "C2-NOV-1", "50.00", NULL, 201);
+    buy("CTR-CYC-3", "C3-NOV-1", "60.01", NULL, 422);
+    buy("CTR-CYC-3", "C3-NOV-2", "60.00", NULL, 201);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_cycle),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
