@@ -79,6 +79,15 @@ static json_t *invoices_of(const char *contract_ref, const char *period)
     return items;
 }
 
+/* The first invoice of a contract in a period (a new reference; NULL when none). */
+static json_t *first_invoice_of(const char *contract_ref, const char *period)
+{
+    json_t *items = invoices_of(contract_ref, period);
+    json_t *first = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return first;
+}
+
 static long minor(const json_t *o, const char *name)
 {
     return (long)json_integer_value(json_object_get(o, name));
@@ -120,7 +129,7 @@ static void test_run_dry_then_real_then_again(void **state)
     assert_string_equal(json_string_value(json_object_get(real.json, "status")), "COMPLETED");
     assert_int_equal(count_of(&real, "invoicesIssued"), 2);
     /* The dry run announced exactly these invoices. */
-    json_t *a = json_array_get(invoices_of("CTR-RUN-A", "2026-10"), 0);
+    json_t *a = first_invoice_of("CTR-RUN-A", "2026-10");
     json_t *dry_a = NULL;
     size_t i;
     json_t *inv;
@@ -142,7 +151,7 @@ static void test_run_dry_then_real_then_again(void **state)
     assert_string_equal(json_string_value(json_object_get(a, "status")), "ISSUED");
     assert_string_equal(json_string_value(json_object_get(a, "period")), "2026-10");
     /* B: 16.80 at 5.5 % (0.92) and 2.80 at 20 % (0.56): two VAT lines. */
-    json_t *b = json_array_get(invoices_of("CTR-RUN-B", "2026-10"), 0);
+    json_t *b = first_invoice_of("CTR-RUN-B", "2026-10");
     assert_int_equal(minor(b, "totalWithoutTaxMinor"), 1960);
     assert_int_equal(minor(b, "totalTaxMinor"), 148);
     assert_int_equal(minor(b, "totalWithTaxMinor"), 2108);
@@ -220,8 +229,8 @@ static void test_concurrent_runs_one_invoice_gap_free(void **state)
 
 static void test_events_and_settlement(void **state)
 {
-    json_t *a = json_array_get(invoices_of("CTR-RUN-A", "2026-10"), 0);
-    json_t *b = json_array_get(invoices_of("CTR-RUN-B", "2026-10"), 0);
+    json_t *a = first_invoice_of("CTR-RUN-A", "2026-10");
+    json_t *b = first_invoice_of("CTR-RUN-B", "2026-10");
     const char *ref_a = json_string_value(json_object_get(a, "invoiceRef"));
     const char *ref_b = json_string_value(json_object_get(b, "invoiceRef"));
     const char *id_a = json_string_value(json_object_get(a, "contractId"));
@@ -326,17 +335,17 @@ static void test_month_ends_in_paris(void **state)
     bpt_resp feb = run("2026-02", false);
     assert_int_equal(feb.status, 201);
     bpt_resp_free(&feb);
-    json_t *inv = json_array_get(invoices_of("CTR-EDGE", "2026-02"), 0);
+    json_t *inv = first_invoice_of("CTR-EDGE", "2026-02");
     assert_int_equal(minor(inv, "totalWithTaxMinor"), 1600);
     json_decref(inv);
     bpt_resp mar = run("2026-03", false);
     bpt_resp_free(&mar);
-    inv = json_array_get(invoices_of("CTR-EDGE", "2026-03"), 0);
+    inv = first_invoice_of("CTR-EDGE", "2026-03");
     assert_int_equal(minor(inv, "totalWithTaxMinor"), 3200 + 6400);
     json_decref(inv);
     bpt_resp oct = run("2026-10", false);
     bpt_resp_free(&oct);
-    inv = json_array_get(invoices_of("CTR-EDGE", "2026-10"), 0);
+    inv = first_invoice_of("CTR-EDGE", "2026-10");
     assert_int_equal(minor(inv, "totalWithTaxMinor"), 100 + 400 + 12800);
     json_decref(inv);
     /* The November ones wait for November. */
@@ -370,7 +379,7 @@ static void test_validity_mid_month(void **state)
     bpt_resp oct = run("2026-10", false);
     assert_int_equal(oct.status, 201);
     bpt_resp_free(&oct);
-    json_t *inv = json_array_get(invoices_of("CTR-MID-START", "2026-10"), 0);
+    json_t *inv = first_invoice_of("CTR-MID-START", "2026-10");
     assert_int_equal(minor(inv, "totalWithTaxMinor"), 200);
     json_decref(inv);
     char period[8];
@@ -378,7 +387,7 @@ static void test_validity_mid_month(void **state)
     bpt_resp cur = run(period, false);
     assert_int_equal(cur.status, 201);
     bpt_resp_free(&cur);
-    inv = json_array_get(invoices_of("CTR-MID-END", period), 0);
+    inv = first_invoice_of("CTR-MID-END", period);
     assert_int_equal(minor(inv, "totalWithTaxMinor"), 300);
     json_decref(inv);
 }
