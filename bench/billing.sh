@@ -36,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$STATE"
-scripts/test-stack.sh up "$STATE" >/dev/null 2>&1
+scripts/test-stack.sh up "$STATE" >"$BP_STACK_DIR/bench-stack.log" 2>&1 || { cat "$BP_STACK_DIR/bench-stack.log" >&2; exit 1; }
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE bench_contract' -c 'CREATE DATABASE bench_billing' \
     -c 'CREATE DATABASE bench_pgbench'
 

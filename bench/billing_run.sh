@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$STATE"
-scripts/test-stack.sh up "$STATE" >/dev/null 2>&1
+scripts/test-stack.sh up "$STATE" >"$BP_STACK_DIR/bench-stack.log" 2>&1 || { cat "$BP_STACK_DIR/bench-stack.log" >&2; exit 1; }
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE bench_run'
 BP_HTTP_PORT=$BPORT BP_API_KEYS="$KEY:rw" BP_HTTP_ACCESS_LOG=false BP_BILLING_SCHEDULE=false \
     BP_DATABASE_URL="postgresql://boissipay@127.0.0.1:$BP_TEST_PG_PORT/bench_run" \

@@ -29,7 +29,7 @@ cleanup() {
     scripts/test-stack.sh down "$STATE" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-scripts/test-stack.sh up "$STATE" >/dev/null 2>&1
+scripts/test-stack.sh up "$STATE" >"$BP_STACK_DIR/bench-stack.log" 2>&1 || { cat "$BP_STACK_DIR/bench-stack.log" >&2; exit 1; }
 psql -q -h 127.0.0.1 -p "$BP_TEST_PG_PORT" -U boissipay -d postgres -c 'CREATE DATABASE bench_contract'
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }

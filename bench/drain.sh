@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$STATE"
-scripts/test-stack.sh up "$STATE" >/dev/null 2>&1
+scripts/test-stack.sh up "$STATE" >"$BP_STACK_DIR/bench-stack.log" 2>&1 || { cat "$BP_STACK_DIR/bench-stack.log" >&2; exit 1; }
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE bench_payment' -c 'CREATE DATABASE bench_mailer'
 rm -rf "$STATE/mail" && mkdir -p "$STATE/mail"
 /usr/bin/python3 tests/support/smtp_sink.py --port "$SMTP" --dir "$STATE/mail" \
