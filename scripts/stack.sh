@@ -26,7 +26,7 @@ SMTP_PORT=1025
 # Kafka topics (auto-creation is off on the broker).
 TOPICS=(contract operation invoice payment dead-letter)
 TOPIC_PARTITIONS=3
-PG_PORT=55432
+PG_PORT=15432
 KAFKA_PORT=9092
 KAFKA_CONTROLLER_PORT=9093
 # Seconds a daemon gets to answer 200 on /ready, and to stop after SIGTERM.

@@ -9,7 +9,7 @@
 #
 # STATE_DIR defaults to .stack/test at the repository root. Ports differ from the dev
 # stack (scripts/stack.sh), so both can run at once:
-#   PostgreSQL 127.0.0.1:56432, trust authentication, superuser role `boissipay`
+#   PostgreSQL 127.0.0.1:16432, trust authentication, superuser role `boissipay`
 #   Kafka      127.0.0.1:29092 (controller 29093), topics of BP_TEST_TOPICS
 # `up` writes STATE_DIR/env with the matching BP_TEST_* variables.
 set -euo pipefail
@@ -22,7 +22,7 @@ source "$BP_ROOT/scripts/lib/pg.sh"
 # shellcheck source=scripts/lib/kafka.sh
 source "$BP_ROOT/scripts/lib/kafka.sh"
 
-PG_PORT="${BP_TEST_PG_PORT:-56432}"
+PG_PORT="${BP_TEST_PG_PORT:-16432}"
 KAFKA_PORT="${BP_TEST_KAFKA_PORT:-29092}"
 KAFKA_CPORT="${BP_TEST_KAFKA_CONTROLLER_PORT:-29093}"
 # Topics created at start (auto-creation is off on the broker); empty: none.

@@ -4,7 +4,7 @@
 # Installs what is missing (scripts/install-deps.sh), builds twice (an optimised build in
 # build/ and an AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/), and
 # runs ctest in both: unit tests, then integration and fault tests against a real
-# PostgreSQL and Kafka that the tests start on their own ports (56432, 29092) and stop.
+# PostgreSQL and Kafka that the tests start on their own ports (16432, 29092) and stop.
 set -euo pipefail
 
 BP_LOG_TAG="test"
