@@ -16,6 +16,7 @@
 
 struct bp_consumer {
     rd_kafka_t *rk;
+    atomic_bool joined;
     bp_consumer_fn fn;
     void *ctx;
     pthread_t thread;
@@ -25,6 +26,9 @@ struct bp_consumer {
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
+    bp_consumer *c = opaque;
+    if (c != NULL)
+        atomic_store(&c->joined, true);
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         bp_log_info("consumer: %d partition(s) assigned", parts->cnt);
@@ -118,10 +122,19 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
         }
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    bp_consumer *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    atomic_init(&c->joined, false);
+    rd_kafka_conf_set_opaque(conf, c);
     bp_kafka_conf_logging(conf);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsize);
     if (rk == NULL) {
         rd_kafka_conf_destroy(conf);
+        free(c);
         return NULL;
     }
     rd_kafka_poll_set_consumer(rk);
@@ -130,8 +143,7 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
         rd_kafka_topic_partition_list_add(topics, cfg->topics[i], RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
-    bp_consumer *c = calloc(1, sizeof *c);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || c == NULL) {
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         snprintf(err, errsize, "subscribe failed: %s", rd_kafka_err2str(e));
         rd_kafka_destroy(rk);
         free(c);
@@ -149,6 +161,8 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
     }
     return c;
 }
+
+bool bp_consumer_joined(bp_consumer *c) { return atomic_load(&c->joined); }
 
 bool bp_consumer_kafka_up(bp_consumer *c, int timeout_ms)
 {

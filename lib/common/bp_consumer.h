@@ -35,6 +35,10 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
 /* Stops polling, commits stored offsets, leaves the group, frees. NULL ignored. */
 void bp_consumer_stop(bp_consumer *c);
 
+/* True once the consumer joined its group (a first rebalance happened): before
+ * that it consumes nothing, so a daemon is not ready. */
+bool bp_consumer_joined(bp_consumer *c);
+
 /* True when the group coordinator's cluster answers within timeout_ms. */
 bool bp_consumer_kafka_up(bp_consumer *c, int timeout_ms);
 

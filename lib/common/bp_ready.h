@@ -3,6 +3,7 @@
 #ifndef BP_READY_H
 #define BP_READY_H
 
+#include "bp_consumer.h"
 #include "bp_db.h"
 #include "bp_outbox.h"
 
@@ -10,7 +11,9 @@
 #include <stdbool.h>
 
 /* Fills checks {"database": "UP" | "DOWN: why", "kafka": "UP" | "DOWN: …"} using this
- * thread's connection of `pool` and the relay's producer. True when both are up. */
-bool bp_ready_check(bp_db_pool *pool, bp_outbox_relay *relay, json_t *checks);
+ * thread's connection of `pool` and the relay's producer, and, when `consumer` is
+ * not NULL, {"consumer": "UP" | "DOWN: …"} (joined its group). True when all are up. */
+bool bp_ready_check(bp_db_pool *pool, bp_outbox_relay *relay, bp_consumer *consumer,
+                    json_t *checks);
 
 #endif

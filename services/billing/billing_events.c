@@ -76,6 +76,8 @@ bl_events *bl_events_start(const char *brokers, const char *group, const char *c
     return ev;
 }
 
+bp_consumer *bl_events_consumer(bl_events *ev) { return ev ? ev->consumer : NULL; }
+
 void bl_events_stop(bl_events *ev)
 {
     if (ev == NULL)

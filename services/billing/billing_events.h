@@ -14,6 +14,9 @@ typedef struct bl_events bl_events;
 bl_events *bl_events_start(const char *brokers, const char *group, const char *const *topics,
                            const char *database_url, char *err, size_t errsize);
 
+/* The underlying consumer (for readiness). */
+bp_consumer *bl_events_consumer(bl_events *ev);
+
 /* Stops the consumer (commits stored offsets) and frees it. NULL ignored. */
 void bl_events_stop(bl_events *ev);
 

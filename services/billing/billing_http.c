@@ -270,5 +270,5 @@ const bp_http_route *bl_http_routes(size_t *n)
 bool bl_http_ready(void *arg, json_t *checks)
 {
     bl_http_app *app = arg;
-    return bp_ready_check(app->pool, app->relay, checks);
+    return bp_ready_check(app->pool, app->relay, app->consumer, checks);
 }

@@ -5,6 +5,7 @@
 
 #include "billing_run.h"
 #include "billing_service.h"
+#include "bp_consumer.h"
 #include "bp_db.h"
 #include "bp_http.h"
 #include "bp_outbox.h"
@@ -14,6 +15,7 @@ typedef struct {
     bl_run_ctx runs;
     bp_db_pool *pool;
     bp_outbox_relay *relay;
+    bp_consumer *consumer; /* for /ready: joined its group */
 } bl_http_app;
 
 const bp_http_route *bl_http_routes(size_t *n);

@@ -78,7 +78,8 @@ int main(int argc, char **argv)
                                 .source = "/boissipay/billing",
                                 .relay = relay},
                        .pool = bp_db_pool_new(s.common.database_url),
-                       .relay = relay};
+                       .relay = relay,
+                       .consumer = bl_events_consumer(events)};
     bl_scheduler *scheduler =
         s.schedule && events ? bl_scheduler_start(&app.runs, s.common.database_url,
                                                   (int)s.run_day, s.run_minute)

@@ -188,5 +188,5 @@ const bp_http_route *ct_http_routes(size_t *n)
 bool ct_http_ready(void *arg, json_t *checks)
 {
     ct_http_app *app = arg;
-    return bp_ready_check(app->pool, app->relay, checks);
+    return bp_ready_check(app->pool, app->relay, NULL, checks);
 }

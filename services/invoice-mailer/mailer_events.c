@@ -175,6 +175,8 @@ ml_events *ml_events_start(const char *brokers, const char *group, const char *t
     return ev;
 }
 
+bp_consumer *ml_events_consumer(ml_events *ev) { return ev ? ev->consumer : NULL; }
+
 void ml_events_stop(ml_events *ev)
 {
     if (ev == NULL)

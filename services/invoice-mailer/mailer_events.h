@@ -6,6 +6,8 @@
 #ifndef MAILER_EVENTS_H
 #define MAILER_EVENTS_H
 
+#include "bp_consumer.h"
+
 #include "mailer_sender.h"
 #include "mailer_service.h"
 
@@ -20,6 +22,9 @@ ml_events *ml_events_start(const char *brokers, const char *group, const char *t
                            char *err, size_t errsize);
 
 /* Stops the consumer (commits stored offsets) and frees it. NULL ignored. */
+/* The underlying consumer (for readiness); NULL when ev is NULL. */
+bp_consumer *ml_events_consumer(ml_events *ev);
+
 void ml_events_stop(ml_events *ev);
 
 /* The dead-letter document of message `msg` (docs/cycle-events.md):

@@ -90,5 +90,5 @@ const bp_http_route *ml_http_routes(size_t *n)
 bool ml_http_ready(void *arg, json_t *checks)
 {
     ml_http_app *app = arg;
-    return bp_ready_check(app->pool, app->relay, checks);
+    return bp_ready_check(app->pool, app->relay, app->consumer, checks);
 }

@@ -4,6 +4,7 @@
 #ifndef MAILER_HTTP_H
 #define MAILER_HTTP_H
 
+#include "bp_consumer.h"
 #include "bp_db.h"
 #include "bp_http.h"
 #include "bp_outbox.h"
@@ -11,6 +12,7 @@
 typedef struct {
     bp_db_pool *pool;
     bp_outbox_relay *relay;
+    bp_consumer *consumer; /* for /ready: joined its group */
 } ml_http_app;
 
 /* The route table (static storage). */

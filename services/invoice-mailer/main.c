@@ -67,7 +67,9 @@ static int serve(const ml_settings *s, bp_auth *auth, int64_t started)
                                                  s->topic_invoice, s->common.database_url, &svc,
                                                  sender, err, sizeof err)
                                : NULL;
-    ml_http_app app = {.pool = bp_db_pool_new(s->common.database_url), .relay = relay};
+    ml_http_app app = {.pool = bp_db_pool_new(s->common.database_url),
+                       .relay = relay,
+                       .consumer = ml_events_consumer(events)};
     size_t nroutes;
     const bp_http_route *routes = ml_http_routes(&nroutes);
     bp_http_config hc = {.bind_address = s->common.http_bind,

@@ -75,7 +75,9 @@ int main(int argc, char **argv)
                                                s.topic_payment, s.common.database_url, &svc,
                                                err, sizeof err)
                              : NULL;
-    pm_http_app app = {.pool = bp_db_pool_new(s.common.database_url), .relay = relay};
+    pm_http_app app = {.pool = bp_db_pool_new(s.common.database_url),
+                       .relay = relay,
+                       .consumer = pm_events_consumer(events)};
     size_t nroutes;
     const bp_http_route *routes = pm_http_routes(&nroutes);
     bp_http_config hc = {.bind_address = s.common.http_bind,

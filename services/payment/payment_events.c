@@ -131,6 +131,8 @@ pm_events *pm_events_start(const char *brokers, const char *group, const char *t
     return ev;
 }
 
+bp_consumer *pm_events_consumer(pm_events *ev) { return ev ? ev->consumer : NULL; }
+
 void pm_events_stop(pm_events *ev)
 {
     if (ev == NULL)

@@ -18,6 +18,9 @@ pm_events *pm_events_start(const char *brokers, const char *group, const char *t
 
 /* Stops the consumer (the message in hand is finished first, bank delay
  * included; stored offsets are committed) and frees it. NULL ignored. */
+/* The underlying consumer (for readiness); NULL when ev is NULL. */
+bp_consumer *pm_events_consumer(pm_events *ev);
+
 void pm_events_stop(pm_events *ev);
 
 #endif

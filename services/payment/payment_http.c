@@ -93,5 +93,5 @@ const bp_http_route *pm_http_routes(size_t *n)
 bool pm_http_ready(void *arg, json_t *checks)
 {
     pm_http_app *app = arg;
-    return bp_ready_check(app->pool, app->relay, checks);
+    return bp_ready_check(app->pool, app->relay, app->consumer, checks);
 }

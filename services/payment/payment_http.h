@@ -4,6 +4,7 @@
 #ifndef PAYMENT_HTTP_H
 #define PAYMENT_HTTP_H
 
+#include "bp_consumer.h"
 #include "bp_db.h"
 #include "bp_http.h"
 #include "bp_outbox.h"
@@ -11,6 +12,7 @@
 typedef struct {
     bp_db_pool *pool;        /* one connection per HTTP worker */
     bp_outbox_relay *relay;  /* for /ready's Kafka check */
+    bp_consumer *consumer;   /* for /ready: joined its group */
 } pm_http_app;
 
 /* The route table (static storage); *n receives its length. */
