@@ -5,6 +5,11 @@
 
 #include <jansson.h>
 
+/* Kafka headers of every message: the structured mode's content type, and the
+ * event type again so that a consumer can skip types without parsing. */
+#define BP_CLOUDEVENT_CONTENT_TYPE "application/cloudevents+json; charset=UTF-8"
+#define BP_CLOUDEVENT_TYPE_HEADER "ce_type"
+
 /* Builds {"specversion":"1.0","id","source","type","time","subject",
  * "datacontenttype":"application/json","data"}. Takes ownership of `data`.
  * Writes the generated id into id_out (>= 37 bytes). Caller decrefs the result. */

@@ -4,6 +4,7 @@
  * stored offsets (and once more at close). */
 #include "bp_consumer.h"
 
+#include "bp_cloudevent.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
 
@@ -192,4 +193,19 @@ bp_inbox_result bp_inbox_claim(bp_db *db, const char *consumer, const char *even
     bool fresh = PQntuples(res) == 1;
     PQclear(res);
     return fresh ? BP_INBOX_NEW : BP_INBOX_DUPLICATE;
+}
+
+const char *bp_consumer_event_type(const rd_kafka_message_t *msg, char *buf, size_t size)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *value = NULL;
+    size_t len = 0;
+    if (rd_kafka_message_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(hdrs, BP_CLOUDEVENT_TYPE_HEADER, &value, &len) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        value == NULL || len == 0 || len >= size)
+        return NULL;
+    memcpy(buf, value, len);
+    buf[len] = '\0';
+    return buf;
 }

@@ -35,6 +35,11 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
 /* Stops polling, commits stored offsets, leaves the group, frees. NULL ignored. */
 void bp_consumer_stop(bp_consumer *c);
 
+/* The CloudEvents type from the message's ce_type header, copied into buf;
+ * NULL when the message has none (a producer other than our outbox): then the
+ * payload's "type" is the only answer. */
+const char *bp_consumer_event_type(const rd_kafka_message_t *msg, char *buf, size_t size);
+
 /* True once the consumer joined its group (a first rebalance happened): before
  * that it consumes nothing, so a daemon is not ready. */
 bool bp_consumer_joined(bp_consumer *c);

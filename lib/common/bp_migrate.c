@@ -41,6 +41,15 @@ const bp_migration bp_common_migrations[] = {
     {"common-004-outbox-wake-in-process",
      "DROP TRIGGER outbox_notify ON outbox;"
      "DROP FUNCTION outbox_notify();"},
+    /* The event type, published as a header (consumers skip unwanted types
+     * unparsed); payloads compressed with LZ4 where the server has it (several
+     * times faster than the default pglz on large invoices). */
+    {"common-005-outbox-event-type",
+     "ALTER TABLE outbox ADD COLUMN event_type text;"
+     "DO $$ BEGIN"
+     "  ALTER TABLE outbox ALTER COLUMN payload SET COMPRESSION lz4;"
+     " EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;"
+     " END $$;"},
 };
 const size_t bp_common_migrations_count = sizeof bp_common_migrations / sizeof bp_common_migrations[0];
 

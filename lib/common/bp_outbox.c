@@ -8,10 +8,12 @@
  * the duplicate carries the same event id and consumers drop it. */
 #include "bp_outbox.h"
 
+#include "bp_cloudevent.h"
 #include "bp_idempotency.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
+#include "bp_sql.h"
 #include "bp_time.h"
 
 #include <poll.h>
@@ -45,21 +47,51 @@ typedef struct {
     int state; /* 0 pending, 1 delivered, -1 failed */
 } delivery;
 
+/* Amounts are rendered from minor units: 15 significant digits print them exactly. */
+#define PAYLOAD_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
 bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)
 {
-    const char *id = json_string_value(json_object_get(event, "id"));
-    /* Amounts are rendered from minor units: 15 significant digits print them exactly. */
-    char *payload = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    if (id == NULL || payload == NULL) {
-        free(payload);
-        return BP_DB_ERROR;
+    bp_outbox_item item = {topic, key, event};
+    return bp_outbox_add_many(db, &item, 1);
+}
+
+#define MANY_ROWS 1000
+#define OUTBOX_INSERT "INSERT INTO outbox (event_id, topic, msg_key, payload, event_type)"
+
+bp_db_result bp_outbox_add_many(bp_db *db, const bp_outbox_item *items, size_t n)
+{
+    static const char *const casts[] = {"::uuid", "", "", "", ""};
+    static const bp_db_stmt one = {"bp_outbox_add",
+                                   OUTBOX_INSERT " VALUES ($1::uuid, $2, $3, $4, $5)", 5};
+    bp_db_result r = BP_DB_OK;
+    for (size_t from = 0; r == BP_DB_OK && from < n; from += MANY_ROWS) {
+        size_t rows = n - from < MANY_ROWS ? n - from : MANY_ROWS;
+        const char **params = calloc(rows * 5, sizeof *params);
+        char **payloads = calloc(rows, sizeof *payloads);
+        char *sql = rows > 1 ? bp_sql_values(OUTBOX_INSERT, casts, 5, (int)rows, "") : NULL;
+        r = params && payloads && (rows == 1 || sql) ? BP_DB_OK : BP_DB_ERROR;
+        for (size_t i = 0; r == BP_DB_OK && i < rows; i++) {
+            const json_t *event = items[from + i].event;
+            const char **p = params + 5 * i;
+            payloads[i] = json_dumps(event, PAYLOAD_FLAGS);
+            p[0] = json_string_value(json_object_get(event, "id"));
+            p[1] = items[from + i].topic;
+            p[2] = items[from + i].key;
+            p[3] = payloads[i];
+            p[4] = json_string_value(json_object_get(event, "type"));
+            if (p[0] == NULL || p[3] == NULL)
+                r = BP_DB_ERROR;
+        }
+        if (r == BP_DB_OK)
+            r = rows == 1 ? bp_db_exec_stmt(db, NULL, &one, params)
+                          : bp_db_exec(db, NULL, sql, (int)rows * 5, params);
+        for (size_t i = 0; payloads && i < rows; i++)
+            free(payloads[i]);
+        free(payloads);
+        free(params);
+        free(sql);
     }
-    static const bp_db_stmt insert = {
-        "bp_outbox_add", "INSERT INTO outbox (event_id, topic, msg_key, payload)"
-                         " VALUES ($1, $2, $3, $4)", 4};
-    const char *params[] = {id, topic, key, payload};
-    bp_db_result r = bp_db_exec_stmt(db, NULL, &insert, params);
-    free(payload);
     return r;
 }
 
@@ -198,7 +230,8 @@ static int relay_round(bp_outbox_relay *r)
     const char *params[] = {limit};
     PGresult *res = NULL;
     if (bp_db_exec(r->db, &res,
-                   "SELECT id, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
+                   "SELECT id, topic, msg_key, payload, event_type FROM outbox"
+                   " WHERE published_at IS NULL"
                    " ORDER BY id LIMIT $1::int",
                    1, params) != BP_DB_OK) {
         bp_log_warn("outbox: read failed: %s", bp_db_error(r->db));
@@ -221,11 +254,20 @@ static int relay_round(bp_outbox_relay *r)
     for (int i = 0; i < n; i++) {
         d[i].id = atoll(PQgetvalue(res, i, 0));
         const char *key = PQgetvalue(res, i, 2);
+        /* Structured CloudEvents; the type also as a header, so that consumers
+         * skip the types they do not handle without parsing the payload. */
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(2);
+        rd_kafka_header_add(hdrs, "content-type", -1, BP_CLOUDEVENT_CONTENT_TYPE, -1);
+        if (!PQgetisnull(res, i, 4))
+            rd_kafka_header_add(hdrs, BP_CLOUDEVENT_TYPE_HEADER, -1, PQgetvalue(res, i, 4), -1);
         rd_kafka_resp_err_t e = rd_kafka_producev(
             r->rk, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
             RD_KAFKA_V_KEY(key, strlen(key)),
             RD_KAFKA_V_VALUE(PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3)),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&d[i]), RD_KAFKA_V_END);
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(&d[i]), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            rd_kafka_headers_destroy(hdrs); /* owned by the message only once produced */
         if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
             bp_log_warn("outbox: produce failed: %s", rd_kafka_err2str(e));
             d[i].state = -1;

@@ -111,6 +111,12 @@ pg_running() {
 }
 
 # Initialises the cluster (once) and starts it.
+# Settings of every server we start (on the command line, so existing clusters
+# get them too): memory for the working set, and checkpoints spaced out so that
+# a month-end run does not write each page image again after every checkpoint.
+# Durability is untouched (fsync and synchronous_commit stay on).
+PG_TUNING="-c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=15min -c wal_compression=lz4"
+
 pg_start() {
     local state="$1" port="$2" hba="${3:-password}" dir bin
     _pg_resolve "$state"
@@ -152,7 +158,7 @@ EOF
     # A stale pid file from a killed server would block the start.
     rm -f "$dir/data/postmaster.pid"
     if ! _pg_as_owner "$dir" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
-        -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1" >/dev/null; then
+        -o "-p $port -k '$dir' -c listen_addresses=127.0.0.1 $PG_TUNING" >/dev/null; then
         bp_tail_log "$dir/postgres.log"
         bp_die "PostgreSQL did not start (log: $dir/postgres.log)"
     fi

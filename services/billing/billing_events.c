@@ -20,17 +20,25 @@ struct bl_events {
     bp_db *db;
 };
 
+static bool handled(const char *type)
+{
+    return type != NULL && (strncmp(type, "contract.", 9) == 0 || !strcmp(type, "invoice.sent") ||
+                            !strcmp(type, "payment.succeeded") || !strcmp(type, "payment.failed"));
+}
+
 static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
 {
     bl_events *ev = ctx;
+    char header_type[128];
+    const char *ht = bp_consumer_event_type(msg, header_type, sizeof header_type);
+    if (ht != NULL && !handled(ht))
+        return BP_CONSUME_SKIP; /* e.g. our own invoice.issued: not parsed at all */
     json_t *event = json_loadb(msg->payload, msg->len, 0, NULL);
     const char *type = json_string_value(json_object_get(event, "type"));
     bl_event_result r;
     if (type != NULL && strncmp(type, "contract.", 9) == 0) {
         r = bl_service_apply_contract_event(ev->db, CONSUMER_NAME, event);
-    } else if (type != NULL &&
-               (!strcmp(type, "invoice.sent") || !strcmp(type, "payment.succeeded") ||
-                !strcmp(type, "payment.failed"))) {
+    } else if (handled(type)) {
         r = bl_settle_apply(ev->db, SETTLEMENT_CONSUMER, event);
     } else {
         if (event == NULL)

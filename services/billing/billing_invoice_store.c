@@ -3,6 +3,8 @@
  * consumer). */
 #include "billing_invoice_store.h"
 
+#include "bp_sql.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,22 +130,30 @@ bp_db_result bl_istore_period_done(bp_db *db, const char *period, bool *done)
     return r;
 }
 
-bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, json_t **ids)
+bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, const char *period,
+                                         json_t **ids, int *already)
 {
-    const char *params[] = {last};
+    const char *params[] = {last, period};
     PGresult *res = NULL;
     bp_db_result r;
+    *already = 0;
     if (!check(bp_db_exec(db, &res,
-                          "SELECT DISTINCT contract_id FROM operations"
-                          " WHERE invoice_ref IS NULL AND status = 'ACCEPTED'"
-                          " AND contract_id IS NOT NULL AND operation_date <= $1::date"
-                          " ORDER BY contract_id",
-                          1, params),
+                          "SELECT o.contract_id, EXISTS (SELECT 1 FROM invoices i"
+                          "   WHERE i.contract_id = o.contract_id AND i.period = $2)"
+                          " FROM (SELECT DISTINCT contract_id FROM operations"
+                          "  WHERE invoice_ref IS NULL AND status = 'ACCEPTED'"
+                          "  AND contract_id IS NOT NULL AND operation_date <= $1::date) o"
+                          " ORDER BY o.contract_id",
+                          2, params),
                res, &r))
         return r;
     *ids = json_array();
-    for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(*ids, json_string(PQgetvalue(res, i, 0)));
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
+            (*already)++;
+        else
+            json_array_append_new(*ids, json_string(PQgetvalue(res, i, 0)));
+    }
     PQclear(res);
     return r;
 }
@@ -166,21 +176,48 @@ bp_db_result bl_istore_invoice_exists(bp_db *db, const char *contract_id, const 
 
 bp_db_result bl_istore_next_number(bp_db *db, int year, int64_t *number)
 {
+    return bl_istore_reserve_numbers(db, year, 1, number);
+}
+
+bp_db_result bl_istore_reserve_numbers(bp_db *db, int year, int count, int64_t *first)
+{
     static const bp_db_stmt stmt = {
-        "bl_next_number",
-        "INSERT INTO invoice_counters (year, last) VALUES ($1::int, 1)"
-        " ON CONFLICT (year) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last",
-        1};
-    char y[16];
+        "bl_reserve_numbers",
+        "INSERT INTO invoice_counters (year, last) VALUES ($1::int, $2::bigint)"
+        " ON CONFLICT (year) DO UPDATE SET last = invoice_counters.last + $2::bigint"
+        " RETURNING last",
+        2};
+    char y[16], n[16];
     snprintf(y, sizeof y, "%d", year);
-    const char *params[] = {y};
+    snprintf(n, sizeof n, "%d", count);
+    const char *params[] = {y, n};
     PGresult *res = NULL;
     bp_db_result r;
     if (!check(bp_db_exec_stmt(db, &res, &stmt, params), res, &r))
         return r;
-    *number = atoll(PQgetvalue(res, 0, 0));
+    *first = atoll(PQgetvalue(res, 0, 0)) - count + 1;
     PQclear(res);
     return r;
+}
+
+#define LINE_COLUMNS                                                                             \
+    "operation_id, order_ref, operation_type, operation_date, seq, amount_without_tax,"          \
+    " amount_tax, amount, vat"
+
+/* Row i of a LINE_COLUMNS result; the line's VAT JSON goes into vat_holder. */
+static void line_of_row(PGresult *res, int i, bl_invoice_line *l, json_t *vat_holder)
+{
+    snprintf(l->operation_id, sizeof l->operation_id, "%s", PQgetvalue(res, i, 0));
+    snprintf(l->order_ref, sizeof l->order_ref, "%s", PQgetvalue(res, i, 1));
+    l->type = strcmp(PQgetvalue(res, i, 2), "REFUND") == 0 ? BL_REFUND : BL_PURCHASE;
+    bp_date_parse(PQgetvalue(res, i, 3), &l->date);
+    l->seq = atoll(PQgetvalue(res, i, 4));
+    l->without = atoll(PQgetvalue(res, i, 5));
+    l->tax = atoll(PQgetvalue(res, i, 6));
+    l->with = atoll(PQgetvalue(res, i, 7));
+    json_t *vat = json_loads(PQgetvalue(res, i, 8), 0, NULL);
+    json_array_append_new(vat_holder, vat ? vat : json_array());
+    l->vat = json_array_get(vat_holder, json_array_size(vat_holder) - 1);
 }
 
 bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
@@ -191,9 +228,7 @@ bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const
         "bl_take_operations",
         "UPDATE operations SET invoice_ref = $3"
         " WHERE contract_id = $1::uuid AND status = 'ACCEPTED' AND operation_date <= $2::date"
-        " AND invoice_ref IS NULL"
-        " RETURNING operation_id, order_ref, operation_type, operation_date, seq,"
-        " amount_without_tax, amount_tax, amount, vat",
+        " AND invoice_ref IS NULL RETURNING " LINE_COLUMNS,
         3};
     *lines = NULL;
     *n = 0;
@@ -206,46 +241,145 @@ bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const
     int rows = PQntuples(res);
     *lines = calloc((size_t)(rows > 0 ? rows : 1), sizeof **lines);
     *vat_holder = json_array();
-    for (int i = 0; i < rows && *lines; i++) {
-        bl_invoice_line *l = &(*lines)[i];
-        snprintf(l->operation_id, sizeof l->operation_id, "%s", PQgetvalue(res, i, 0));
-        snprintf(l->order_ref, sizeof l->order_ref, "%s", PQgetvalue(res, i, 1));
-        l->type = strcmp(PQgetvalue(res, i, 2), "REFUND") == 0 ? BL_REFUND : BL_PURCHASE;
-        bp_date_parse(PQgetvalue(res, i, 3), &l->date);
-        l->seq = atoll(PQgetvalue(res, i, 4));
-        l->without = atoll(PQgetvalue(res, i, 5));
-        l->tax = atoll(PQgetvalue(res, i, 6));
-        l->with = atoll(PQgetvalue(res, i, 7));
-        json_t *vat = json_loads(PQgetvalue(res, i, 8), 0, NULL);
-        json_array_append_new(*vat_holder, vat ? vat : json_array());
-        l->vat = json_array_get(*vat_holder, (size_t)i);
-    }
+    for (int i = 0; i < rows && *lines; i++)
+        line_of_row(res, i, &(*lines)[i], *vat_holder);
     *n = *lines ? (size_t)rows : 0;
     PQclear(res);
     return *lines ? r : BP_DB_ERROR;
+}
+
+void bl_taken_free(bl_taken *t)
+{
+    free(t->lines);
+    free(t->first);
+    json_decref(t->vat_holder);
+    *t = (bl_taken){0};
+}
+
+bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
+                                  const char *const *invoice_refs, size_t n, const char *last,
+                                  bl_taken *t)
+{
+    static const bp_db_stmt stmt = {
+        "bl_take_chunk",
+        "UPDATE operations o SET invoice_ref = m.ref"
+        " FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS m(cid, ref, k)"
+        " WHERE o.contract_id = m.cid AND o.status = 'ACCEPTED'"
+        " AND o.operation_date <= $3::date AND o.invoice_ref IS NULL"
+        " RETURNING o.operation_id, o.order_ref, o.operation_type, o.operation_date, o.seq,"
+        " o.amount_without_tax, o.amount_tax, o.amount, o.vat, m.k",
+        3};
+    *t = (bl_taken){0};
+    char *ids = bp_sql_array(contract_ids, n);
+    char *refs = bp_sql_array(invoice_refs, n);
+    const char *params[] = {ids, refs, last};
+    PGresult *res = NULL;
+    bp_db_result r = ids && refs ? bp_db_exec_stmt(db, &res, &stmt, params) : BP_DB_ERROR;
+    free(ids);
+    free(refs);
+    if (r != BP_DB_OK)
+        return r;
+    int rows = PQntuples(res);
+    t->first = calloc(n + 1, sizeof *t->first);
+    t->lines = calloc((size_t)(rows > 0 ? rows : 1), sizeof *t->lines);
+    size_t *at = calloc(n + 1, sizeof *at);
+    int *owner = calloc((size_t)(rows > 0 ? rows : 1), sizeof *owner);
+    t->vat_holder = json_array();
+    if (t->first == NULL || t->lines == NULL || at == NULL || owner == NULL) {
+        r = BP_DB_ERROR;
+        goto done;
+    }
+    /* Counting sort of the rows by contract. */
+    for (int i = 0; i < rows; i++) {
+        long k = atol(PQgetvalue(res, i, 9)) - 1;
+        owner[i] = k >= 0 && (size_t)k < n ? (int)k : -1;
+        if (owner[i] < 0) {
+            r = BP_DB_ERROR;
+            goto done;
+        }
+        t->first[k + 1]++;
+    }
+    for (size_t k = 0; k < n; k++)
+        t->first[k + 1] += t->first[k];
+    memcpy(at, t->first, (n + 1) * sizeof *at);
+    for (int i = 0; i < rows; i++)
+        line_of_row(res, i, &t->lines[at[owner[i]]++], t->vat_holder);
+done:
+    free(at);
+    free(owner);
+    PQclear(res);
+    if (r != BP_DB_OK)
+        bl_taken_free(t);
+    return r;
+}
+
+#define INVOICE_INSERT                                                                           \
+    "INSERT INTO invoices (invoice_id, invoice_ref, contract_id, contract_ref, period,"          \
+    " issue_date, due_date, currency, total_with_tax, status, run_id, doc)"
+#define INVOICE_NPARAMS 12
+
+/* The 12 insert parameters of an invoice document; *text is the doc, malloc'd. */
+static bool invoice_params(const json_t *doc, const char *run_id, char total[24], char **text,
+                           const char **p)
+{
+    static const char *const fields[] = {"invoiceId", "invoiceRef", "contractId", "contractRef",
+                                         "period",    "issueDate",  "dueDate",    "currency"};
+    for (int i = 0; i < 8; i++)
+        p[i] = json_string_value(json_object_get(doc, fields[i]));
+    snprintf(total, 24, "%lld",
+             (long long)json_integer_value(json_object_get(doc, "totalWithTaxMinor")));
+    *text = json_dumps(doc, DOC_FLAGS);
+    p[8] = total;
+    p[9] = "ISSUED";
+    p[10] = run_id;
+    p[11] = *text;
+    return *text != NULL;
 }
 
 bp_db_result bl_istore_insert_invoice(bp_db *db, const json_t *doc, const char *run_id)
 {
     static const bp_db_stmt stmt = {
         "bl_insert_invoice",
-        "INSERT INTO invoices (invoice_id, invoice_ref, contract_id, contract_ref, period,"
-        " issue_date, due_date, currency, total_with_tax, status, run_id, doc)"
-        " VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::date, $7::date, $8, $9::bigint, 'ISSUED',"
-        " $10::uuid, $11::json)",
-        11};
-    char total[24];
-    snprintf(total, sizeof total, "%lld",
-             (long long)json_integer_value(json_object_get(doc, "totalWithTaxMinor")));
-    char *text = json_dumps(doc, DOC_FLAGS);
-    const char *s[8];
-    static const char *const fields[] = {"invoiceId", "invoiceRef", "contractId", "contractRef",
-                                         "period",    "issueDate",  "dueDate",    "currency"};
-    for (int i = 0; i < 8; i++)
-        s[i] = json_string_value(json_object_get(doc, fields[i]));
-    const char *params[] = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], total, run_id, text};
-    bp_db_result r = text ? bp_db_exec_stmt(db, NULL, &stmt, params) : BP_DB_ERROR;
+        INVOICE_INSERT " VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::date, $7::date, $8,"
+                       " $9::bigint, $10, $11::uuid, $12::json)",
+        INVOICE_NPARAMS};
+    char total[24], *text = NULL;
+    const char *params[INVOICE_NPARAMS];
+    bp_db_result r = invoice_params(doc, run_id, total, &text, params)
+                         ? bp_db_exec_stmt(db, NULL, &stmt, params)
+                         : BP_DB_ERROR;
     free(text);
+    return r;
+}
+
+bp_db_result bl_istore_insert_invoices(bp_db *db, json_t *const *docs, size_t n,
+                                       const char *run_id, size_t *inserted)
+{
+    static const char *const casts[INVOICE_NPARAMS] = {
+        "::uuid", "", "::uuid", "", "", "::date", "::date", "", "::bigint", "", "::uuid", "::json"};
+    *inserted = 0;
+    char *sql = bp_sql_values(INVOICE_INSERT, casts, INVOICE_NPARAMS, (int)n,
+                              "ON CONFLICT DO NOTHING RETURNING 1");
+    const char **params = calloc(n * INVOICE_NPARAMS + 1, sizeof *params);
+    char (*totals)[24] = calloc(n + 1, sizeof *totals);
+    char **texts = calloc(n + 1, sizeof *texts);
+    bp_db_result r = sql && params && totals && texts ? BP_DB_OK : BP_DB_ERROR;
+    for (size_t i = 0; r == BP_DB_OK && i < n; i++)
+        if (!invoice_params(docs[i], run_id, totals[i], &texts[i], params + i * INVOICE_NPARAMS))
+            r = BP_DB_ERROR;
+    PGresult *res = NULL;
+    if (r == BP_DB_OK)
+        r = bp_db_exec(db, &res, sql, (int)(n * INVOICE_NPARAMS), params);
+    if (r == BP_DB_OK) {
+        *inserted = (size_t)PQntuples(res);
+        PQclear(res);
+    }
+    for (size_t i = 0; texts && i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(totals);
+    free(params);
+    free(sql);
     return r;
 }
 

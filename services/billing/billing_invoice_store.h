@@ -37,8 +37,10 @@ bp_db_result bl_istore_period_done(bp_db *db, const char *period, bool *done)
     __attribute__((warn_unused_result));
 
 /* Contract ids with accepted, uninvoiced operations dated on or before `last`
- * ("YYYY-MM-DD"), as a JSON array of strings. */
-bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, json_t **ids)
+ * ("YYYY-MM-DD"), in id order, as a JSON array of strings; those that already
+ * have an invoice for `period` are only counted, in *already. */
+bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, const char *period,
+                                         json_t **ids, int *already)
     __attribute__((warn_unused_result));
 
 /* True in *exists when the contract already has an invoice for the period. */
@@ -50,6 +52,11 @@ bp_db_result bl_istore_invoice_exists(bp_db *db, const char *contract_id, const 
 bp_db_result bl_istore_next_number(bp_db *db, int year, int64_t *number)
     __attribute__((warn_unused_result));
 
+/* `count` consecutive numbers of `year` at once, the first in *first (the
+ * counter row stays locked until the transaction ends). */
+bp_db_result bl_istore_reserve_numbers(bp_db *db, int year, int count, int64_t *first)
+    __attribute__((warn_unused_result));
+
 /* Marks the contract's uninvoiced accepted operations dated on or before
  * `last` as invoiced by `invoice_ref` and returns them as lines (malloc'd
  * array in *lines, caller frees it and decrefs *vat_holder, which owns the
@@ -57,6 +64,27 @@ bp_db_result bl_istore_next_number(bp_db *db, int year, int64_t *number)
 bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
                                        const char *invoice_ref, bl_invoice_line **lines,
                                        size_t *n, json_t **vat_holder)
+    __attribute__((warn_unused_result));
+
+/* The operations a chunk of contracts took: contract i's lines are
+ * lines[first[i] .. first[i + 1]) (none when another run took them first). */
+typedef struct {
+    bl_invoice_line *lines;
+    size_t *first;      /* n + 1 offsets */
+    json_t *vat_holder; /* owns the lines' VAT JSON */
+} bl_taken;
+
+/* bl_istore_take_operations for n contracts in one statement: contract i's
+ * operations are marked with invoice_refs[i]. */
+bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
+                                  const char *const *invoice_refs, size_t n, const char *last,
+                                  bl_taken *t) __attribute__((warn_unused_result));
+void bl_taken_free(bl_taken *t);
+
+/* Inserts n invoices in one statement; *inserted counts those that went in
+ * (an invoice of the same contract and period, or the same number, is skipped). */
+bp_db_result bl_istore_insert_invoices(bp_db *db, json_t *const *docs, size_t n,
+                                       const char *run_id, size_t *inserted)
     __attribute__((warn_unused_result));
 
 /* Inserts the invoice. BP_DB_CONFLICT when (contract, period) is invoiced. */

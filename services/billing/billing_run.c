@@ -1,11 +1,16 @@
 /* billing_run: runs and the scheduler.
  *
- * DESIGN: a real run commits contracts in chunks of CHUNK, one savepoint per
- * contract inside: a contract that turns out to have nothing left (another run
- * took it) or an invoice already (unique (contract, period)) rolls back to its
- * savepoint, which also returns the invoice number it drew, so numbers stay
- * gap-free. A dry run does the same work in one transaction and rolls it all
- * back, so its numbers are the ones a real run would draw. */
+ * DESIGN: a real run commits contracts in chunks of CHUNK, each chunk in a few
+ * statements (numbers reserved at once, operations taken at once, invoices and
+ * events inserted at once) under a savepoint. When a chunk is not the simple
+ * case — an account missing, a contract another run took meanwhile, an invoice
+ * of the period already there — the chunk rolls back to its savepoint (which
+ * also gives its numbers back) and is redone one contract at a time, each under
+ * its own savepoint: a contract that turns out to have nothing left or an
+ * invoice already (unique (contract, period)) rolls back alone, returning the
+ * number it drew, so numbers stay gap-free. A dry run does the same work in one
+ * transaction and rolls it all back, so its numbers are the ones a real run
+ * would draw. */
 #include "billing_run.h"
 
 #include "billing_invoice.h"
@@ -34,7 +39,7 @@ static bp_db_result emit(const bl_run_ctx *ctx, bp_db *db, const char *topic, co
     const char *key = json_string_value(json_object_get(data, "contractId"));
     const char *ref = json_string_value(json_object_get(data, "invoiceRef"));
     char id[37];
-    json_t *event = bp_cloudevent_new(ctx->source, type, ref, json_deep_copy(data), id);
+    json_t *event = bp_cloudevent_new(ctx->source, type, ref, json_incref((json_t *)data), id);
     bp_db_result r = event ? bp_outbox_add(db, topic, key, event) : BP_DB_ERROR;
     json_decref(event);
     return r;
@@ -130,6 +135,158 @@ static void count(bl_run_counts *c, one_result r)
     c->failed += r == ONE_FAILED;
 }
 
+/* A chunk's invoices and events, built before they are written. */
+typedef struct {
+    size_t n;
+    char (*refs)[32];
+    char (*invoice_ids)[37];
+    const char **ref_ptrs;
+    bl_account *accounts;
+    bool *found;
+    json_t **docs;
+    bl_taken taken;
+} chunk;
+
+static bool chunk_alloc(chunk *k, size_t n)
+{
+    *k = (chunk){.n = n};
+    k->refs = calloc(n, sizeof *k->refs);
+    k->invoice_ids = calloc(n, sizeof *k->invoice_ids);
+    k->ref_ptrs = calloc(n, sizeof *k->ref_ptrs);
+    k->accounts = calloc(n, sizeof *k->accounts);
+    k->found = calloc(n, sizeof *k->found);
+    k->docs = calloc(n, sizeof *k->docs);
+    return k->refs && k->invoice_ids && k->ref_ptrs && k->accounts && k->found && k->docs;
+}
+
+static void chunk_free(chunk *k)
+{
+    for (size_t i = 0; k->docs && i < k->n; i++)
+        json_decref(k->docs[i]);
+    free(k->refs);
+    free(k->invoice_ids);
+    free(k->ref_ptrs);
+    free(k->accounts);
+    free(k->found);
+    free(k->docs);
+    bl_taken_free(&k->taken);
+}
+
+/* The events of the chunk's invoices, in invoice order, into the outbox. */
+static bp_db_result chunk_events(const bl_run_ctx *ctx, bp_db *db, chunk *k)
+{
+    bp_outbox_item *items = calloc(2 * k->n, sizeof *items);
+    if (items == NULL)
+        return BP_DB_ERROR;
+    size_t m = 0;
+    bp_db_result r = BP_DB_OK;
+    for (size_t i = 0; r == BP_DB_OK && i < k->n; i++) {
+        const json_t *doc = k->docs[i];
+        const char *key = json_string_value(json_object_get(doc, "contractId"));
+        char id[37];
+        json_t *issued = bp_cloudevent_new(ctx->source, "invoice.issued", k->refs[i],
+                                           json_incref(k->docs[i]), id);
+        items[m++] = (bp_outbox_item){ctx->invoice_topic, key, issued};
+        if (issued == NULL)
+            r = BP_DB_ERROR;
+        if (json_integer_value(json_object_get(doc, "totalWithTaxMinor")) <= 0)
+            continue; /* nothing to collect */
+        json_t *request = bp_cloudevent_new(ctx->source, "payment.requested", k->refs[i],
+                                            bl_invoice_payment_request(doc), id);
+        items[m++] = (bp_outbox_item){ctx->payment_topic, key, request};
+        if (request == NULL)
+            r = BP_DB_ERROR;
+    }
+    if (r == BP_DB_OK)
+        r = bp_outbox_add_many(db, items, m);
+    for (size_t i = 0; i < m; i++)
+        json_decref((json_t *)items[i].event);
+    free(items);
+    return r;
+}
+
+/* The fast path: every contract of ids[0..n) invoiced in a few statements.
+ * *fits is false (and the caller rolls back to its savepoint) when the chunk is
+ * not the simple case. */
+static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *const *ids,
+                                  size_t n, const char *period, const char *last, bp_date issue,
+                                  const char *run_id, json_t *collect, bool *fits)
+{
+    *fits = false;
+    chunk k;
+    bp_db_result r = chunk_alloc(&k, n) ? BP_DB_OK : BP_DB_ERROR;
+    char year_text[5];
+    bp_date_format(issue, year_text, 5); /* "YYYY" of the issue date */
+    int year = atoi(year_text);
+    int64_t first = 0;
+    if (r == BP_DB_OK)
+        r = bl_istore_reserve_numbers(db, year, (int)n, &first);
+    for (size_t i = 0; r == BP_DB_OK && i < n; i++) {
+        bl_invoice_number(year, first + (int64_t)i, k.refs[i], sizeof k.refs[i]);
+        k.ref_ptrs[i] = k.refs[i];
+        bp_uuid_v4(k.invoice_ids[i]);
+    }
+    if (r == BP_DB_OK)
+        r = bl_store_get_accounts(db, ids, n, k.accounts, k.found);
+    if (r == BP_DB_OK)
+        r = bl_istore_take_chunk(db, ids, k.ref_ptrs, n, last, &k.taken);
+    bool simple = r == BP_DB_OK;
+    for (size_t i = 0; simple && i < n; i++) {
+        size_t from = k.taken.first[i], count = k.taken.first[i + 1] - from;
+        if (!k.found[i] || count == 0) {
+            simple = false; /* account missing, or another run took the operations */
+            break;
+        }
+        bl_invoice_head h = {.invoice_ref = k.refs[i],
+                             .invoice_id = k.invoice_ids[i],
+                             .period = period,
+                             .issue_date = issue,
+                             .due_date = issue + k.accounts[i].payment_term_days,
+                             .account = &k.accounts[i]};
+        int64_t total = 0;
+        k.docs[i] = bl_invoice_build(&h, k.taken.lines + from, count, &total);
+        if (k.docs[i] == NULL)
+            r = BP_DB_ERROR;
+    }
+    size_t inserted = 0;
+    if (r == BP_DB_OK && simple)
+        r = bl_istore_insert_invoices(db, k.docs, n, run_id, &inserted);
+    simple = simple && inserted == n; /* an invoice of the period appeared meanwhile */
+    if (r == BP_DB_OK && simple)
+        r = chunk_events(ctx, db, &k);
+    if (r == BP_DB_OK && simple) {
+        *fits = true;
+        for (size_t i = 0; collect != NULL && i < n; i++)
+            json_array_append(collect, k.docs[i]);
+    }
+    chunk_free(&k);
+    return r;
+}
+
+/* One chunk under a savepoint: the fast path, else contract by contract. */
+static bp_db_result run_chunk(const bl_run_ctx *ctx, bp_db *db, const char *const *ids, size_t n,
+                              const char *period, const char *last, bp_date issue,
+                              const char *run_id, json_t *collect, bl_run_counts *c)
+{
+    bp_db_result r = bp_db_exec_script(db, "SAVEPOINT chunk");
+    bool fits = false;
+    if (r == BP_DB_OK)
+        r = invoice_chunk(ctx, db, ids, n, period, last, issue, run_id, collect, &fits);
+    if (r == BP_DB_OK && fits) {
+        c->issued += (int)n;
+        return bp_db_exec_script(db, "RELEASE SAVEPOINT chunk");
+    }
+    if (r == BP_DB_UNAVAILABLE)
+        return r;
+    /* Not the simple case (or a statement failed): undo, then one by one. */
+    bp_log_info("billing run %s: chunk of %zu contracts redone one by one (%s)", run_id, n,
+                r == BP_DB_OK ? "not the simple case" : bp_db_error(db));
+    r = bp_db_exec_script(db, "ROLLBACK TO SAVEPOINT chunk");
+    for (size_t i = 0; r == BP_DB_OK && i < n; i++)
+        count(c, invoice_saved(ctx, db, ids[i], period, last, issue, run_id, collect, &r));
+    return r;
+}
+
 bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_text, bool dry,
                          const char *trigger, bl_outcome *o)
 {
@@ -152,25 +309,38 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
     bl_run_counts c = {0, 0, 0, 0};
     bp_db_result dbr = dry ? BP_DB_OK : bl_istore_run_create(db, run_id, period, dry, trigger);
     if (dbr == BP_DB_OK)
-        dbr = bl_istore_contracts_to_bill(db, last, &ids);
+        dbr = bl_istore_contracts_to_bill(db, last, period, &ids, &c.already);
     json_t *collect = dry ? json_array() : NULL;
     size_t n = json_array_size(ids);
-    c.contracts = (int)n;
-    for (size_t start = 0; dbr == BP_DB_OK && start < n; start += dry ? n : CHUNK) {
-        size_t end = dry || start + CHUNK > n ? n : start + CHUNK;
+    c.contracts = (int)n + c.already;
+    const char **id_ptrs = calloc(n + 1, sizeof *id_ptrs);
+    if (dbr == BP_DB_OK && id_ptrs == NULL)
+        dbr = BP_DB_ERROR;
+    for (size_t i = 0; id_ptrs && i < n; i++)
+        id_ptrs[i] = json_string_value(json_array_get(ids, i));
+    if (dbr == BP_DB_OK && dry)
         dbr = bp_db_begin(db);
-        for (size_t i = start; dbr == BP_DB_OK && i < end; i++)
-            count(&c, invoice_saved(ctx, db, json_string_value(json_array_get(ids, i)), period,
-                                    last, today, run_id, collect, &dbr));
-        if (dbr == BP_DB_OK && !dry)
+    for (size_t start = 0; dbr == BP_DB_OK && start < n; start += CHUNK) {
+        size_t end = start + CHUNK > n ? n : start + CHUNK;
+        if (!dry)
+            dbr = bp_db_begin(db);
+        if (dbr == BP_DB_OK)
+            dbr = run_chunk(ctx, db, id_ptrs + start, end - start, period, last, today, run_id,
+                            collect, &c);
+        if (dry)
+            continue;
+        if (dbr == BP_DB_OK)
             dbr = bp_db_commit(db);
         bp_db_rollback(db);
-        if (dbr == BP_DB_OK && !dry) {
+        if (dbr == BP_DB_OK) {
             bp_outbox_relay_wake(ctx->relay);
             if (bl_istore_run_update(db, run_id, "RUNNING", &c) != BP_DB_OK)
                 bp_log_warn("billing run %s: progress not recorded", run_id);
         }
     }
+    if (dry)
+        bp_db_rollback(db);
+    free(id_ptrs);
     json_decref(ids);
     if (dbr != BP_DB_OK) {
         if (!dry && bl_istore_run_update(db, run_id, "FAILED", &c) != BP_DB_OK)

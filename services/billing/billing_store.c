@@ -2,6 +2,9 @@
  * worker threads and on the consumer thread, each with its own connection. */
 #include "billing_store.h"
 
+#include "bp_random.h"
+#include "bp_sql.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,55 +60,95 @@ bp_db_result bl_store_upsert_account(bp_db *db, const bl_account *a, bool *appli
     return r;
 }
 
-static void date_field(PGresult *res, int col, bp_date *out, bool *has)
+static void date_field(PGresult *res, int row, int col, bp_date *out, bool *has)
 {
-    bool present = !PQgetisnull(res, 0, col);
+    bool present = !PQgetisnull(res, row, col);
     if (has != NULL)
         *has = present;
     if (present)
-        bp_date_parse(PQgetvalue(res, 0, col), out);
+        bp_date_parse(PQgetvalue(res, row, col), out);
+}
+
+#define ACCOUNT_COLUMNS                                                                          \
+    "SELECT contract_id, contract_ref, coalesce(customer_ref, ''), status, activated_at,"       \
+    " expire_at, coalesce(mandate_ref, ''), coalesce(mandate_status, ''), mandate_signed_at,"   \
+    " mandate_expire_at, currency, credit_limit, payment_term_days,"                            \
+    " coalesce(invoice_email, ''), version, outstanding,"                                       \
+    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* Fills *a from row i of an ACCOUNT_COLUMNS result. */
+static void account_of_row(PGresult *res, int i, bl_account *a, char *updated_at)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->contract_id, sizeof a->contract_id, "%s", PQgetvalue(res, i, 0));
+    snprintf(a->contract_ref, sizeof a->contract_ref, "%s", PQgetvalue(res, i, 1));
+    snprintf(a->customer_ref, sizeof a->customer_ref, "%s", PQgetvalue(res, i, 2));
+    snprintf(a->status, sizeof a->status, "%s", PQgetvalue(res, i, 3));
+    date_field(res, i, 4, &a->activated_at, NULL);
+    date_field(res, i, 5, &a->expire_at, NULL);
+    snprintf(a->mandate_ref, sizeof a->mandate_ref, "%s", PQgetvalue(res, i, 6));
+    snprintf(a->mandate_status, sizeof a->mandate_status, "%s", PQgetvalue(res, i, 7));
+    a->has_mandate = a->mandate_ref[0] != '\0';
+    date_field(res, i, 8, &a->mandate_signed_at, NULL);
+    date_field(res, i, 9, &a->mandate_expire_at, &a->mandate_has_expiry);
+    snprintf(a->currency, sizeof a->currency, "%s", PQgetvalue(res, i, 10));
+    a->credit_limit = atoll(PQgetvalue(res, i, 11));
+    a->payment_term_days = atoi(PQgetvalue(res, i, 12));
+    snprintf(a->invoice_email, sizeof a->invoice_email, "%s", PQgetvalue(res, i, 13));
+    a->version = atoll(PQgetvalue(res, i, 14));
+    a->outstanding = atoll(PQgetvalue(res, i, 15));
+    if (updated_at != NULL)
+        snprintf(updated_at, 32, "%s", PQgetvalue(res, i, 16));
 }
 
 bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char *contract_ref,
                                   bl_account *a, bool *found, char *updated_at)
 {
+    /* Two statements, each on its own index (an OR of both would scan the table). */
+    static const bp_db_stmt by_id = {"bl_account_by_id",
+                                     ACCOUNT_COLUMNS " FROM accounts WHERE contract_id = $1::uuid", 1};
+    static const bp_db_stmt by_ref = {"bl_account_by_ref",
+                                      ACCOUNT_COLUMNS " FROM accounts WHERE contract_ref = $1", 1};
     memset(a, 0, sizeof *a);
     *found = false;
-    const char *params[] = {contract_id, contract_id ? NULL : contract_ref};
+    if (contract_id != NULL && !bp_uuid_valid(contract_id))
+        return BP_DB_OK; /* not a contract id: no such account */
+    const char *params[] = {contract_id ? contract_id : contract_ref};
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(
-        db, &res,
-        "SELECT contract_id, contract_ref, coalesce(customer_ref, ''), status, activated_at,"
-        " expire_at, coalesce(mandate_ref, ''), coalesce(mandate_status, ''), mandate_signed_at,"
-        " mandate_expire_at, currency, credit_limit, payment_term_days,"
-        " coalesce(invoice_email, ''), version, outstanding,"
-        " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-        " FROM accounts WHERE ($1::text IS NOT NULL AND contract_id::text = $1)"
-        " OR ($2::text IS NOT NULL AND contract_ref = $2)",
-        2, params);
+    bp_db_result r = bp_db_exec_stmt(db, &res, contract_id ? &by_id : &by_ref, params);
     if (r != BP_DB_OK)
         return r;
     if (PQntuples(res) == 1) {
         *found = true;
-        snprintf(a->contract_id, sizeof a->contract_id, "%s", PQgetvalue(res, 0, 0));
-        snprintf(a->contract_ref, sizeof a->contract_ref, "%s", PQgetvalue(res, 0, 1));
-        snprintf(a->customer_ref, sizeof a->customer_ref, "%s", PQgetvalue(res, 0, 2));
-        snprintf(a->status, sizeof a->status, "%s", PQgetvalue(res, 0, 3));
-        date_field(res, 4, &a->activated_at, NULL);
-        date_field(res, 5, &a->expire_at, NULL);
-        snprintf(a->mandate_ref, sizeof a->mandate_ref, "%s", PQgetvalue(res, 0, 6));
-        snprintf(a->mandate_status, sizeof a->mandate_status, "%s", PQgetvalue(res, 0, 7));
-        a->has_mandate = a->mandate_ref[0] != '\0';
-        date_field(res, 8, &a->mandate_signed_at, NULL);
-        date_field(res, 9, &a->mandate_expire_at, &a->mandate_has_expiry);
-        snprintf(a->currency, sizeof a->currency, "%s", PQgetvalue(res, 0, 10));
-        a->credit_limit = atoll(PQgetvalue(res, 0, 11));
-        a->payment_term_days = atoi(PQgetvalue(res, 0, 12));
-        snprintf(a->invoice_email, sizeof a->invoice_email, "%s", PQgetvalue(res, 0, 13));
-        a->version = atoll(PQgetvalue(res, 0, 14));
-        a->outstanding = atoll(PQgetvalue(res, 0, 15));
-        if (updated_at != NULL)
-            snprintf(updated_at, 32, "%s", PQgetvalue(res, 0, 16));
+        account_of_row(res, 0, a, updated_at);
+    }
+    PQclear(res);
+    return r;
+}
+
+bp_db_result bl_store_get_accounts(bp_db *db, const char *const *contract_ids, size_t n,
+                                   bl_account *out, bool *found)
+{
+    static const bp_db_stmt stmt = {
+        "bl_accounts_of",
+        ACCOUNT_COLUMNS ", m.k FROM unnest($1::uuid[]) WITH ORDINALITY AS m(id, k)"
+                        " JOIN accounts ON accounts.contract_id = m.id",
+        1};
+    for (size_t i = 0; i < n; i++)
+        found[i] = false;
+    char *ids = bp_sql_array(contract_ids, n);
+    const char *params[] = {ids};
+    PGresult *res = NULL;
+    bp_db_result r = ids ? bp_db_exec_stmt(db, &res, &stmt, params) : BP_DB_ERROR;
+    free(ids);
+    if (r != BP_DB_OK)
+        return r;
+    for (int i = 0; i < PQntuples(res); i++) {
+        long k = atol(PQgetvalue(res, i, 17)) - 1;
+        if (k >= 0 && (size_t)k < n) {
+            account_of_row(res, i, &out[k], NULL);
+            found[k] = true;
+        }
     }
     PQclear(res);
     return r;

@@ -21,6 +21,10 @@ bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char
                                   bl_account *a, bool *found, char *updated_at)
     __attribute__((warn_unused_result));
 
+/* The accounts of n contracts at once: out[i] and found[i] for contract_ids[i]. */
+bp_db_result bl_store_get_accounts(bp_db *db, const char *const *contract_ids, size_t n,
+                                   bl_account *out, bool *found) __attribute__((warn_unused_result));
+
 /* An operation row to insert. */
 typedef struct {
     const char *operation_id, *contract_id, *contract_ref, *order_ref, *type, *refund_of,
