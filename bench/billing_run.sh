@@ -3,9 +3,9 @@
 # operations each (defaults 10,000 × 100): time to issue every invoice (one
 # transaction per 50 contracts, durable commits, events through the outbox), and the
 # time until the relay has published all invoice.issued and payment.requested events.
-# The operations are seeded with SQL into billing's own tables (posting a million
-# purchases over HTTP would measure something else); the run itself goes through the
-# daemon's API. Private PostgreSQL + Kafka on bench ports. Prints figures; not a test.
+# The operations, each with the ~900-byte document an accepted purchase keeps, are
+# seeded with SQL into billing's own tables (posting a million purchases over HTTP
+# would measure something else); the run itself goes through the daemon's API. Private PostgreSQL + Kafka on bench ports. Prints figures; not a test.
 #
 #   bench/billing_run.sh [CONTRACTS] [OPS]
 set -euo pipefail
@@ -56,15 +56,42 @@ FROM generate_series(1, $CONTRACTS) i;
 INSERT INTO operations (operation_id, contract_id, contract_ref, order_ref, operation_type,
   status, currency, amount, operation_at, operation_date, request_hash, doc,
   amount_without_tax, amount_tax, vat)
-SELECT gen_random_uuid(), md5('c' || i)::uuid, 'BENCH-' || i, 'ORD-' || i || '-' || k, 'PURCHASE',
-  'ACCEPTED', 'EUR', 2108, '2026-10-15 12:00+02', '2026-10-01'::date + (k % 31),
+SELECT id, md5('c' || i)::uuid, 'BENCH-' || i, 'ORD-' || i || '-' || k, 'PURCHASE',
+  'ACCEPTED', 'EUR', 2108, '2026-10-15 12:00+02', day,
   sha256(convert_to(i || '-' || k, 'UTF8')),
-  json_build_object('operationId', 'seeded', 'orderRef', 'ORD-' || i || '-' || k),
+  -- The document an accepted purchase keeps (the shape of the API's answer, ~900 bytes).
+  json_build_object('operationId', id, 'status', 'ACCEPTED', 'contractId', md5('c' || i)::uuid,
+    'contractRef', 'BENCH-' || i, 'operationType', 'PURCHASE', 'operationAt', day,
+    'operationDate', day, 'customerRef', 'CUST-' || i,
+    'contact', json_build_object('ccuid', 'CCU-1', 'firstName', 'John', 'lastName', 'DOE',
+      'mail', 'john.doe@example.com'),
+    'order', json_build_object('orderRef', 'ORD-' || i || '-' || k, 'currencyCode', 'EUR',
+      'orderType', 'PS', 'orderItems', json_build_array(json_build_object('deliveredOn', day,
+        'productItems', json_build_array(
+          json_build_object('productRef', 'TGV-PARIS-LYON', 'productLabel', 'Paris-Lyon',
+            'packaging', 'PCE', 'quantity', 2, 'unitPrice', 8.4, 'vatRate', 5.5,
+            'amountWithoutTax', 16.8, 'amountTax', 0.92, 'amountWithTax', 17.72),
+          json_build_object('productLabel', 'Frais de port', 'packaging', 'PCE', 'quantity', 1,
+            'unitPrice', 2.8, 'vatRate', 20, 'amountWithoutTax', 2.8, 'amountTax', 0.56,
+            'amountWithTax', 3.36)))),
+      'totalWithoutTax', 19.6, 'totalTax', 1.48, 'totalWithTax', 21.08,
+      'totalWithTaxMinor', 2108),
+    'createdAt', day || 'T10:00:00.000Z'),
   1960, 148, '[{"bp":550,"base":1680,"tax":92},{"bp":2000,"base":280,"tax":56}]'
-FROM generate_series(1, $CONTRACTS) i, generate_series(1, $OPS) k;
+FROM (SELECT gen_random_uuid() AS id, i, k, '2026-10-01'::date + (k % 31) AS day
+      FROM generate_series(1, $CONTRACTS) i, generate_series(1, $OPS) k) s;
 ANALYZE;
 SQL
 bp_log "seeded in $(bp_elapsed "$t0")"
+
+# First a dry run: the same work in one transaction, rolled back, every invoice in the answer.
+t1="$(bp_now_ms)"
+curl -fs -X POST "http://127.0.0.1:$BPORT/billing-runs" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -d '{"period":"2026-10","dryRun":true}' >"$STATE/dry.json"
+dry_ms=$(($(bp_now_ms) - t1))
+dry_bytes=$(wc -c <"$STATE/dry.json")
+dry_hwm=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
+echo 5 >"/proc/$pid/clear_refs" # peak RSS from here on: the real run's
 
 t1="$(bp_now_ms)"
 curl -fs -X POST "http://127.0.0.1:$BPORT/billing-runs" -H "Authorization: Bearer $KEY" \
@@ -78,6 +105,14 @@ issued=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 events=$("${PSQL[@]}" -d bench_run -c 'SELECT count(*) FROM outbox')
 
 printf '\nbilling run, %s contracts × %s operations (%s cores):\n' "$CONTRACTS" "$OPS" "$(nproc)"
+printf '  dry run: %s ms, answer %s MB, billing VmHWM after it %s MB\n' "$dry_ms" \
+    "$(awk -v b="$dry_bytes" 'BEGIN {printf "%.1f", b / 1048576}')" "$dry_hwm"
 printf '  invoices issued: %s, in %s ms (POST /billing-runs answered)\n' "$issued" "$run_ms"
 awk -v n="$issued" -v ms="$run_ms" 'BEGIN {printf "  rate: %.0f invoices/s, %.0f operations/s\n", n * 1000 / ms, n * '"$OPS"' * 1000 / ms}'
 printf '  all %s events published to Kafka after %s ms\n' "$events" "$published_ms"
+awk '/VmHWM|VmRSS/ {printf "  billing %s %.1f MB\n", $1, $2 / 1024}' "/proc/$pid/status"
+"${PSQL[@]}" -d bench_run -c "SELECT '  operations table: ' || pg_size_pretty(pg_total_relation_size('operations'))
+  || ', invoices: ' || pg_size_pretty(pg_total_relation_size('invoices'))"
+"${PSQL[@]}" -d bench_run -c "SELECT '  PostgreSQL: shared_buffers ' || current_setting('shared_buffers')
+  || ', max_wal_size ' || current_setting('max_wal_size') || ', synchronous_commit '
+  || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync')"

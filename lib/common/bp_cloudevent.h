@@ -16,6 +16,15 @@
 json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject,
                           json_t *data, char *id_out);
 
+/* The same envelope without "data", for a payload whose data is already JSON
+ * text (bp_outbox_item.data_text). Caller decrefs. */
+json_t *bp_cloudevent_envelope(const char *source, const char *type, const char *subject,
+                               char *id_out);
+
+/* The text of `envelope` (no "data" member) with "data": data_text appended
+ * as its last member, dumped with `flags`. malloc'd; NULL on failure. */
+char *bp_cloudevent_dumps_with(const json_t *envelope, const char *data_text, size_t flags);
+
 /* Checks the envelope's required attributes. Returns NULL when valid, otherwise a
  * static message naming the first problem. */
 const char *bp_cloudevent_check(const json_t *event);

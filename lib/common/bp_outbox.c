@@ -52,7 +52,7 @@ typedef struct {
 
 bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)
 {
-    bp_outbox_item item = {topic, key, event};
+    bp_outbox_item item = {topic, key, event, NULL};
     return bp_outbox_add_many(db, &item, 1);
 }
 
@@ -74,7 +74,9 @@ bp_db_result bp_outbox_add_many(bp_db *db, const bp_outbox_item *items, size_t n
         for (size_t i = 0; r == BP_DB_OK && i < rows; i++) {
             const json_t *event = items[from + i].event;
             const char **p = params + 5 * i;
-            payloads[i] = json_dumps(event, PAYLOAD_FLAGS);
+            const char *data_text = items[from + i].data_text;
+            payloads[i] = data_text ? bp_cloudevent_dumps_with(event, data_text, PAYLOAD_FLAGS)
+                                    : json_dumps(event, PAYLOAD_FLAGS);
             p[0] = json_string_value(json_object_get(event, "id"));
             p[1] = items[from + i].topic;
             p[2] = items[from + i].key;

@@ -24,6 +24,7 @@ bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const 
 typedef struct {
     const char *topic, *key;
     const json_t *event;
+    const char *data_text; /* when set: the event's data as JSON text (event has no "data") */
 } bp_outbox_item;
 
 /* bp_outbox_add for n events at once: one statement per 1,000, in order. */

@@ -20,6 +20,13 @@ static void reply(bp_http_response *resp, bl_result r, bl_outcome *o)
     switch (r) {
     case BL_R_CREATED:
     case BL_R_OK:
+        if (o->text != NULL) {
+            resp->status = r == BL_R_CREATED ? 201 : 200;
+            resp->text = o->text;
+            resp->content_type = "application/json";
+            o->text = NULL;
+            return;
+        }
         bp_http_reply_json(resp, r == BL_R_CREATED ? 201 : 200, o->resource);
         o->resource = NULL;
         return;

@@ -21,8 +21,13 @@ typedef struct {
     bp_date date;
     int64_t seq;                 /* order of arrival, to sort equal dates */
     int64_t without, tax, with;  /* minor units */
-    const json_t *vat;           /* [{"bp","base","tax"}], borrowed */
+    bl_vat_share vat[BL_MAX_VAT_RATES]; /* the operation's VAT per rate */
+    int nvat;
 } bl_invoice_line;
+
+/* Reads an operation's stored VAT column ([{"bp":550,"base":1680,"tax":92},
+ * ...]) into l->vat. False when it is not such an array. */
+bool bl_invoice_line_vat(bl_invoice_line *l, const char *json_text);
 
 typedef struct {
     const char *invoice_ref, *invoice_id, *period;
@@ -30,14 +35,16 @@ typedef struct {
     const bl_account *account;   /* contract identity, e-mail, mandate, currency */
 } bl_invoice_head;
 
-/* Builds the invoice (status ISSUED). Sorts `lines` in place. *total receives
- * the total with tax in minor units (negative when refunds exceed purchases).
- * Caller decrefs the result. */
-json_t *bl_invoice_build(const bl_invoice_head *h, bl_invoice_line *lines, size_t n,
-                         int64_t *total);
+/* Renders the invoice document (status ISSUED) as compact JSON text, written
+ * straight from the lines (a month of a large account is thousands of them).
+ * Sorts `lines` in place. *total receives the total with tax in minor units
+ * (negative when refunds exceed purchases). Caller frees; NULL when out of
+ * memory. */
+char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t n,
+                        int64_t *total);
 
-/* The payment.requested data for an invoice document. Caller decrefs. */
-json_t *bl_invoice_payment_request(const json_t *invoice);
+/* The payment.requested data of an invoice with total `total`. Caller decrefs. */
+json_t *bl_invoice_payment_request(const bl_invoice_head *h, int64_t total);
 
 /* "INV-2026-000042". */
 void bl_invoice_number(int year, int64_t number, char *buf, size_t size);

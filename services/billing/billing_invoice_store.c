@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DOC_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 static bool check(bp_db_result r, PGresult *res, bp_db_result *out)
@@ -131,31 +130,38 @@ bp_db_result bl_istore_period_done(bp_db *db, const char *period, bool *done)
 }
 
 bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, const char *period,
-                                         json_t **ids, int *already)
+                                         bl_to_bill **items, size_t *n, int *already)
 {
     const char *params[] = {last, period};
     PGresult *res = NULL;
     bp_db_result r;
+    *items = NULL;
+    *n = 0;
     *already = 0;
     if (!check(bp_db_exec(db, &res,
-                          "SELECT o.contract_id, EXISTS (SELECT 1 FROM invoices i"
+                          "SELECT o.contract_id, o.operations, EXISTS (SELECT 1 FROM invoices i"
                           "   WHERE i.contract_id = o.contract_id AND i.period = $2)"
-                          " FROM (SELECT DISTINCT contract_id FROM operations"
+                          " FROM (SELECT contract_id, count(*) AS operations FROM operations"
                           "  WHERE invoice_ref IS NULL AND status = 'ACCEPTED'"
-                          "  AND contract_id IS NOT NULL AND operation_date <= $1::date) o"
+                          "  AND contract_id IS NOT NULL AND operation_date <= $1::date"
+                          "  GROUP BY contract_id) o"
                           " ORDER BY o.contract_id",
                           2, params),
                res, &r))
         return r;
-    *ids = json_array();
-    for (int i = 0; i < PQntuples(res); i++) {
-        if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
+    int rows = PQntuples(res);
+    *items = calloc((size_t)rows + 1, sizeof **items);
+    for (int i = 0; *items && i < rows; i++) {
+        if (strcmp(PQgetvalue(res, i, 2), "t") == 0) {
             (*already)++;
-        else
-            json_array_append_new(*ids, json_string(PQgetvalue(res, i, 0)));
+            continue;
+        }
+        bl_to_bill *t = &(*items)[(*n)++];
+        snprintf(t->contract_id, sizeof t->contract_id, "%s", PQgetvalue(res, i, 0));
+        t->operations = atoll(PQgetvalue(res, i, 1));
     }
     PQclear(res);
-    return r;
+    return *items ? r : BP_DB_ERROR;
 }
 
 bp_db_result bl_istore_invoice_exists(bp_db *db, const char *contract_id, const char *period,
@@ -204,8 +210,8 @@ bp_db_result bl_istore_reserve_numbers(bp_db *db, int year, int count, int64_t *
     "operation_id, order_ref, operation_type, operation_date, seq, amount_without_tax,"          \
     " amount_tax, amount, vat"
 
-/* Row i of a LINE_COLUMNS result; the line's VAT JSON goes into vat_holder. */
-static void line_of_row(PGresult *res, int i, bl_invoice_line *l, json_t *vat_holder)
+/* Row i of a LINE_COLUMNS result. False when its VAT column is unreadable. */
+static bool line_of_row(PGresult *res, int i, bl_invoice_line *l)
 {
     snprintf(l->operation_id, sizeof l->operation_id, "%s", PQgetvalue(res, i, 0));
     snprintf(l->order_ref, sizeof l->order_ref, "%s", PQgetvalue(res, i, 1));
@@ -215,14 +221,12 @@ static void line_of_row(PGresult *res, int i, bl_invoice_line *l, json_t *vat_ho
     l->without = atoll(PQgetvalue(res, i, 5));
     l->tax = atoll(PQgetvalue(res, i, 6));
     l->with = atoll(PQgetvalue(res, i, 7));
-    json_t *vat = json_loads(PQgetvalue(res, i, 8), 0, NULL);
-    json_array_append_new(vat_holder, vat ? vat : json_array());
-    l->vat = json_array_get(vat_holder, json_array_size(vat_holder) - 1);
+    return bl_invoice_line_vat(l, PQgetvalue(res, i, 8));
 }
 
 bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
                                        const char *invoice_ref, bl_invoice_line **lines,
-                                       size_t *n, json_t **vat_holder)
+                                       size_t *n, bool *unreadable)
 {
     static const bp_db_stmt stmt = {
         "bl_take_operations",
@@ -232,7 +236,7 @@ bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const
         3};
     *lines = NULL;
     *n = 0;
-    *vat_holder = NULL;
+    *unreadable = false;
     const char *params[] = {contract_id, last, invoice_ref};
     PGresult *res = NULL;
     bp_db_result r;
@@ -240,25 +244,30 @@ bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const
         return r;
     int rows = PQntuples(res);
     *lines = calloc((size_t)(rows > 0 ? rows : 1), sizeof **lines);
-    *vat_holder = json_array();
-    for (int i = 0; i < rows && *lines; i++)
-        line_of_row(res, i, &(*lines)[i], *vat_holder);
-    *n = *lines ? (size_t)rows : 0;
+    r = *lines ? BP_DB_OK : BP_DB_ERROR;
+    for (int i = 0; r == BP_DB_OK && i < rows; i++)
+        if (!line_of_row(res, i, &(*lines)[i]))
+            *unreadable = true;
     PQclear(res);
-    return *lines ? r : BP_DB_ERROR;
+    if (r != BP_DB_OK) {
+        free(*lines);
+        *lines = NULL;
+        return r;
+    }
+    *n = (size_t)rows;
+    return r;
 }
 
 void bl_taken_free(bl_taken *t)
 {
     free(t->lines);
     free(t->first);
-    json_decref(t->vat_holder);
     *t = (bl_taken){0};
 }
 
 bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
                                   const char *const *invoice_refs, size_t n, const char *last,
-                                  bl_taken *t)
+                                  bl_taken *t, bool *unreadable)
 {
     static const bp_db_stmt stmt = {
         "bl_take_chunk",
@@ -270,6 +279,7 @@ bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
         " o.amount_without_tax, o.amount_tax, o.amount, o.vat, m.k",
         3};
     *t = (bl_taken){0};
+    *unreadable = false;
     char *ids = bp_sql_array(contract_ids, n);
     char *refs = bp_sql_array(invoice_refs, n);
     const char *params[] = {ids, refs, last};
@@ -283,28 +293,25 @@ bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
     t->first = calloc(n + 1, sizeof *t->first);
     t->lines = calloc((size_t)(rows > 0 ? rows : 1), sizeof *t->lines);
     size_t *at = calloc(n + 1, sizeof *at);
-    int *owner = calloc((size_t)(rows > 0 ? rows : 1), sizeof *owner);
-    t->vat_holder = json_array();
-    if (t->first == NULL || t->lines == NULL || at == NULL || owner == NULL) {
+    size_t *owner = calloc((size_t)(rows > 0 ? rows : 1), sizeof *owner);
+    if (t->first == NULL || t->lines == NULL || at == NULL || owner == NULL)
         r = BP_DB_ERROR;
-        goto done;
-    }
     /* Counting sort of the rows by contract. */
-    for (int i = 0; i < rows; i++) {
+    for (int i = 0; r == BP_DB_OK && i < rows; i++) {
         long k = atol(PQgetvalue(res, i, 9)) - 1;
-        owner[i] = k >= 0 && (size_t)k < n ? (int)k : -1;
-        if (owner[i] < 0) {
+        if (k < 0 || (size_t)k >= n)
             r = BP_DB_ERROR;
-            goto done;
-        }
-        t->first[k + 1]++;
+        else
+            t->first[(owner[i] = (size_t)k) + 1]++;
     }
-    for (size_t k = 0; k < n; k++)
-        t->first[k + 1] += t->first[k];
-    memcpy(at, t->first, (n + 1) * sizeof *at);
-    for (int i = 0; i < rows; i++)
-        line_of_row(res, i, &t->lines[at[owner[i]]++], t->vat_holder);
-done:
+    if (r == BP_DB_OK) {
+        for (size_t k = 0; k < n; k++)
+            t->first[k + 1] += t->first[k];
+        memcpy(at, t->first, (n + 1) * sizeof *at);
+    }
+    for (int i = 0; r == BP_DB_OK && i < rows; i++)
+        if (!line_of_row(res, i, &t->lines[at[owner[i]]++]))
+            *unreadable = true;
     free(at);
     free(owner);
     PQclear(res);
@@ -318,41 +325,39 @@ done:
     " issue_date, due_date, currency, total_with_tax, status, run_id, doc)"
 #define INVOICE_NPARAMS 12
 
-/* The 12 insert parameters of an invoice document; *text is the doc, malloc'd. */
-static bool invoice_params(const json_t *doc, const char *run_id, char total[24], char **text,
+/* The 12 insert parameters of an invoice row; dates and total go in buf. */
+typedef struct {
+    char issue[11], due[11], total[24];
+} invoice_buf;
+
+static void invoice_params(const bl_invoice_row *row, const char *run_id, invoice_buf *b,
                            const char **p)
 {
-    static const char *const fields[] = {"invoiceId", "invoiceRef", "contractId", "contractRef",
-                                         "period",    "issueDate",  "dueDate",    "currency"};
-    for (int i = 0; i < 8; i++)
-        p[i] = json_string_value(json_object_get(doc, fields[i]));
-    snprintf(total, 24, "%lld",
-             (long long)json_integer_value(json_object_get(doc, "totalWithTaxMinor")));
-    *text = json_dumps(doc, DOC_FLAGS);
-    p[8] = total;
-    p[9] = "ISSUED";
-    p[10] = run_id;
-    p[11] = *text;
-    return *text != NULL;
+    const bl_invoice_head *h = row->head;
+    bp_date_format(h->issue_date, b->issue, sizeof b->issue);
+    bp_date_format(h->due_date, b->due, sizeof b->due);
+    snprintf(b->total, sizeof b->total, "%lld", (long long)row->total);
+    const char *values[INVOICE_NPARAMS] = {
+        h->invoice_id, h->invoice_ref, h->account->contract_id, h->account->contract_ref,
+        h->period,     b->issue,       b->due,                  h->account->currency,
+        b->total,      "ISSUED",       run_id,                  row->text};
+    memcpy(p, values, sizeof values);
 }
 
-bp_db_result bl_istore_insert_invoice(bp_db *db, const json_t *doc, const char *run_id)
+bp_db_result bl_istore_insert_invoice(bp_db *db, const bl_invoice_row *row, const char *run_id)
 {
     static const bp_db_stmt stmt = {
         "bl_insert_invoice",
         INVOICE_INSERT " VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::date, $7::date, $8,"
                        " $9::bigint, $10, $11::uuid, $12::json)",
         INVOICE_NPARAMS};
-    char total[24], *text = NULL;
+    invoice_buf b;
     const char *params[INVOICE_NPARAMS];
-    bp_db_result r = invoice_params(doc, run_id, total, &text, params)
-                         ? bp_db_exec_stmt(db, NULL, &stmt, params)
-                         : BP_DB_ERROR;
-    free(text);
-    return r;
+    invoice_params(row, run_id, &b, params);
+    return bp_db_exec_stmt(db, NULL, &stmt, params);
 }
 
-bp_db_result bl_istore_insert_invoices(bp_db *db, json_t *const *docs, size_t n,
+bp_db_result bl_istore_insert_invoices(bp_db *db, const bl_invoice_row *rows, size_t n,
                                        const char *run_id, size_t *inserted)
 {
     static const char *const casts[INVOICE_NPARAMS] = {
@@ -361,12 +366,10 @@ bp_db_result bl_istore_insert_invoices(bp_db *db, json_t *const *docs, size_t n,
     char *sql = bp_sql_values(INVOICE_INSERT, casts, INVOICE_NPARAMS, (int)n,
                               "ON CONFLICT DO NOTHING RETURNING 1");
     const char **params = calloc(n * INVOICE_NPARAMS + 1, sizeof *params);
-    char (*totals)[24] = calloc(n + 1, sizeof *totals);
-    char **texts = calloc(n + 1, sizeof *texts);
-    bp_db_result r = sql && params && totals && texts ? BP_DB_OK : BP_DB_ERROR;
+    invoice_buf *bufs = calloc(n + 1, sizeof *bufs);
+    bp_db_result r = sql && params && bufs ? BP_DB_OK : BP_DB_ERROR;
     for (size_t i = 0; r == BP_DB_OK && i < n; i++)
-        if (!invoice_params(docs[i], run_id, totals[i], &texts[i], params + i * INVOICE_NPARAMS))
-            r = BP_DB_ERROR;
+        invoice_params(&rows[i], run_id, &bufs[i], params + i * INVOICE_NPARAMS);
     PGresult *res = NULL;
     if (r == BP_DB_OK)
         r = bp_db_exec(db, &res, sql, (int)(n * INVOICE_NPARAMS), params);
@@ -374,10 +377,7 @@ bp_db_result bl_istore_insert_invoices(bp_db *db, json_t *const *docs, size_t n,
         *inserted = (size_t)PQntuples(res);
         PQclear(res);
     }
-    for (size_t i = 0; texts && i < n; i++)
-        free(texts[i]);
-    free(texts);
-    free(totals);
+    free(bufs);
     free(params);
     free(sql);
     return r;

@@ -36,11 +36,17 @@ bp_db_result bl_istore_run_list(bp_db *db, int64_t limit, int64_t offset, json_t
 bp_db_result bl_istore_period_done(bp_db *db, const char *period, bool *done)
     __attribute__((warn_unused_result));
 
-/* Contract ids with accepted, uninvoiced operations dated on or before `last`
- * ("YYYY-MM-DD"), in id order, as a JSON array of strings; those that already
- * have an invoice for `period` are only counted, in *already. */
+/* A contract with accepted, uninvoiced operations, and how many. */
+typedef struct {
+    char contract_id[37];
+    int64_t operations;
+} bl_to_bill;
+
+/* The contracts with accepted, uninvoiced operations dated on or before
+ * `last` ("YYYY-MM-DD"), in id order (malloc'd array in *items); those that
+ * already have an invoice for `period` are only counted, in *already. */
 bp_db_result bl_istore_contracts_to_bill(bp_db *db, const char *last, const char *period,
-                                         json_t **ids, int *already)
+                                         bl_to_bill **items, size_t *n, int *already)
     __attribute__((warn_unused_result));
 
 /* True in *exists when the contract already has an invoice for the period. */
@@ -59,36 +65,43 @@ bp_db_result bl_istore_reserve_numbers(bp_db *db, int year, int count, int64_t *
 
 /* Marks the contract's uninvoiced accepted operations dated on or before
  * `last` as invoiced by `invoice_ref` and returns them as lines (malloc'd
- * array in *lines, caller frees it and decrefs *vat_holder, which owns the
- * lines' VAT JSON). */
+ * array in *lines, caller frees it). *unreadable: some operation's stored VAT
+ * could not be read (the caller must not issue the invoice). */
 bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
                                        const char *invoice_ref, bl_invoice_line **lines,
-                                       size_t *n, json_t **vat_holder)
+                                       size_t *n, bool *unreadable)
     __attribute__((warn_unused_result));
 
 /* The operations a chunk of contracts took: contract i's lines are
  * lines[first[i] .. first[i + 1]) (none when another run took them first). */
 typedef struct {
     bl_invoice_line *lines;
-    size_t *first;      /* n + 1 offsets */
-    json_t *vat_holder; /* owns the lines' VAT JSON */
+    size_t *first; /* n + 1 offsets */
 } bl_taken;
 
 /* bl_istore_take_operations for n contracts in one statement: contract i's
  * operations are marked with invoice_refs[i]. */
 bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
                                   const char *const *invoice_refs, size_t n, const char *last,
-                                  bl_taken *t) __attribute__((warn_unused_result));
+                                  bl_taken *t, bool *unreadable)
+    __attribute__((warn_unused_result));
 void bl_taken_free(bl_taken *t);
+
+/* An invoice to insert: its head, total with tax (minor units) and document. */
+typedef struct {
+    const bl_invoice_head *head;
+    int64_t total;
+    const char *text;
+} bl_invoice_row;
+
+/* Inserts the invoice. BP_DB_CONFLICT when (contract, period) is invoiced. */
+bp_db_result bl_istore_insert_invoice(bp_db *db, const bl_invoice_row *row, const char *run_id)
+    __attribute__((warn_unused_result));
 
 /* Inserts n invoices in one statement; *inserted counts those that went in
  * (an invoice of the same contract and period, or the same number, is skipped). */
-bp_db_result bl_istore_insert_invoices(bp_db *db, json_t *const *docs, size_t n,
+bp_db_result bl_istore_insert_invoices(bp_db *db, const bl_invoice_row *rows, size_t n,
                                        const char *run_id, size_t *inserted)
-    __attribute__((warn_unused_result));
-
-/* Inserts the invoice. BP_DB_CONFLICT when (contract, period) is invoiced. */
-bp_db_result bl_istore_insert_invoice(bp_db *db, const json_t *doc, const char *run_id)
     __attribute__((warn_unused_result));
 
 /* An invoice with its status fields and its operations; NULL when unknown. */

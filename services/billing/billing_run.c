@@ -15,6 +15,7 @@
 
 #include "billing_invoice.h"
 #include "billing_invoice_store.h"
+#include "billing_jsonw.h"
 #include "billing_period.h"
 #include "billing_store.h"
 #include "bp_cloudevent.h"
@@ -29,28 +30,60 @@
 #include <string.h>
 #include <time.h>
 
+/* A chunk: one transaction of a real run, and what the fast path holds in
+ * memory (its lines and documents). */
 #define CHUNK 50
+#define CHUNK_OPERATIONS 5000
 
 typedef enum { ONE_ISSUED, ONE_NOTHING, ONE_ALREADY, ONE_FAILED } one_result;
 
-static bp_db_result emit(const bl_run_ctx *ctx, bp_db *db, const char *topic, const char *type,
-                         const json_t *data)
+/* invoice.issued (the document as it is) and, when there is something to
+ * collect, payment.requested, for n issued invoices, into the outbox. */
+static bp_db_result issue_events(const bl_run_ctx *ctx, bp_db *db, const bl_invoice_row *rows,
+                                 size_t n)
 {
-    const char *key = json_string_value(json_object_get(data, "contractId"));
-    const char *ref = json_string_value(json_object_get(data, "invoiceRef"));
-    char id[37];
-    json_t *event = bp_cloudevent_new(ctx->source, type, ref, json_incref((json_t *)data), id);
-    bp_db_result r = event ? bp_outbox_add(db, topic, key, event) : BP_DB_ERROR;
-    json_decref(event);
+    bp_outbox_item *items = calloc(2 * n + 1, sizeof *items);
+    if (items == NULL)
+        return BP_DB_ERROR;
+    size_t m = 0;
+    bp_db_result r = BP_DB_OK;
+    for (size_t i = 0; r == BP_DB_OK && i < n; i++) {
+        const bl_invoice_head *h = rows[i].head;
+        const char *key = h->account->contract_id;
+        char id[37];
+        json_t *issued = bp_cloudevent_envelope(ctx->source, "invoice.issued", h->invoice_ref, id);
+        items[m++] = (bp_outbox_item){ctx->invoice_topic, key, issued, rows[i].text};
+        if (issued == NULL)
+            r = BP_DB_ERROR;
+        if (rows[i].total <= 0)
+            continue; /* nothing to collect */
+        json_t *request = bp_cloudevent_new(ctx->source, "payment.requested", h->invoice_ref,
+                                            bl_invoice_payment_request(h, rows[i].total), id);
+        items[m++] = (bp_outbox_item){ctx->payment_topic, key, request, NULL};
+        if (request == NULL)
+            r = BP_DB_ERROR;
+    }
+    if (r == BP_DB_OK)
+        r = bp_outbox_add_many(db, items, m);
+    for (size_t i = 0; i < m; i++)
+        json_decref((json_t *)items[i].event);
+    free(items);
     return r;
 }
 
+/* For a dry run's answer: the documents as they are, in an open JSON array. */
+static void collect_doc(bl_jw *collect, const char *text)
+{
+    if (collect != NULL)
+        bl_jw_raw(collect, text);
+}
+
 /* Invoices one contract inside the open transaction (under a savepoint the
- * caller manages). *dbr tells database trouble; a copy of the invoice goes to
- * `collect` when non-NULL. */
+ * caller manages). *dbr tells database trouble; the invoice goes to `collect`
+ * when non-NULL. */
 static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *contract_id,
                               const char *period, const char *last, bp_date issue,
-                              const char *run_id, json_t *collect, bp_db_result *dbr)
+                              const char *run_id, bl_jw *collect, bp_db_result *dbr)
 {
     bool exists = false;
     *dbr = bl_istore_invoice_exists(db, contract_id, period, &exists);
@@ -74,12 +107,15 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
     bp_uuid_v4(invoice_id);
     bl_invoice_line *lines = NULL;
     size_t n = 0;
-    json_t *vat = NULL;
-    *dbr = bl_istore_take_operations(db, contract_id, last, ref, &lines, &n, &vat);
-    if (*dbr != BP_DB_OK || n == 0) {
+    bool unreadable = false;
+    *dbr = bl_istore_take_operations(db, contract_id, last, ref, &lines, &n, &unreadable);
+    if (*dbr != BP_DB_OK || n == 0 || unreadable) {
         free(lines);
-        json_decref(vat);
-        return *dbr != BP_DB_OK ? ONE_FAILED : ONE_NOTHING;
+        if (unreadable)
+            bp_log_error("billing run: contract %s not invoiced: an operation's stored VAT is"
+                         " unreadable",
+                         contract_id);
+        return *dbr != BP_DB_OK || unreadable ? ONE_FAILED : ONE_NOTHING;
     }
     bl_invoice_head h = {.invoice_ref = ref,
                          .invoice_id = invoice_id,
@@ -87,40 +123,36 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
                          .issue_date = issue,
                          .due_date = issue + a.payment_term_days,
                          .account = &a};
-    int64_t total = 0;
-    json_t *doc = bl_invoice_build(&h, lines, n, &total);
+    bl_invoice_row row = {.head = &h};
+    char *text = bl_invoice_render(&h, lines, n, &row.total);
     free(lines);
-    json_decref(vat);
-    *dbr = bl_istore_insert_invoice(db, doc, run_id);
+    row.text = text;
+    *dbr = text ? bl_istore_insert_invoice(db, &row, run_id) : BP_DB_ERROR;
     if (*dbr == BP_DB_CONFLICT) {
-        json_decref(doc);
+        free(text);
         *dbr = BP_DB_OK;
         return ONE_ALREADY;
     }
     if (*dbr == BP_DB_OK)
-        *dbr = emit(ctx, db, ctx->invoice_topic, "invoice.issued", doc);
-    if (*dbr == BP_DB_OK && total > 0) {
-        json_t *req = bl_invoice_payment_request(doc);
-        *dbr = emit(ctx, db, ctx->payment_topic, "payment.requested", req);
-        json_decref(req);
-    }
-    if (*dbr == BP_DB_OK && collect != NULL)
-        json_array_append(collect, doc);
-    json_decref(doc);
+        *dbr = issue_events(ctx, db, &row, 1);
+    if (*dbr == BP_DB_OK)
+        collect_doc(collect, text);
+    free(text);
     return *dbr == BP_DB_OK ? ONE_ISSUED : ONE_FAILED;
 }
 
 /* One contract under its own savepoint. */
 static one_result invoice_saved(const bl_run_ctx *ctx, bp_db *db, const char *contract_id,
                                 const char *period, const char *last, bp_date issue,
-                                const char *run_id, json_t *collect, bp_db_result *dbr)
+                                const char *run_id, bl_jw *collect, bp_db_result *dbr)
 {
     *dbr = bp_db_exec_script(db, "SAVEPOINT contract");
     if (*dbr != BP_DB_OK)
         return ONE_FAILED;
     one_result r = invoice_one(ctx, db, contract_id, period, last, issue, run_id, collect, dbr);
     bp_db_result undo = bp_db_exec_script(
-        db, r == ONE_ISSUED ? "RELEASE SAVEPOINT contract" : "ROLLBACK TO SAVEPOINT contract");
+        db, r == ONE_ISSUED ? "RELEASE SAVEPOINT contract"
+                            : "ROLLBACK TO SAVEPOINT contract; RELEASE SAVEPOINT contract");
     if (*dbr == BP_DB_OK)
         *dbr = undo;
     if (r == ONE_FAILED && *dbr == BP_DB_OK)
@@ -135,7 +167,7 @@ static void count(bl_run_counts *c, one_result r)
     c->failed += r == ONE_FAILED;
 }
 
-/* A chunk's invoices and events, built before they are written. */
+/* A chunk's invoices, built before they are written. */
 typedef struct {
     size_t n;
     char (*refs)[32];
@@ -143,7 +175,8 @@ typedef struct {
     const char **ref_ptrs;
     bl_account *accounts;
     bool *found;
-    json_t **docs;
+    bl_invoice_head *heads;
+    bl_invoice_row *rows;
     bl_taken taken;
 } chunk;
 
@@ -155,54 +188,24 @@ static bool chunk_alloc(chunk *k, size_t n)
     k->ref_ptrs = calloc(n, sizeof *k->ref_ptrs);
     k->accounts = calloc(n, sizeof *k->accounts);
     k->found = calloc(n, sizeof *k->found);
-    k->docs = calloc(n, sizeof *k->docs);
-    return k->refs && k->invoice_ids && k->ref_ptrs && k->accounts && k->found && k->docs;
+    k->heads = calloc(n, sizeof *k->heads);
+    k->rows = calloc(n, sizeof *k->rows);
+    return k->refs && k->invoice_ids && k->ref_ptrs && k->accounts && k->found && k->heads &&
+           k->rows;
 }
 
 static void chunk_free(chunk *k)
 {
-    for (size_t i = 0; k->docs && i < k->n; i++)
-        json_decref(k->docs[i]);
+    for (size_t i = 0; k->rows && i < k->n; i++)
+        free((char *)k->rows[i].text);
     free(k->refs);
     free(k->invoice_ids);
     free(k->ref_ptrs);
     free(k->accounts);
     free(k->found);
-    free(k->docs);
+    free(k->heads);
+    free(k->rows);
     bl_taken_free(&k->taken);
-}
-
-/* The events of the chunk's invoices, in invoice order, into the outbox. */
-static bp_db_result chunk_events(const bl_run_ctx *ctx, bp_db *db, chunk *k)
-{
-    bp_outbox_item *items = calloc(2 * k->n, sizeof *items);
-    if (items == NULL)
-        return BP_DB_ERROR;
-    size_t m = 0;
-    bp_db_result r = BP_DB_OK;
-    for (size_t i = 0; r == BP_DB_OK && i < k->n; i++) {
-        const json_t *doc = k->docs[i];
-        const char *key = json_string_value(json_object_get(doc, "contractId"));
-        char id[37];
-        json_t *issued = bp_cloudevent_new(ctx->source, "invoice.issued", k->refs[i],
-                                           json_incref(k->docs[i]), id);
-        items[m++] = (bp_outbox_item){ctx->invoice_topic, key, issued};
-        if (issued == NULL)
-            r = BP_DB_ERROR;
-        if (json_integer_value(json_object_get(doc, "totalWithTaxMinor")) <= 0)
-            continue; /* nothing to collect */
-        json_t *request = bp_cloudevent_new(ctx->source, "payment.requested", k->refs[i],
-                                            bl_invoice_payment_request(doc), id);
-        items[m++] = (bp_outbox_item){ctx->payment_topic, key, request};
-        if (request == NULL)
-            r = BP_DB_ERROR;
-    }
-    if (r == BP_DB_OK)
-        r = bp_outbox_add_many(db, items, m);
-    for (size_t i = 0; i < m; i++)
-        json_decref((json_t *)items[i].event);
-    free(items);
-    return r;
 }
 
 /* The fast path: every contract of ids[0..n) invoiced in a few statements.
@@ -210,7 +213,7 @@ static bp_db_result chunk_events(const bl_run_ctx *ctx, bp_db *db, chunk *k)
  * not the simple case. */
 static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *const *ids,
                                   size_t n, const char *period, const char *last, bp_date issue,
-                                  const char *run_id, json_t *collect, bool *fits)
+                                  const char *run_id, bl_jw *collect, bool *fits)
 {
     *fits = false;
     chunk k;
@@ -228,36 +231,38 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
     }
     if (r == BP_DB_OK)
         r = bl_store_get_accounts(db, ids, n, k.accounts, k.found);
+    bool unreadable = false;
     if (r == BP_DB_OK)
-        r = bl_istore_take_chunk(db, ids, k.ref_ptrs, n, last, &k.taken);
-    bool simple = r == BP_DB_OK;
+        r = bl_istore_take_chunk(db, ids, k.ref_ptrs, n, last, &k.taken, &unreadable);
+    bool simple = r == BP_DB_OK && !unreadable;
     for (size_t i = 0; simple && i < n; i++) {
         size_t from = k.taken.first[i], count = k.taken.first[i + 1] - from;
         if (!k.found[i] || count == 0) {
             simple = false; /* account missing, or another run took the operations */
             break;
         }
-        bl_invoice_head h = {.invoice_ref = k.refs[i],
-                             .invoice_id = k.invoice_ids[i],
-                             .period = period,
-                             .issue_date = issue,
-                             .due_date = issue + k.accounts[i].payment_term_days,
-                             .account = &k.accounts[i]};
-        int64_t total = 0;
-        k.docs[i] = bl_invoice_build(&h, k.taken.lines + from, count, &total);
-        if (k.docs[i] == NULL)
+        k.heads[i] = (bl_invoice_head){.invoice_ref = k.refs[i],
+                                       .invoice_id = k.invoice_ids[i],
+                                       .period = period,
+                                       .issue_date = issue,
+                                       .due_date = issue + k.accounts[i].payment_term_days,
+                                       .account = &k.accounts[i]};
+        k.rows[i].head = &k.heads[i];
+        k.rows[i].text =
+            bl_invoice_render(&k.heads[i], k.taken.lines + from, count, &k.rows[i].total);
+        if (k.rows[i].text == NULL)
             r = BP_DB_ERROR;
     }
     size_t inserted = 0;
     if (r == BP_DB_OK && simple)
-        r = bl_istore_insert_invoices(db, k.docs, n, run_id, &inserted);
+        r = bl_istore_insert_invoices(db, k.rows, n, run_id, &inserted);
     simple = simple && inserted == n; /* an invoice of the period appeared meanwhile */
     if (r == BP_DB_OK && simple)
-        r = chunk_events(ctx, db, &k);
+        r = issue_events(ctx, db, k.rows, n);
     if (r == BP_DB_OK && simple) {
         *fits = true;
-        for (size_t i = 0; collect != NULL && i < n; i++)
-            json_array_append(collect, k.docs[i]);
+        for (size_t i = 0; i < n; i++)
+            collect_doc(collect, k.rows[i].text);
     }
     chunk_free(&k);
     return r;
@@ -266,7 +271,7 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
 /* One chunk under a savepoint: the fast path, else contract by contract. */
 static bp_db_result run_chunk(const bl_run_ctx *ctx, bp_db *db, const char *const *ids, size_t n,
                               const char *period, const char *last, bp_date issue,
-                              const char *run_id, json_t *collect, bl_run_counts *c)
+                              const char *run_id, bl_jw *collect, bl_run_counts *c)
 {
     bp_db_result r = bp_db_exec_script(db, "SAVEPOINT chunk");
     bool fits = false;
@@ -281,7 +286,7 @@ static bp_db_result run_chunk(const bl_run_ctx *ctx, bp_db *db, const char *cons
     /* Not the simple case (or a statement failed): undo, then one by one. */
     bp_log_info("billing run %s: chunk of %zu contracts redone one by one (%s)", run_id, n,
                 r == BP_DB_OK ? "not the simple case" : bp_db_error(db));
-    r = bp_db_exec_script(db, "ROLLBACK TO SAVEPOINT chunk");
+    r = bp_db_exec_script(db, "ROLLBACK TO SAVEPOINT chunk; RELEASE SAVEPOINT chunk");
     for (size_t i = 0; r == BP_DB_OK && i < n; i++)
         count(c, invoice_saved(ctx, db, ids[i], period, last, issue, run_id, collect, &r));
     return r;
@@ -305,23 +310,33 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
     bp_date_format(bl_period_last(p), last, sizeof last);
     bp_uuid_v4(run_id);
     int64_t started = bp_time_mono_us();
-    json_t *ids = NULL;
+    bl_to_bill *items = NULL;
+    size_t n = 0;
     bl_run_counts c = {0, 0, 0, 0};
     bp_db_result dbr = dry ? BP_DB_OK : bl_istore_run_create(db, run_id, period, dry, trigger);
     if (dbr == BP_DB_OK)
-        dbr = bl_istore_contracts_to_bill(db, last, period, &ids, &c.already);
-    json_t *collect = dry ? json_array() : NULL;
-    size_t n = json_array_size(ids);
+        dbr = bl_istore_contracts_to_bill(db, last, period, &items, &n, &c.already);
+    bl_jw docs, *collect = NULL;
+    if (dry) {
+        bl_jw_init(&docs, 1 << 16);
+        bl_jw_array(&docs);
+        collect = &docs;
+    }
     c.contracts = (int)n + c.already;
     const char **id_ptrs = calloc(n + 1, sizeof *id_ptrs);
     if (dbr == BP_DB_OK && id_ptrs == NULL)
         dbr = BP_DB_ERROR;
     for (size_t i = 0; id_ptrs && i < n; i++)
-        id_ptrs[i] = json_string_value(json_array_get(ids, i));
+        id_ptrs[i] = items[i].contract_id;
     if (dbr == BP_DB_OK && dry)
         dbr = bp_db_begin(db);
-    for (size_t start = 0; dbr == BP_DB_OK && start < n; start += CHUNK) {
-        size_t end = start + CHUNK > n ? n : start + CHUNK;
+    for (size_t start = 0, end = 0; dbr == BP_DB_OK && start < n; start = end) {
+        /* Up to CHUNK contracts or CHUNK_OPERATIONS operations (at least one contract). */
+        int64_t operations = items[start].operations;
+        for (end = start + 1; end < n && end - start < CHUNK &&
+                              operations + items[end].operations <= CHUNK_OPERATIONS;
+             end++)
+            operations += items[end].operations;
         if (!dry)
             dbr = bp_db_begin(db);
         if (dbr == BP_DB_OK)
@@ -341,11 +356,12 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
     if (dry)
         bp_db_rollback(db);
     free(id_ptrs);
-    json_decref(ids);
+    free(items);
     if (dbr != BP_DB_OK) {
         if (!dry && bl_istore_run_update(db, run_id, "FAILED", &c) != BP_DB_OK)
             bp_log_warn("billing run %s: failure not recorded", run_id);
-        json_decref(collect);
+        if (collect != NULL)
+            free(bl_jw_finish(collect));
         bp_log_error("billing run %s of %s failed: %s", run_id, period, bp_db_error(db));
         return dbr == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL;
     }
@@ -355,12 +371,29 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
                             "dryRun", dry, "contracts", c.contracts, "issued", c.issued,
                             "alreadyInvoiced", c.already, "seconds", secs),
                   "billing run finished");
-    if (dry) {
-        o->resource = json_pack("{s:s, s:b, s:s, s:{s:i, s:i, s:i, s:i}, s:o}", "period", period,
-                                "dryRun", 1, "status", "COMPLETED", "counts", "contracts",
-                                c.contracts, "invoicesIssued", c.issued, "alreadyInvoiced",
-                                c.already, "failed", c.failed, "invoices", collect);
-        return BL_R_OK;
+    if (dry) { /* rendered as text: a large period means thousands of full invoices */
+        bl_jw_end(collect, ']');
+        char *invoices = bl_jw_finish(collect);
+        bl_jw w;
+        bl_jw_init(&w, (invoices ? strlen(invoices) : 0) + 512);
+        bl_jw_object(&w);
+        bl_jw_kstring(&w, "period", period);
+        bl_jw_key(&w, "dryRun");
+        bl_jw_raw(&w, "true");
+        bl_jw_kstring(&w, "status", "COMPLETED");
+        bl_jw_key(&w, "counts");
+        bl_jw_object(&w);
+        bl_jw_kint(&w, "contracts", c.contracts);
+        bl_jw_kint(&w, "invoicesIssued", c.issued);
+        bl_jw_kint(&w, "alreadyInvoiced", c.already);
+        bl_jw_kint(&w, "failed", c.failed);
+        bl_jw_end(&w, '}');
+        bl_jw_key(&w, "invoices");
+        bl_jw_raw(&w, invoices ? invoices : ""); /* fails the writer when NULL */
+        bl_jw_end(&w, '}');
+        free(invoices);
+        o->text = bl_jw_finish(&w);
+        return o->text ? BL_R_OK : BL_R_INTERNAL;
     }
     dbr = bl_istore_run_update(db, run_id, "COMPLETED", &c);
     if (dbr == BP_DB_OK)

@@ -33,6 +33,8 @@ void bl_outcome_clear(bl_outcome *o)
 {
     json_decref(o->resource);
     o->resource = NULL;
+    free(o->text);
+    o->text = NULL;
 }
 
 static bl_result db_failure(bp_db *db, bp_db_result r, const char *what)

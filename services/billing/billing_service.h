@@ -26,6 +26,7 @@ typedef enum {
 
 typedef struct {
     json_t *resource;
+    char *text;       /* instead of resource: the answer already rendered as JSON */
     int replay_status;
     bp_verr verr;
     char code[40];    /* rejection reason code */

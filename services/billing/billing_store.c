@@ -240,8 +240,9 @@ bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char 
         "WITH auth AS (" AUTHORIZE "),"
         " op AS (INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES
         " FROM auth RETURNING contract_id)"
-        " INSERT INTO outbox (event_id, topic, msg_key, payload)"
-        " SELECT $18::uuid, $19, contract_id::text, $20 FROM op RETURNING 1",
+        " INSERT INTO outbox (event_id, topic, msg_key, payload, event_type)"
+        " SELECT $18::uuid, $19, contract_id::text, $20, 'operation.accepted' FROM op"
+        " RETURNING 1",
         OP_NPARAMS + 3};
     const char *extra[] = {event_id, topic, payload};
     return insert_checked(db, &stmt, row, extra, accepted);

@@ -45,9 +45,9 @@ bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *acc
     __attribute__((warn_unused_result));
 
 /* The hot path: the same atomic purchase as bl_store_accept_purchase plus the
- * outbox row of its event (`event_id`, `topic`, `payload`, key = contract id), as
- * ONE statement run outside an explicit transaction — one round trip, one
- * commit. *accepted false: nothing written (the caller takes the slow path). */
+ * outbox row of its `operation.accepted` event (`event_id`, `topic`, `payload`,
+ * key = contract id), as ONE statement run outside an explicit transaction — one
+ * round trip, one commit. *accepted false: nothing written (the caller takes the slow path). */
 bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char *event_id,
                                     const char *topic, const char *payload, bool *accepted)
     __attribute__((warn_unused_result));

@@ -285,6 +285,14 @@ static void test_operation_events(void **state)
     json_t *m;
     json_array_foreach(events, i, m)
     {
+        /* The relay's headers: the structured mode's content type and the type again. */
+        json_t *headers = json_object_get(m, "headers");
+        if (json_string_value(json_object_get(headers, "ce_type")) == NULL)
+            fail_msg("no ce_type header: %s", json_dumps(headers, 0));
+        assert_string_equal(json_string_value(json_object_get(headers, "ce_type")),
+                            json_string_value(json_object_get(json_object_get(m, "value"), "type")));
+        assert_string_equal(json_string_value(json_object_get(headers, "content-type")),
+                            "application/cloudevents+json; charset=UTF-8");
         char *line = json_dumps(json_object_get(m, "value"), JSON_COMPACT | JSON_REAL_PRECISION(15));
         fprintf(f, "%s\n", line);
         free(line);

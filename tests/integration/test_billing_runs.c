@@ -4,7 +4,8 @@
  * payment.requested events, settlement by invoice.sent / payment.succeeded /
  * payment.failed (redelivered: applied once), and month ends in Europe/Paris:
  * 23:59 and 00:00 on the last day, 28 February, both clock changes, and a
- * contract whose validity starts or ends mid-month. */
+ * contract whose validity starts or ends mid-month; an operation whose stored
+ * VAT is unreadable fails its contract only. */
 #include "billing_fixture.h"
 #include "contract_fixture.h"
 
@@ -478,6 +479,63 @@ static void test_bad_runs(void **state)
     bpt_resp_free(&r);
 }
 
+/* An operation whose stored VAT cannot be read (data damaged by hand, say)
+ * keeps its own contract out of the run, and only it: the others of its chunk
+ * are invoiced, the run completes, the number it drew is given back. */
+static void insert_operation(const char *ref, const char *order, const char *vat)
+{
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO operations (operation_id, contract_id, contract_ref, order_ref,"
+             " operation_type, status, currency, amount, operation_at, operation_date,"
+             " request_hash, doc, amount_without_tax, amount_tax, vat)"
+             " SELECT gen_random_uuid(), contract_id, contract_ref, '%s', 'PURCHASE', 'ACCEPTED',"
+             " 'EUR', 1200, '2025-01-15 12:00+01', '2025-01-15', sha256('%s'::bytea),"
+             " json_build_object('orderRef', '%s'), 1000, 200, '%s'"
+             " FROM accounts WHERE contract_ref = '%s' RETURNING 1",
+             order, order, order, vat, ref);
+    free(bpt_sql(st.billing_db, sql));
+}
+
+static void test_unreadable_vat_fails_one_contract(void **state)
+{
+    blf_contract(&st, "CTR-VAT-OK", "1000.00", NULL);
+    blf_contract(&st, "CTR-VAT-BAD", "1000.00", NULL);
+    insert_operation("CTR-VAT-OK", "V-1", "[{\"bp\":2000,\"base\":1000,\"tax\":200}]");
+    insert_operation("CTR-VAT-BAD", "V-2", "[{\"bp\":\"twenty\",\"base\":1000,\"tax\":200}]");
+    long before = bpt_sql_long(st.billing_db,
+                               "SELECT coalesce(max(last), 0) FROM invoice_counters"
+                               " WHERE year = extract(year FROM now())::int");
+    bpt_resp r = run("2025-01", false);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "status")), "COMPLETED");
+    assert_int_equal(count_of(&r, "invoicesIssued"), 1);
+    assert_int_equal(count_of(&r, "failed"), 1);
+    bpt_resp_free(&r);
+    json_t *ok = first_invoice_of("CTR-VAT-OK", "2025-01");
+    assert_non_null(ok);
+    assert_int_equal(minor(ok, "totalWithTaxMinor"), 1200);
+    json_decref(ok);
+    json_t *bad = first_invoice_of("CTR-VAT-BAD", "2025-01");
+    assert_null(bad);
+    assert_int_equal(bpt_sql_long(st.billing_db, "SELECT count(*) FROM operations"
+                                                 " WHERE order_ref = 'V-2' AND invoice_ref IS NULL"),
+                     1);
+    /* One number used, none lost. */
+    assert_int_equal(bpt_sql_long(st.billing_db,
+                                  "SELECT max(last) FROM invoice_counters"
+                                  " WHERE year = extract(year FROM now())::int"),
+                     before + 1);
+    /* Repaired, the next run of the month invoices it. */
+    free(bpt_sql(st.billing_db, "UPDATE operations SET vat = '[{\"bp\":2000,\"base\":1000,"
+                                "\"tax\":200}]' WHERE order_ref = 'V-2' RETURNING 1"));
+    r = run("2025-01", false);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(count_of(&r, "invoicesIssued"), 1);
+    assert_int_equal(count_of(&r, "failed"), 0);
+    bpt_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_validity_mid_month),
         cmocka_unit_test(test_killed_half_way_resumes),
         cmocka_unit_test(test_bad_runs),
+        cmocka_unit_test(test_unreadable_vat_fails_one_contract),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -74,11 +74,24 @@ static bool wait_attempts(const char *ref, long attempts, int timeout_ms)
     return false;
 }
 
+/* One invoice.sent event for the invoice. The outbox delivers at least once: a
+ * kill between Kafka's acknowledgement and the marking of the row publishes the
+ * same event (same CloudEvents id, which consumers de-duplicate on) again; a
+ * second *event* would be a different id. */
 static void assert_sent_once(const char *ref)
 {
     json_t *sent = mlf_sent_events(&st, ref);
-    if (json_array_size(sent) != 1)
-        fail_msg("%s: %zu invoice.sent events", ref, json_array_size(sent));
+    if (json_array_size(sent) == 0)
+        fail_msg("%s: no invoice.sent event", ref);
+    const char *id = str(json_object_get(json_array_get(sent, 0), "value"), "id");
+    size_t i;
+    json_t *m;
+    json_array_foreach(sent, i, m)
+    {
+        const char *other = str(json_object_get(m, "value"), "id");
+        if (strcmp(other, id) != 0)
+            fail_msg("%s: two invoice.sent events (%s, %s)", ref, id, other);
+    }
     json_decref(sent);
 }
 

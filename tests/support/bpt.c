@@ -182,10 +182,21 @@ json_t *bpt_consume_all(const char *topic, int idle_ms)
         }
         idle = 0;
         json_t *value = json_loadb(m->payload, m->len, 0, NULL);
+        json_t *headers = json_object();
+        rd_kafka_headers_t *hdrs = NULL;
+        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const char *name;
+            const void *v;
+            size_t len;
+            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &v, &len) ==
+                               RD_KAFKA_RESP_ERR_NO_ERROR;
+                 i++)
+                json_object_set_new(headers, name, json_stringn(v ? v : "", v ? len : 0));
+        }
         json_array_append_new(
-            out, json_pack("{s:s%, s:i, s:I, s:o*}", "key", m->key ? (char *)m->key : "",
+            out, json_pack("{s:s%, s:i, s:I, s:o*, s:o}", "key", m->key ? (char *)m->key : "",
                            m->key ? m->key_len : 0, "partition", (int)m->partition, "offset",
-                           (json_int_t)m->offset, "value", value));
+                           (json_int_t)m->offset, "value", value, "headers", headers));
         rd_kafka_message_destroy(m);
     }
     rd_kafka_consumer_close(rk);

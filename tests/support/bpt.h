@@ -80,7 +80,8 @@ void bpt_resp_free(bpt_resp *r);
 const char *bpt_error_code(const bpt_resp *r);
 
 /* Reads every message of `topic` from the beginning until no message arrived for
- * idle_ms. Returns an array of {"key":..., "partition":..., "offset":..., "value": {...}}. */
+ * idle_ms. Returns an array of {"key":..., "partition":..., "offset":..., "value": {...},
+ * "headers": {name: value}}. */
 json_t *bpt_consume_all(const char *topic, int idle_ms);
 
 /* Produces one message (acks=all) and waits for its delivery; aborts on failure. */

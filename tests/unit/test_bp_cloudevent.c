@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -91,6 +92,43 @@ static json_t *good_event(void)
                      "c-1", "datacontenttype", "application/json", "data");
 }
 
+/* An envelope plus data already rendered as text reads back as the same event
+ * bp_cloudevent_new builds, with "data" last. */
+static void test_dumps_with_data_text(void **state)
+{
+    (void)state;
+    char id[37];
+    json_t *env = bp_cloudevent_envelope("/billing", "invoice.issued", "INV-2026-000001", id);
+    assert_non_null(env);
+    assert_null(json_object_get(env, "data"));
+    char *text = bp_cloudevent_dumps_with(env, "{\"a\":[1,2],\"b\":\"\\u00e9\"}",
+                                          JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(text);
+    json_error_t err;
+    json_t *event = json_loads(text, 0, &err);
+    assert_non_null(event);
+    assert_null(bp_cloudevent_check(event));
+    assert_string_equal(json_string_value(json_object_get(event, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(event, "type")), "invoice.issued");
+    assert_int_equal(json_array_size(json_object_get(json_object_get(event, "data"), "a")), 2);
+    const char *data_at = strstr(text, ",\"data\":{");
+    assert_non_null(data_at);
+    assert_string_equal(text + strlen(text) - 2, "}}"); /* data is the last member */
+    json_decref(event);
+    free(text);
+    /* An envelope that has data already is refused. */
+    json_object_set_new(env, "data", json_object());
+    assert_null(bp_cloudevent_dumps_with(env, "{}", JSON_COMPACT));
+    json_decref(env);
+}
+
+static void test_new_without_data_fails(void **state)
+{
+    (void)state;
+    char id[37];
+    assert_null(bp_cloudevent_new("/billing", "x.y", "s", NULL, id));
+}
+
 static void test_check_good(void **state)
 {
     json_t *ev = good_event();
@@ -166,6 +204,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_envelope),
         cmocka_unit_test(test_new_ids_differ),
+        cmocka_unit_test(test_dumps_with_data_text),
+        cmocka_unit_test(test_new_without_data_fails),
         cmocka_unit_test(test_check_good),
         cmocka_unit_test(test_check_missing_attributes),
         cmocka_unit_test(test_check_specversion),
