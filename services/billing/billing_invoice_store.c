@@ -262,39 +262,53 @@ void bl_taken_free(bl_taken *t)
 {
     free(t->lines);
     free(t->first);
+    free(t->unreadable);
     *t = (bl_taken){0};
 }
 
 bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
                                   const char *const *invoice_refs, size_t n, const char *last,
-                                  bl_taken *t, bool *unreadable)
+                                  bl_taken *t)
 {
-    static const bp_db_stmt stmt = {
+#define CHUNK_LINES                                                                              \
+    "o.operation_id, o.order_ref, o.operation_type, o.operation_date, o.seq,"                    \
+    " o.amount_without_tax, o.amount_tax, o.amount, o.vat, m.k"
+    static const bp_db_stmt take = {
         "bl_take_chunk",
         "UPDATE operations o SET invoice_ref = m.ref"
-        " FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS m(cid, ref, k)"
+        " FROM unnest($1::uuid[], $3::text[]) WITH ORDINALITY AS m(cid, ref, k)"
         " WHERE o.contract_id = m.cid AND o.status = 'ACCEPTED'"
-        " AND o.operation_date <= $3::date AND o.invoice_ref IS NULL"
-        " RETURNING o.operation_id, o.order_ref, o.operation_type, o.operation_date, o.seq,"
-        " o.amount_without_tax, o.amount_tax, o.amount, o.vat, m.k",
+        " AND o.operation_date <= $2::date AND o.invoice_ref IS NULL"
+        " RETURNING " CHUNK_LINES,
         3};
+    static const bp_db_stmt peek = {
+        "bl_peek_chunk",
+        "SELECT " CHUNK_LINES " FROM unnest($1::uuid[]) WITH ORDINALITY AS m(cid, k)"
+        " JOIN operations o ON o.contract_id = m.cid"
+        " WHERE o.status = 'ACCEPTED' AND o.operation_date <= $2::date"
+        " AND o.invoice_ref IS NULL",
+        2};
+#undef CHUNK_LINES
     *t = (bl_taken){0};
-    *unreadable = false;
     char *ids = bp_sql_array(contract_ids, n);
-    char *refs = bp_sql_array(invoice_refs, n);
-    const char *params[] = {ids, refs, last};
+    char *refs = invoice_refs ? bp_sql_array(invoice_refs, n) : NULL;
+    const char *params[] = {ids, last, refs};
     PGresult *res = NULL;
-    bp_db_result r = ids && refs ? bp_db_exec_stmt(db, &res, &stmt, params) : BP_DB_ERROR;
+    bp_db_result r = ids && (refs || !invoice_refs)
+                         ? bp_db_exec_stmt(db, &res, invoice_refs ? &take : &peek, params)
+                         : BP_DB_ERROR;
     free(ids);
     free(refs);
     if (r != BP_DB_OK)
         return r;
     int rows = PQntuples(res);
     t->first = calloc(n + 1, sizeof *t->first);
+    t->unreadable = calloc(n + 1, sizeof *t->unreadable);
     t->lines = calloc((size_t)(rows > 0 ? rows : 1), sizeof *t->lines);
     size_t *at = calloc(n + 1, sizeof *at);
     size_t *owner = calloc((size_t)(rows > 0 ? rows : 1), sizeof *owner);
-    if (t->first == NULL || t->lines == NULL || at == NULL || owner == NULL)
+    if (t->first == NULL || t->unreadable == NULL || t->lines == NULL || at == NULL ||
+        owner == NULL)
         r = BP_DB_ERROR;
     /* Counting sort of the rows by contract. */
     for (int i = 0; r == BP_DB_OK && i < rows; i++) {
@@ -311,12 +325,28 @@ bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
     }
     for (int i = 0; r == BP_DB_OK && i < rows; i++)
         if (!line_of_row(res, i, &t->lines[at[owner[i]]++]))
-            *unreadable = true;
+            t->unreadable[owner[i]] = true;
     free(at);
     free(owner);
     PQclear(res);
     if (r != BP_DB_OK)
         bl_taken_free(t);
+    return r;
+}
+
+bp_db_result bl_istore_peek_number(bp_db *db, int year, int64_t *last)
+{
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *params[] = {y};
+    PGresult *res = NULL;
+    bp_db_result r;
+    if (!check(bp_db_exec(db, &res, "SELECT last FROM invoice_counters WHERE year = $1::int", 1,
+                          params),
+               res, &r))
+        return r;
+    *last = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
     return r;
 }
 

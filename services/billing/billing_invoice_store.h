@@ -73,19 +73,26 @@ bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const
     __attribute__((warn_unused_result));
 
 /* The operations a chunk of contracts took: contract i's lines are
- * lines[first[i] .. first[i + 1]) (none when another run took them first). */
+ * lines[first[i] .. first[i + 1]) (none when another run took them first);
+ * unreadable[i]: one of them has a stored VAT that could not be read (the
+ * caller must not issue that invoice). */
 typedef struct {
     bl_invoice_line *lines;
-    size_t *first; /* n + 1 offsets */
+    size_t *first;    /* n + 1 offsets */
+    bool *unreadable; /* n */
 } bl_taken;
 
 /* bl_istore_take_operations for n contracts in one statement: contract i's
- * operations are marked with invoice_refs[i]. */
+ * operations are marked with invoice_refs[i]. With invoice_refs NULL, only
+ * reads them (a dry run). */
 bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
                                   const char *const *invoice_refs, size_t n, const char *last,
-                                  bl_taken *t, bool *unreadable)
-    __attribute__((warn_unused_result));
+                                  bl_taken *t) __attribute__((warn_unused_result));
 void bl_taken_free(bl_taken *t);
+
+/* The last number issued in `year` (0 when none), without locking it. */
+bp_db_result bl_istore_peek_number(bp_db *db, int year, int64_t *last)
+    __attribute__((warn_unused_result));
 
 /* An invoice to insert: its head, total with tax (minor units) and document. */
 typedef struct {

@@ -8,9 +8,9 @@
  * also gives its numbers back) and is redone one contract at a time, each under
  * its own savepoint: a contract that turns out to have nothing left or an
  * invoice already (unique (contract, period)) rolls back alone, returning the
- * number it drew, so numbers stay gap-free. A dry run does the same work in one
- * transaction and rolls it all back, so its numbers are the ones a real run
- * would draw. */
+ * number it drew, so numbers stay gap-free. A dry run only reads, in one
+ * read-only snapshot: the same chunks, the same documents, numbered on from
+ * the year's counter as a real run started now would number them. */
 #include "billing_run.h"
 
 #include "billing_invoice.h"
@@ -71,19 +71,11 @@ static bp_db_result issue_events(const bl_run_ctx *ctx, bp_db *db, const bl_invo
     return r;
 }
 
-/* For a dry run's answer: the documents as they are, in an open JSON array. */
-static void collect_doc(bl_jw *collect, const char *text)
-{
-    if (collect != NULL)
-        bl_jw_raw(collect, text);
-}
-
 /* Invoices one contract inside the open transaction (under a savepoint the
- * caller manages). *dbr tells database trouble; the invoice goes to `collect`
- * when non-NULL. */
+ * caller manages). *dbr tells database trouble. */
 static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *contract_id,
                               const char *period, const char *last, bp_date issue,
-                              const char *run_id, bl_jw *collect, bp_db_result *dbr)
+                              const char *run_id, bp_db_result *dbr)
 {
     bool exists = false;
     *dbr = bl_istore_invoice_exists(db, contract_id, period, &exists);
@@ -135,8 +127,6 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
     }
     if (*dbr == BP_DB_OK)
         *dbr = issue_events(ctx, db, &row, 1);
-    if (*dbr == BP_DB_OK)
-        collect_doc(collect, text);
     free(text);
     return *dbr == BP_DB_OK ? ONE_ISSUED : ONE_FAILED;
 }
@@ -144,12 +134,12 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
 /* One contract under its own savepoint. */
 static one_result invoice_saved(const bl_run_ctx *ctx, bp_db *db, const char *contract_id,
                                 const char *period, const char *last, bp_date issue,
-                                const char *run_id, bl_jw *collect, bp_db_result *dbr)
+                                const char *run_id, bp_db_result *dbr)
 {
     *dbr = bp_db_exec_script(db, "SAVEPOINT contract");
     if (*dbr != BP_DB_OK)
         return ONE_FAILED;
-    one_result r = invoice_one(ctx, db, contract_id, period, last, issue, run_id, collect, dbr);
+    one_result r = invoice_one(ctx, db, contract_id, period, last, issue, run_id, dbr);
     bp_db_result undo = bp_db_exec_script(
         db, r == ONE_ISSUED ? "RELEASE SAVEPOINT contract"
                             : "ROLLBACK TO SAVEPOINT contract; RELEASE SAVEPOINT contract");
@@ -213,7 +203,7 @@ static void chunk_free(chunk *k)
  * not the simple case. */
 static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *const *ids,
                                   size_t n, const char *period, const char *last, bp_date issue,
-                                  const char *run_id, bl_jw *collect, bool *fits)
+                                  const char *run_id, bool *fits)
 {
     *fits = false;
     chunk k;
@@ -231,14 +221,13 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
     }
     if (r == BP_DB_OK)
         r = bl_store_get_accounts(db, ids, n, k.accounts, k.found);
-    bool unreadable = false;
     if (r == BP_DB_OK)
-        r = bl_istore_take_chunk(db, ids, k.ref_ptrs, n, last, &k.taken, &unreadable);
-    bool simple = r == BP_DB_OK && !unreadable;
+        r = bl_istore_take_chunk(db, ids, k.ref_ptrs, n, last, &k.taken);
+    bool simple = r == BP_DB_OK;
     for (size_t i = 0; simple && i < n; i++) {
         size_t from = k.taken.first[i], count = k.taken.first[i + 1] - from;
-        if (!k.found[i] || count == 0) {
-            simple = false; /* account missing, or another run took the operations */
+        if (!k.found[i] || count == 0 || k.taken.unreadable[i]) {
+            simple = false; /* account missing, operations taken by another run, bad data */
             break;
         }
         k.heads[i] = (bl_invoice_head){.invoice_ref = k.refs[i],
@@ -259,10 +248,47 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
     simple = simple && inserted == n; /* an invoice of the period appeared meanwhile */
     if (r == BP_DB_OK && simple)
         r = issue_events(ctx, db, k.rows, n);
-    if (r == BP_DB_OK && simple) {
-        *fits = true;
-        for (size_t i = 0; i < n; i++)
-            collect_doc(collect, k.rows[i].text);
+    *fits = r == BP_DB_OK && simple;
+    chunk_free(&k);
+    return r;
+}
+
+/* A dry run's chunk: reads only, and writes into `docs` (an open JSON array)
+ * the invoices a real run would issue now, numbered on from *next. */
+static bp_db_result dry_chunk(bp_db *db, const char *const *ids, size_t n, const char *period,
+                              const char *last, bp_date issue, int year, int64_t *next,
+                              bl_jw *docs, bl_run_counts *c)
+{
+    chunk k;
+    bp_db_result r = chunk_alloc(&k, n) ? BP_DB_OK : BP_DB_ERROR;
+    if (r == BP_DB_OK)
+        r = bl_store_get_accounts(db, ids, n, k.accounts, k.found);
+    if (r == BP_DB_OK)
+        r = bl_istore_take_chunk(db, ids, NULL, n, last, &k.taken);
+    for (size_t i = 0; r == BP_DB_OK && i < n; i++) {
+        size_t from = k.taken.first[i], count = k.taken.first[i + 1] - from;
+        if (count == 0)
+            continue; /* invoiced meanwhile */
+        if (!k.found[i] || k.taken.unreadable[i]) {
+            c->failed++; /* as the real run would */
+            continue;
+        }
+        bl_invoice_number(year, (*next)++, k.refs[i], sizeof k.refs[i]);
+        bp_uuid_v4(k.invoice_ids[i]);
+        bl_invoice_head h = {.invoice_ref = k.refs[i],
+                             .invoice_id = k.invoice_ids[i],
+                             .period = period,
+                             .issue_date = issue,
+                             .due_date = issue + k.accounts[i].payment_term_days,
+                             .account = &k.accounts[i]};
+        int64_t total = 0;
+        char *text = bl_invoice_render(&h, k.taken.lines + from, count, &total);
+        if (text == NULL)
+            r = BP_DB_ERROR;
+        else
+            bl_jw_raw(docs, text);
+        free(text);
+        c->issued++;
     }
     chunk_free(&k);
     return r;
@@ -271,12 +297,12 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
 /* One chunk under a savepoint: the fast path, else contract by contract. */
 static bp_db_result run_chunk(const bl_run_ctx *ctx, bp_db *db, const char *const *ids, size_t n,
                               const char *period, const char *last, bp_date issue,
-                              const char *run_id, bl_jw *collect, bl_run_counts *c)
+                              const char *run_id, bl_run_counts *c)
 {
     bp_db_result r = bp_db_exec_script(db, "SAVEPOINT chunk");
     bool fits = false;
     if (r == BP_DB_OK)
-        r = invoice_chunk(ctx, db, ids, n, period, last, issue, run_id, collect, &fits);
+        r = invoice_chunk(ctx, db, ids, n, period, last, issue, run_id, &fits);
     if (r == BP_DB_OK && fits) {
         c->issued += (int)n;
         return bp_db_exec_script(db, "RELEASE SAVEPOINT chunk");
@@ -288,7 +314,7 @@ static bp_db_result run_chunk(const bl_run_ctx *ctx, bp_db *db, const char *cons
                 r == BP_DB_OK ? "not the simple case" : bp_db_error(db));
     r = bp_db_exec_script(db, "ROLLBACK TO SAVEPOINT chunk; RELEASE SAVEPOINT chunk");
     for (size_t i = 0; r == BP_DB_OK && i < n; i++)
-        count(c, invoice_saved(ctx, db, ids[i], period, last, issue, run_id, collect, &r));
+        count(c, invoice_saved(ctx, db, ids[i], period, last, issue, run_id, &r));
     return r;
 }
 
@@ -313,14 +339,31 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
     bl_to_bill *items = NULL;
     size_t n = 0;
     bl_run_counts c = {0, 0, 0, 0};
-    bp_db_result dbr = dry ? BP_DB_OK : bl_istore_run_create(db, run_id, period, dry, trigger);
+    /* A dry run reads one consistent snapshot and writes nothing. */
+    bp_db_result dbr = dry ? bp_db_begin(db) : bl_istore_run_create(db, run_id, period, dry, trigger);
+    if (dbr == BP_DB_OK && dry)
+        dbr = bp_db_exec_script(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (dbr == BP_DB_OK)
         dbr = bl_istore_contracts_to_bill(db, last, period, &items, &n, &c.already);
-    bl_jw docs, *collect = NULL;
+    char year_text[5];
+    bp_date_format(today, year_text, 5); /* "YYYY" of the issue date */
+    int year = atoi(year_text);
+    int64_t next = 0; /* a dry run's next number */
+    if (dbr == BP_DB_OK && dry && (dbr = bl_istore_peek_number(db, year, &next)) == BP_DB_OK)
+        next++;
+    /* A dry run's answer is written as it goes: one buffer, no tree of thousands
+     * of invoices (the counts come after them). */
+    bl_jw answer, *collect = NULL;
     if (dry) {
-        bl_jw_init(&docs, 1 << 16);
-        bl_jw_array(&docs);
-        collect = &docs;
+        bl_jw_init(&answer, 1 << 16);
+        bl_jw_object(&answer);
+        bl_jw_kstring(&answer, "period", period);
+        bl_jw_key(&answer, "dryRun");
+        bl_jw_raw(&answer, "true");
+        bl_jw_kstring(&answer, "status", "COMPLETED");
+        bl_jw_key(&answer, "invoices");
+        bl_jw_array(&answer);
+        collect = &answer;
     }
     c.contracts = (int)n + c.already;
     const char **id_ptrs = calloc(n + 1, sizeof *id_ptrs);
@@ -328,8 +371,6 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
         dbr = BP_DB_ERROR;
     for (size_t i = 0; id_ptrs && i < n; i++)
         id_ptrs[i] = items[i].contract_id;
-    if (dbr == BP_DB_OK && dry)
-        dbr = bp_db_begin(db);
     for (size_t start = 0, end = 0; dbr == BP_DB_OK && start < n; start = end) {
         /* Up to CHUNK contracts or CHUNK_OPERATIONS operations (at least one contract). */
         int64_t operations = items[start].operations;
@@ -337,13 +378,15 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
                               operations + items[end].operations <= CHUNK_OPERATIONS;
              end++)
             operations += items[end].operations;
-        if (!dry)
-            dbr = bp_db_begin(db);
+        if (dry) {
+            dbr = dry_chunk(db, id_ptrs + start, end - start, period, last, today, year, &next,
+                            collect, &c);
+            continue;
+        }
+        dbr = bp_db_begin(db);
         if (dbr == BP_DB_OK)
             dbr = run_chunk(ctx, db, id_ptrs + start, end - start, period, last, today, run_id,
-                            collect, &c);
-        if (dry)
-            continue;
+                            &c);
         if (dbr == BP_DB_OK)
             dbr = bp_db_commit(db);
         bp_db_rollback(db);
@@ -371,28 +414,17 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
                             "dryRun", dry, "contracts", c.contracts, "issued", c.issued,
                             "alreadyInvoiced", c.already, "seconds", secs),
                   "billing run finished");
-    if (dry) { /* rendered as text: a large period means thousands of full invoices */
+    if (dry) {
         bl_jw_end(collect, ']');
-        char *invoices = bl_jw_finish(collect);
-        bl_jw w;
-        bl_jw_init(&w, (invoices ? strlen(invoices) : 0) + 512);
-        bl_jw_object(&w);
-        bl_jw_kstring(&w, "period", period);
-        bl_jw_key(&w, "dryRun");
-        bl_jw_raw(&w, "true");
-        bl_jw_kstring(&w, "status", "COMPLETED");
-        bl_jw_key(&w, "counts");
-        bl_jw_object(&w);
-        bl_jw_kint(&w, "contracts", c.contracts);
-        bl_jw_kint(&w, "invoicesIssued", c.issued);
-        bl_jw_kint(&w, "alreadyInvoiced", c.already);
-        bl_jw_kint(&w, "failed", c.failed);
-        bl_jw_end(&w, '}');
-        bl_jw_key(&w, "invoices");
-        bl_jw_raw(&w, invoices ? invoices : ""); /* fails the writer when NULL */
-        bl_jw_end(&w, '}');
-        free(invoices);
-        o->text = bl_jw_finish(&w);
+        bl_jw_key(collect, "counts");
+        bl_jw_object(collect);
+        bl_jw_kint(collect, "contracts", c.contracts);
+        bl_jw_kint(collect, "invoicesIssued", c.issued);
+        bl_jw_kint(collect, "alreadyInvoiced", c.already);
+        bl_jw_kint(collect, "failed", c.failed);
+        bl_jw_end(collect, '}');
+        bl_jw_end(collect, '}');
+        o->text = bl_jw_finish(collect);
         return o->text ? BL_R_OK : BL_R_INTERNAL;
     }
     dbr = bl_istore_run_update(db, run_id, "COMPLETED", &c);

@@ -9,7 +9,7 @@
 #   openapi         openapi-spec-validator on openapi/*.yaml
 #   asyncapi        @asyncapi/parser on asyncapi/*.yaml
 #   docker-scripts  docker/kafka-init.sh against a stub kafka-topics, docker/init-env.sh
-# Pinned tools come from tests/packaging/tools.sh (installed once under .stack/tools/).
+# Pinned tools come from tests/packaging/tools.sh (installed once, in a cache shared by clones).
 # Prints one line per check and `N passed, M failed`; exits 1 when a check failed.
 set -uo pipefail
 

@@ -4,16 +4,24 @@
 #   tools.sh python   a venv (Debian's /usr/bin/python3) with requirements.txt
 #   tools.sh node     a folder with node_modules/ from package.json + package-lock.json
 #
-# Prints the folder on stdout. Installs live under .stack/tools/ (git-ignored; BP_TOOLS_DIR
-# overrides), named by a hash of the pins, so a change of pins installs afresh and the old
-# folder is removed. A lock serialises concurrent tests; every install step is bounded in
+# Prints the folder on stdout. Installs live in the user's cache, shared by every clone
+# (${XDG_CACHE_HOME:-~/.cache}/boissipay/tools; .stack/tools/ in the clone when that is not
+# writable; BP_TOOLS_DIR overrides), named by a hash of the pins, so a change of pins
+# installs afresh. A lock serialises concurrent tests; every install step is bounded in
 # time (BP_TOOLS_TIMEOUT seconds, 300 by default). When nothing is missing it only checks a
 # stamp file.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-tools_dir="${BP_TOOLS_DIR:-$root/.stack/tools}"
+cache="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/boissipay/tools"
+if [[ -n "${BP_TOOLS_DIR:-}" ]]; then
+    tools_dir="$BP_TOOLS_DIR"
+elif mkdir -p "$cache" 2>/dev/null && [[ -w "$cache" ]]; then
+    tools_dir="$cache"
+else
+    tools_dir="$root/.stack/tools"
+fi
 limit="${BP_TOOLS_TIMEOUT:-300}"
 python="${BP_PYTHON:-/usr/bin/python3}"
 
@@ -47,6 +55,7 @@ exec 9>"$tools_dir/.lock"
 flock -w "$((limit * 2))" 9 || die "another install holds $tools_dir/.lock"
 
 if [[ -f "$dir/.installed" ]]; then
+    touch "$dir" 2>/dev/null || true # in use: not "unused for a month"
     printf '%s\n' "$dir"
     exit 0
 fi
@@ -77,8 +86,7 @@ esac
 touch "$dir/.installed"
 log "installed in $(($(date +%s) - t0)) s"
 
-# Older pins of the same kind are no longer used.
-for old in "$tools_dir/$kind"-*; do
-    [[ "$old" == "$dir" || ! -d "$old" ]] || rm -rf "$old"
-done
+# Older pins of the same kind, unused for a month (other clones may still use recent ones).
+find "$tools_dir" -mindepth 1 -maxdepth 1 -type d -name "$kind-*" ! -path "$dir" -mtime +30 \
+    -exec rm -rf {} + 2>/dev/null || true
 printf '%s\n' "$dir"
