@@ -22,7 +22,7 @@ else
     PACKAGES=(
         "${BUILD_PACKAGES[@]}"
         postgresql postgresql-contrib kcat curl maven
-        python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata
+        python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
     )
     # Maven and Kafka need a Java runtime; any java already on PATH will do.
     if ! bp_have java; then

@@ -13,3 +13,4 @@ endforeach()
 add_integration_test(mailer_flow integration/test_mailer_flow.c integration/mailer_fixture.c)
 add_integration_test(mailer_faults integration/test_mailer_faults.c
   integration/mailer_fixture.c)
+add_integration_test(mailer_tls integration/test_mailer_tls.c integration/mailer_fixture.c)

@@ -16,6 +16,7 @@ typedef struct {
     const char *smtp_user;
     const char *smtp_password;
     bool smtp_starttls;
+    const char *smtp_ca_file;
     const char *smtp_from;
     long smtp_connect_timeout_seconds;
     long smtp_timeout_seconds;

@@ -116,6 +116,8 @@ void ml_smtp_send(const ml_smtp_config *cfg, const char *rcpt, const char *messa
     curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, cfg->timeout_s);
     if (cfg->starttls)
         curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (cfg->ca_file != NULL && cfg->ca_file[0] != '\0')
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->user != NULL && cfg->user[0] != '\0') {
         curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->user);
         curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -18,6 +18,7 @@ typedef struct {
     const char *password;
     const char *from;     /* envelope sender */
     bool starttls;        /* require TLS (CURLUSESSL_ALL) */
+    const char *ca_file;  /* "" or NULL: the system's CAs */
     long connect_timeout_s, timeout_s;
 } ml_smtp_config;
 

@@ -26,6 +26,7 @@ static ml_sender *start_sender(const ml_settings *s, const ml_service *svc, char
                                     .password = s->smtp_password,
                                     .from = s->smtp_from,
                                     .starttls = s->smtp_starttls,
+                                    .ca_file = s->smtp_ca_file,
                                     .connect_timeout_s = s->smtp_connect_timeout_seconds,
                                     .timeout_s = s->smtp_timeout_seconds},
                            .threads = (int)s->smtp_senders,

@@ -43,8 +43,10 @@ void mlf_sink_start(mlf_sink *s, const char *where, int port, bool wipe)
         FILE *f = freopen(log, "a", stdout);
         if (f == NULL || dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
             _exit(127);
-        execl("/usr/bin/python3", "python3", script, "--port", portarg, "--dir", dir,
-              (char *)NULL);
+        const char *argv[24] = {"python3", script, "--port", portarg, "--dir", dir};
+        for (int i = 0; i < 8 && s->args[i] != NULL; i++)
+            argv[6 + i] = s->args[i];
+        execv("/usr/bin/python3", (char *const *)argv);
         _exit(127);
     }
     s->pid = pid;
@@ -252,7 +254,15 @@ bool mlf_wait_count(mlf_sink *s, const char *invoice_ref, int n, int timeout_ms)
 
 void mlf_start(mlf_stack *st, const char *name, const char *const *extra)
 {
+    mlf_start_with(st, name, extra, NULL);
+}
+
+void mlf_start_with(mlf_stack *st, const char *name, const char *const *extra,
+                    const char *const *sink_args)
+{
     memset(st, 0, sizeof *st);
+    for (int i = 0; i < 7 && sink_args != NULL && sink_args[i] != NULL; i++)
+        st->sink.args[i] = sink_args[i];
     snprintf(st->name, sizeof st->name, "%s", name);
     bpt_db_create(name, st->db, sizeof st->db);
     snprintf(st->invoice_topic, sizeof st->invoice_topic, "%s.invoice", name);

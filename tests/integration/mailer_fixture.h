@@ -17,10 +17,11 @@ typedef struct {
     pid_t pid;
     int port;
     char dir[512];
+    const char *args[8]; /* extra smtp_sink.py options (NULL-terminated), kept on restarts */
 } mlf_sink;
 
 /* Starts the sink on `port` storing into `dir` (created; emptied when `wipe`),
- * and waits until it listens. */
+ * with s->args, and waits until it listens. */
 void mlf_sink_start(mlf_sink *s, const char *dir, int port, bool wipe);
 
 /* SIGTERM, waits for a clean exit (asserted). */
@@ -65,6 +66,11 @@ typedef struct {
  * mailer (extra "K=V" settings in `extra`, NULL-terminated, may be NULL) and
  * waits until the mailer is ready. */
 void mlf_start(mlf_stack *st, const char *name, const char *const *extra);
+
+/* mlf_start with options for the sink (smtp_sink.py's, NULL-terminated, may be
+ * NULL; the strings must outlive the stack). */
+void mlf_start_with(mlf_stack *st, const char *name, const char *const *extra,
+                    const char *const *sink_args);
 
 /* Stops the mailer (SIGTERM, exit status 0 asserted) and the sink. */
 void mlf_stop(mlf_stack *st);

@@ -2,12 +2,18 @@
 """A real SMTP server for the invoice-mailer tests (Debian's python3-aiosmtpd).
 
 Usage: /usr/bin/python3 smtp_sink.py --port PORT --dir DIR
+                         [--tls-cert PEM --tls-key PEM] [--auth USER:PASSWORD]
 
 Listens on 127.0.0.1:PORT and stores every accepted message as DIR/mail-NNNNNN.eml
 (written to a temporary name, then renamed: a reader never sees half a file). The
 file starts with two lines added by the sink, "X-Envelope-From: <...>" and
 "X-Envelope-To: <...>", then the message exactly as received (after SMTP's
 dot-unstuffing). Runs until SIGTERM or SIGINT, then exits 0.
+
+With --tls-cert/--tls-key the sink offers STARTTLS and requires it before any
+mail; with --auth it requires AUTH (PLAIN or LOGIN, only over TLS) with that user
+and password. Stored messages then also start with "X-Sink-TLS: yes|no" and
+"X-Sink-Auth: <user or ->".
 
 The test drives its behaviour with flag files in DIR, checked on every command:
   refuse-data    the end of each message is answered "451 4.3.0" (nothing stored)
@@ -24,16 +30,19 @@ import asyncio
 import logging
 import os
 import signal
+import ssl
 import threading
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 HOLD_LIMIT_S = 120
 
 
 class Sink:
-    def __init__(self, folder):
+    def __init__(self, folder, secured=False):
         self.folder = folder
+        self.secured = secured
         self.lock = threading.Lock()
         self.seq = 0
 
@@ -60,14 +69,22 @@ class Sink:
             return False
         return address.lower() in refused
 
-    def store(self, envelope):
+    def store(self, session, envelope):
         with self.lock:
             self.seq += 1
             name = f"mail-{self.seq:06d}.eml"
         head = (
             f"X-Envelope-From: <{envelope.mail_from}>\r\n"
             f"X-Envelope-To: <{', '.join(envelope.rcpt_tos)}>\r\n"
-        ).encode("utf-8")
+        )
+        if self.secured:
+            login = getattr(session.auth_data, "login", None)
+            user = login.decode() if session.authenticated and login else "-"
+            head += (
+                f"X-Sink-TLS: {'yes' if session.ssl is not None else 'no'}\r\n"
+                f"X-Sink-Auth: {user}\r\n"
+            )
+        head = head.encode("utf-8")
         tmp = os.path.join(self.folder, "." + name + ".tmp")
         with open(tmp, "wb") as f:
             f.write(head + envelope.original_content)
@@ -84,7 +101,7 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         if self.flag("refuse-data"):
             return "451 4.3.0 Temporary failure, try again later"
-        self.store(envelope)
+        self.store(session, envelope)
         if self.flag("stall-data"):
             await self.hold("stall-data", "stalling-data")
         return "250 2.0.0 Ok: queued"
@@ -94,11 +111,31 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--auth", help="USER:PASSWORD")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     logging.basicConfig(level=logging.WARNING)
-    sink = Sink(args.dir)
-    controller = Controller(sink, hostname="127.0.0.1", port=args.port)
+    options = {}
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        options.update(tls_context=context, require_starttls=True)
+    if args.auth:
+        user, _, password = args.auth.partition(":")
+
+        def check(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login == user.encode()
+                and auth_data.password == password.encode()
+            )
+            return AuthResult(success=ok, auth_data=auth_data if ok else None)
+
+        options.update(authenticator=check, auth_required=True, auth_require_tls=True)
+    sink = Sink(args.dir, secured=bool(options))
+    controller = Controller(sink, hostname="127.0.0.1", port=args.port, **options)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
