@@ -43,6 +43,8 @@ rd_kafka_t *bp_kafka_producer_new(const char *brokers, const char *client_id,
         !conf_set(conf, "linger.ms", "2", err, errsize) ||
         /* Our JSON compresses several times over: less for the broker to store and copy. */
         !conf_set(conf, "compression.type", "lz4", err, errsize) ||
+        /* A large account's invoice.issued: as large as the brokers accept (ours: 16 MiB). */
+        !conf_set(conf, "message.max.bytes", BP_KAFKA_MAX_MESSAGE_TEXT, err, errsize) ||
         !conf_set(conf, "message.timeout.ms", "30000", err, errsize) ||
         !conf_set(conf, "socket.keepalive.enable", "true", err, errsize) ||
         !conf_set(conf, "reconnect.backoff.max.ms", "2000", err, errsize)) {

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The largest message our producers send and our brokers accept (message.max.bytes). */
+#define BP_KAFKA_MAX_MESSAGE 16777216
+#define BP_KAFKA_MAX_MESSAGE_TEXT "16777216"
+
 /* An idempotent producer for `brokers` whose delivery reports go to `dr_cb`
  * (called from rd_kafka_poll on the polling thread). Returns NULL and writes a
  * message into err on failure. Destroy with rd_kafka_flush + rd_kafka_destroy. */

@@ -91,6 +91,8 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=10
 log.retention.hours=168
+# An invoice.issued carries every line of the month: up to 16 MiB (LZ4-compressed on the wire).
+message.max.bytes=16777216
 EOF
     cat >"$dir/log4j.properties" <<'EOF'
 # Boissipay native stack: broker logs to its standard output (redirected to kafka.log).

@@ -35,6 +35,12 @@ typedef struct {
     const bl_account *account;   /* contract identity, e-mail, mandate, currency */
 } bl_invoice_head;
 
+/* The largest invoice document: invoice.issued carries it whole, and must fit
+ * one Kafka message (BP_KAFKA_MAX_MESSAGE, 16 MiB) with its envelope; about
+ * 50,000 lines. A larger one would block the outbox: it is not issued (the run
+ * counts it failed and logs it) and its operations stay uninvoiced. */
+#define BL_INVOICE_MAX_BYTES (15u * 1024 * 1024)
+
 /* Renders the invoice document (status ISSUED) as compact JSON text, written
  * straight from the lines (a month of a large account is thousands of them).
  * Sorts `lines` in place. *total receives the total with tax in minor units

@@ -86,8 +86,11 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
     bl_account a;
     bool found = false;
     *dbr = bl_store_get_account(db, contract_id, NULL, &a, &found, NULL);
-    if (*dbr != BP_DB_OK || !found)
+    if (*dbr != BP_DB_OK || !found) {
+        if (*dbr == BP_DB_OK)
+            bp_log_error("billing run: contract %s not invoiced: account missing", contract_id);
         return ONE_FAILED;
+    }
     char year_text[5];
     bp_date_format(issue, year_text, 5); /* "YYYY" of the issue date */
     int64_t number = 0;
@@ -118,6 +121,13 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
     bl_invoice_row row = {.head = &h};
     char *text = bl_invoice_render(&h, lines, n, &row.total);
     free(lines);
+    if (text != NULL && strlen(text) > BL_INVOICE_MAX_BYTES) {
+        bp_log_error("billing run: contract %s not invoiced: its invoice of %zu operations"
+                     " (%zu bytes) exceeds the %u bytes an event can carry",
+                     contract_id, n, strlen(text), BL_INVOICE_MAX_BYTES);
+        free(text);
+        return ONE_FAILED;
+    }
     row.text = text;
     *dbr = text ? bl_istore_insert_invoice(db, &row, run_id) : BP_DB_ERROR;
     if (*dbr == BP_DB_CONFLICT) {
@@ -145,8 +155,6 @@ static one_result invoice_saved(const bl_run_ctx *ctx, bp_db *db, const char *co
                             : "ROLLBACK TO SAVEPOINT contract; RELEASE SAVEPOINT contract");
     if (*dbr == BP_DB_OK)
         *dbr = undo;
-    if (r == ONE_FAILED && *dbr == BP_DB_OK)
-        bp_log_error("billing run: contract %s not invoiced (account missing)", contract_id);
     return r;
 }
 
@@ -241,6 +249,8 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
             bl_invoice_render(&k.heads[i], k.taken.lines + from, count, &k.rows[i].total);
         if (k.rows[i].text == NULL)
             r = BP_DB_ERROR;
+        else if (strlen(k.rows[i].text) > BL_INVOICE_MAX_BYTES)
+            simple = false; /* the slow path refuses it alone */
     }
     size_t inserted = 0;
     if (r == BP_DB_OK && simple)
@@ -283,12 +293,16 @@ static bp_db_result dry_chunk(bp_db *db, const char *const *ids, size_t n, const
                              .account = &k.accounts[i]};
         int64_t total = 0;
         char *text = bl_invoice_render(&h, k.taken.lines + from, count, &total);
-        if (text == NULL)
+        if (text == NULL) {
             r = BP_DB_ERROR;
-        else
+        } else if (strlen(text) > BL_INVOICE_MAX_BYTES) {
+            c->failed++; /* as the real run would; the number is not used */
+            (*next)--;
+        } else {
             bl_jw_raw(docs, text);
+            c->issued++;
+        }
         free(text);
-        c->issued++;
     }
     chunk_free(&k);
     return r;
@@ -351,7 +365,7 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
     int64_t next = 0; /* a dry run's next number */
     if (dbr == BP_DB_OK && dry && (dbr = bl_istore_peek_number(db, year, &next)) == BP_DB_OK)
         next++;
-    /* A dry run's answer is written as it goes: one buffer, no tree of thousands
+    /* A dry run's answer is written as text into one buffer: no tree of thousands
      * of invoices (the counts come after them). */
     bl_jw answer, *collect = NULL;
     if (dry) {

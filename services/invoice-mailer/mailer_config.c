@@ -4,8 +4,10 @@
 #include "bp_log.h"
 #include "bp_validate.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(ml_settings, common, "8383",
@@ -63,6 +65,11 @@ bool ml_config_load(ml_settings *s, char *err, size_t errsize)
     }
     if (!bp_email_valid(s->smtp_from)) {
         snprintf(err, errsize, "BP_SMTP_FROM='%s' is not an e-mail address", s->smtp_from);
+        return false;
+    }
+    if (s->smtp_ca_file[0] != '\0' && access(s->smtp_ca_file, R_OK) != 0) {
+        snprintf(err, errsize, "BP_SMTP_CA_FILE='%s' cannot be read: %s", s->smtp_ca_file,
+                 strerror(errno));
         return false;
     }
     if (s->smtp_retry_max_ms < s->smtp_retry_min_ms) {

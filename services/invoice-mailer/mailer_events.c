@@ -7,6 +7,7 @@
 
 #include "bp_cloudevent.h"
 #include "bp_consumer.h"
+#include "bp_dead_letter.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 #include "bp_time.h"
@@ -26,44 +27,13 @@ struct ml_events {
     ml_sender *sender;
 };
 
-/* `len` bytes as a JSON string; when they are not UTF-8, bytes >= 0x80
- * become '?'. NULL bytes stay (jansson keeps the length). */
-static json_t *text_value(const void *bytes, size_t len)
-{
-    if (bytes == NULL)
-        return json_null();
-    json_t *s = json_stringn(bytes, len);
-    if (s != NULL)
-        return s;
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return json_null();
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = ((const unsigned char *)bytes)[i];
-        copy[i] = ch >= 0x80 ? '?' : (char)ch;
-    }
-    s = json_stringn(copy, len);
-    free(copy);
-    return s ? s : json_null();
-}
-
-json_t *ml_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
-                           const char *reason)
-{
-    return json_pack("{s:s, s:s, s:i, s:I, s:o, s:s, s:o}", "consumer", consumer, "topic",
-                     msg->rkt ? rd_kafka_topic_name(msg->rkt) : "", "partition",
-                     (int)msg->partition, "offset", (json_int_t)msg->offset, "key",
-                     text_value(msg->key, msg->key_len), "reason", reason, "value",
-                     text_value(msg->payload, msg->len));
-}
-
 static bp_consume_result dead_letter(ml_events *ev, const rd_kafka_message_t *msg,
                                      const char *reason)
 {
     char inbox_id[400];
     snprintf(inbox_id, sizeof inbox_id, "kafka:%s/%d/%lld", rd_kafka_topic_name(msg->rkt),
              (int)msg->partition, (long long)msg->offset);
-    json_t *letter = ml_dead_letter_doc(ev->svc->consumer, msg, reason);
+    json_t *letter = bp_dead_letter_doc(ev->svc->consumer, msg, reason);
     char key[256] = "";
     if (msg->key != NULL)
         snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),

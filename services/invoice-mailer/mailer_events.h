@@ -27,11 +27,4 @@ bp_consumer *ml_events_consumer(ml_events *ev);
 
 void ml_events_stop(ml_events *ev);
 
-/* The dead-letter document of message `msg` (docs/cycle-events.md):
- * {"consumer","topic","partition","offset","key","reason","value"}, the value
- * and key as text (bytes that are not UTF-8 replaced by '?'). Pure; exposed for
- * tests. Caller decrefs. */
-json_t *ml_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
-                           const char *reason);
-
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINES 10000
+#define MAX_LINES 100000 /* more than a 16 MiB message can carry */
 #define MAX_VAT 64
 
 /* The parse state: the first failure wins, later checks do nothing. */

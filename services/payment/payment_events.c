@@ -7,6 +7,7 @@
  * retries. */
 #include "payment_events.h"
 
+#include "bp_dead_letter.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 
@@ -48,12 +49,8 @@ static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *ms
     bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic, (int)msg->partition,
                  (long long)msg->offset, reason, ev->svc.dead_letter_topic);
     bp_metrics_counter_add("bp_payment_poison_total", "Messages that can never be handled.", 1);
-    char *value = text_of(msg->payload, msg->len);
     char *key = msg->key ? text_of(msg->key, msg->key_len) : NULL;
-    json_t *letter = json_pack("{s:s, s:s, s:i, s:I, s:s?, s:s, s:s}", "consumer", ev->group,
-                               "topic", topic, "partition", (int)msg->partition, "offset",
-                               (json_int_t)msg->offset, "key", key, "reason", reason, "value",
-                               value ? value : "");
+    json_t *letter = bp_dead_letter_doc(ev->group, msg, reason);
     char claim[400];
     snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
              (long long)msg->offset);
@@ -61,7 +58,6 @@ static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *ms
                                                         key ? key : "", letter)
                                : PM_EVENT_RETRY;
     json_decref(letter);
-    free(value);
     free(key);
     return r == PM_EVENT_RETRY ? BP_CONSUME_RETRY : BP_CONSUME_SKIP;
 }

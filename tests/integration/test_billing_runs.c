@@ -5,7 +5,8 @@
  * payment.failed (redelivered: applied once), and month ends in Europe/Paris:
  * 23:59 and 00:00 on the last day, 28 February, both clock changes, and a
  * contract whose validity starts or ends mid-month; an operation whose stored
- * VAT is unreadable fails its contract only. */
+ * VAT is unreadable fails its contract only; a 4,000-line invoice is published
+ * whole, one too large for any event is refused without stalling the outbox. */
 #include "billing_fixture.h"
 #include "contract_fixture.h"
 
@@ -542,6 +543,67 @@ static void test_unreadable_vat_fails_one_contract(void **state)
     bpt_resp_free(&r);
 }
 
+/* n accepted operations of 12.00 dated `date` for contract `ref`, inserted as
+ * billing would have stored them (quicker than n purchases over HTTP). */
+static void insert_operations(const char *ref, int n, const char *date)
+{
+    char sql[1600];
+    snprintf(sql, sizeof sql,
+             "WITH ins AS (INSERT INTO operations (operation_id, contract_id, contract_ref,"
+             " order_ref, operation_type, status, currency, amount, operation_at, operation_date,"
+             " request_hash, doc, amount_without_tax, amount_tax, vat)"
+             " SELECT gen_random_uuid(), contract_id, contract_ref, contract_ref || '-' || k,"
+             " 'PURCHASE', 'ACCEPTED', 'EUR', 1200, '%s 12:00+01', '%s',"
+             " sha256(convert_to(contract_ref || k, 'UTF8')),"
+             " json_build_object('orderRef', contract_ref || '-' || k), 1000, 200,"
+             " '[{\"bp\":2000,\"base\":1000,\"tax\":200}]'"
+             " FROM accounts, generate_series(1, %d) k WHERE contract_ref = '%s' RETURNING 1)"
+             " SELECT count(*) FROM ins",
+             date, date, n, ref);
+    assert_int_equal(bpt_sql_long(st.billing_db, sql), n);
+}
+
+/* A large account's month: 4,000 operations make a 1 MB invoice.issued, which
+ * goes out whole. One too large for any event (80,000 operations, 19 MB) is
+ * not issued — the outbox would stall behind it — and nothing else is held up. */
+static void test_large_invoices(void **state)
+{
+    blf_contract(&st, "CTR-BIG", "100000.00", NULL);
+    blf_contract(&st, "CTR-HUGE", "100000.00", NULL);
+    insert_operations("CTR-BIG", 4000, "2025-02-14");
+    insert_operations("CTR-HUGE", 80000, "2025-02-14");
+    bpt_resp r = run("2025-02", true);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(count_of(&r, "invoicesIssued"), 1);
+    assert_int_equal(count_of(&r, "failed"), 1);
+    bpt_resp_free(&r);
+    r = run("2025-02", false);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(count_of(&r, "invoicesIssued"), 1);
+    assert_int_equal(count_of(&r, "failed"), 1);
+    bpt_resp_free(&r);
+    json_t *big = first_invoice_of("CTR-BIG", "2025-02");
+    assert_non_null(big);
+    assert_int_equal(minor(big, "totalWithTaxMinor"), 4000L * 1200);
+    json_decref(big);
+    assert_null(first_invoice_of("CTR-HUGE", "2025-02"));
+    assert_int_equal(bpt_sql_long(st.billing_db, "SELECT count(*) FROM operations"
+                                                 " WHERE contract_ref = 'CTR-HUGE'"
+                                                 " AND invoice_ref IS NULL"),
+                     80000);
+    /* Every event reached Kafka, the 1 MB one included. */
+    long left = 1;
+    for (int waited = 0; waited < 30000 && left > 0; waited += 200) {
+        left = bpt_sql_long(st.billing_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL");
+        if (left > 0)
+            bpt_sleep_ms(200);
+    }
+    assert_int_equal(left, 0);
+    assert_true(bpt_sql_long(st.billing_db,
+                             "SELECT max(octet_length(payload)) FROM outbox"
+                             " WHERE event_type = 'invoice.issued'") > 1000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_killed_half_way_resumes),
         cmocka_unit_test(test_bad_runs),
         cmocka_unit_test(test_unreadable_vat_fails_one_contract),
+        cmocka_unit_test(test_large_invoices),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

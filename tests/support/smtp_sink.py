@@ -131,7 +131,9 @@ def main():
                 and auth_data.login == user.encode()
                 and auth_data.password == password.encode()
             )
-            return AuthResult(success=ok, auth_data=auth_data if ok else None)
+            # handled=False: on failure aiosmtpd itself answers 535 (with the
+            # default handled=True it answers nothing and the client waits).
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
         options.update(authenticator=check, auth_required=True, auth_require_tls=True)
     sink = Sink(args.dir, secured=bool(options))

@@ -1,8 +1,6 @@
 /* Unit tests of mailer_policy (what an SMTP attempt proved, what an attempt
- * interrupted by a crash means, backoff, giving up) and of the dead-letter
- * document mailer_events builds. These are the rules that decide whether a
- * mail may be sent again. */
-#include "mailer_events.h"
+ * interrupted by a crash means, backoff, giving up). These are the rules that
+ * decide whether a mail may be sent again. */
 #include "mailer_policy.h"
 
 #include <stdarg.h>
@@ -71,38 +69,11 @@ static void test_give_up(void **state)
     assert_true(ml_give_up(4, 3));
 }
 
-static void test_dead_letter_doc(void **state)
-{
-    char value[] = "not json \xff\xfe at all";
-    char key[] = "0b7e6c1e";
-    rd_kafka_message_t msg = {.partition = 2,
-                              .offset = 41,
-                              .payload = value,
-                              .len = sizeof value - 1,
-                              .key = key,
-                              .key_len = sizeof key - 1};
-    json_t *doc = ml_dead_letter_doc("invoice-mailer", &msg, "not JSON: invalid token");
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    assert_string_equal(text, "{\"consumer\":\"invoice-mailer\",\"topic\":\"\",\"partition\":2,"
-                              "\"offset\":41,\"key\":\"0b7e6c1e\",\"reason\":\"not JSON: invalid "
-                              "token\",\"value\":\"not json ?? at all\"}");
-    free(text);
-    json_decref(doc);
-    msg.key = NULL; /* no key, valid UTF-8 kept as is */
-    msg.payload = "{\"caf\xc3\xa9\":1";
-    msg.len = strlen(msg.payload);
-    doc = ml_dead_letter_doc("invoice-mailer", &msg, "r");
-    assert_true(json_is_null(json_object_get(doc, "key")));
-    assert_string_equal(json_string_value(json_object_get(doc, "value")), "{\"caf\xc3\xa9\":1");
-    json_decref(doc);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transfer_outcomes), cmocka_unit_test(test_orphans),
         cmocka_unit_test(test_backoff),           cmocka_unit_test(test_give_up),
-        cmocka_unit_test(test_dead_letter_doc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,57 @@
+/* bp_dead_letter: see bp_dead_letter.h. */
+#include "bp_dead_letter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* `len` bytes as a JSON string, or JSON null when there are none. When they
+ * are not valid UTF-8, NUL bytes and bytes >= 0x80 become '?'. */
+static json_t *text_value(const void *bytes, size_t len)
+{
+    if (bytes == NULL)
+        return json_null();
+    json_t *s = json_stringn(bytes, len);
+    if (s != NULL)
+        return s;
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = ((const unsigned char *)bytes)[i];
+        copy[i] = ch == 0 || ch >= 0x80 ? '?' : (char)ch;
+    }
+    s = json_stringn(copy, len);
+    free(copy);
+    return s;
+}
+
+/* How many of the `len` bytes to keep: all up to the limit, else the limit
+ * moved back to the start of a UTF-8 character (at most 3 bytes back). */
+static size_t kept_length(const unsigned char *bytes, size_t len)
+{
+    if (len <= BP_DEAD_LETTER_MAX_VALUE)
+        return len;
+    size_t cut = BP_DEAD_LETTER_MAX_VALUE;
+    for (int back = 0; back < 3 && cut > 0 && (bytes[cut] & 0xC0) == 0x80; back++)
+        cut--;
+    return cut;
+}
+
+json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
+                           const char *reason)
+{
+    size_t len = msg->payload ? msg->len : 0;
+    size_t kept = msg->payload ? kept_length(msg->payload, msg->len) : 0;
+    json_t *key = text_value(msg->key, msg->key_len);
+    json_t *value = text_value(msg->payload, kept);
+    if (key == NULL || value == NULL) {
+        json_decref(key);
+        json_decref(value);
+        return NULL;
+    }
+    return json_pack("{s:s, s:s, s:i, s:I, s:o, s:s, s:o, s:I, s:b}", "consumer", consumer,
+                     "topic", msg->rkt ? rd_kafka_topic_name(msg->rkt) : "", "partition",
+                     (int)msg->partition, "offset", (json_int_t)msg->offset, "key", key,
+                     "reason", reason, "value", value, "valueBytes", (json_int_t)len,
+                     "valueTruncated", kept < len);
+}
