@@ -1,6 +1,8 @@
 /* bp_dead_letter: see bp_dead_letter.h. */
 #include "bp_dead_letter.h"
 
+#include "bp_consumer.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,4 +56,33 @@ json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
                      (int)msg->partition, "offset", (json_int_t)msg->offset, "key", key,
                      "reason", reason, "value", value, "valueBytes", (json_int_t)len,
                      "valueTruncated", kept < len);
+}
+
+bp_dead_letter_result bp_dead_letter_park(bp_db *db, bp_outbox_relay *relay,
+                                          const char *consumer, const char *claim_id,
+                                          const char *topic, const char *key,
+                                          const json_t *letter, bp_db_result *dbr)
+{
+    char *payload = json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    bp_db_result r = payload ? bp_db_begin(db) : BP_DB_ERROR;
+    bp_inbox_result ir = BP_INBOX_DB_ERROR;
+    if (r == BP_DB_OK) {
+        ir = bp_inbox_claim(db, consumer, claim_id);
+        if (ir == BP_INBOX_DB_ERROR)
+            r = BP_DB_UNAVAILABLE;
+        else if (ir == BP_INBOX_NEW)
+            r = bp_outbox_add_raw(db, topic, key, payload);
+    }
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    free(payload);
+    *dbr = r;
+    if (r != BP_DB_OK) {
+        bp_db_rollback(db);
+        return BP_DEAD_LETTER_FAILED;
+    }
+    if (ir != BP_INBOX_NEW)
+        return BP_DEAD_LETTER_DUPLICATE;
+    bp_outbox_relay_wake(relay);
+    return BP_DEAD_LETTER_PARKED;
 }

@@ -1,7 +1,10 @@
-/* bp_dead_letter: the document a consumer parks on the dead-letter topic for a
- * message it can never handle. Pure: builds JSON, sends nothing. */
+/* bp_dead_letter: what a consumer does with a message it can never handle —
+ * the document it parks on the dead-letter topic (pure), and parking it once
+ * through the outbox. */
 #ifndef BP_DEAD_LETTER_H
 #define BP_DEAD_LETTER_H
+
+#include "bp_outbox.h"
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
@@ -17,5 +20,20 @@
  * out of memory. */
 json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
                            const char *reason);
+
+typedef enum {
+    BP_DEAD_LETTER_PARKED,    /* committed; the relay will publish it */
+    BP_DEAD_LETTER_DUPLICATE, /* this message was parked before: nothing written */
+    BP_DEAD_LETTER_FAILED     /* database trouble, rolled back: retry the message */
+} bp_dead_letter_result;
+
+/* Parks `letter` on `topic` under message key `key` ("" for none) through the
+ * outbox, in one transaction with the inbox claim (`consumer`, `claim_id`) so a
+ * redelivered message is parked once; wakes `relay` after COMMIT. On
+ * BP_DEAD_LETTER_FAILED the transaction is rolled back and *dbr says why. */
+bp_dead_letter_result bp_dead_letter_park(bp_db *db, bp_outbox_relay *relay,
+                                          const char *consumer, const char *claim_id,
+                                          const char *topic, const char *key,
+                                          const json_t *letter, bp_db_result *dbr);
 
 #endif

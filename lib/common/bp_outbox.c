@@ -13,6 +13,7 @@
 #include "bp_kafka.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
+#include "bp_random.h"
 #include "bp_sql.h"
 #include "bp_time.h"
 
@@ -95,6 +96,16 @@ bp_db_result bp_outbox_add_many(bp_db *db, const bp_outbox_item *items, size_t n
         free(sql);
     }
     return r;
+}
+
+bp_db_result bp_outbox_add_raw(bp_db *db, const char *topic, const char *key, const char *payload)
+{
+    static const bp_db_stmt stmt = {"bp_outbox_add_raw",
+                                    OUTBOX_INSERT " VALUES ($1::uuid, $2, $3, $4, NULL)", 4};
+    char id[37];
+    bp_uuid_v4(id);
+    const char *params[] = {id, topic, key, payload};
+    return bp_db_exec_stmt(db, NULL, &stmt, params);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)

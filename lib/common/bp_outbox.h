@@ -31,6 +31,12 @@ typedef struct {
 bp_db_result bp_outbox_add_many(bp_db *db, const bp_outbox_item *items, size_t n)
     __attribute__((warn_unused_result));
 
+/* Queues `payload`, JSON text that is not a CloudEvent (a dead letter), for
+ * `topic` under message key `key`, in the caller's open transaction; the row
+ * gets a fresh id and no event type. */
+bp_db_result bp_outbox_add_raw(bp_db *db, const char *topic, const char *key, const char *payload)
+    __attribute__((warn_unused_result));
+
 typedef struct bp_outbox_relay bp_outbox_relay;
 
 typedef struct {

@@ -25,6 +25,8 @@ static const bp_config_entry table[] = {
      "day of the month of the automatic run", false},
     {"BP_BILLING_RUN_TIME", BP_CONFIG_STRING, offsetof(bl_settings, run_time), "00:05", 5, 5,
      "local time (HH:MM) of the automatic run", false},
+    {"BP_TOPIC_DEAD_LETTER", BP_CONFIG_STRING, offsetof(bl_settings, topic_dead_letter),
+     "dead-letter", 1, 249, "topic of messages billing can never handle", false},
     {"BP_CONSUMER_GROUP", BP_CONFIG_STRING, offsetof(bl_settings, consumer_group), "billing", 1,
      249, "Kafka consumer group of billing instances", false},
     {"BP_BILLING_TIMEZONE", BP_CONFIG_STRING, offsetof(bl_settings, timezone), "Europe/Paris", 1,

@@ -12,6 +12,7 @@ typedef struct {
     const char *topic_operation;
     const char *topic_invoice;
     const char *topic_payment;
+    const char *topic_dead_letter;
     const char *consumer_group;
     const char *timezone;
     bool schedule;

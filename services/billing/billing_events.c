@@ -1,29 +1,68 @@
-/* billing_events: contract events → read model. A message is acknowledged
- * (its offset stored) only after its transaction committed; types other than
- * contract.* are skipped; a malformed event is logged and skipped (it can never
- * succeed), a database outage rewinds and retries. */
+/* billing_events: contract events → read model, invoice.sent and payment
+ * results → invoices. A message is acknowledged (its offset stored) only after
+ * its transaction committed; types billing does not handle are skipped; a
+ * message that can never be applied (not JSON, not a CloudEvent, data the read
+ * model refuses) is logged and parked on the dead-letter topic through the
+ * outbox, once per message; a database outage rewinds and retries. */
 #include "billing_events.h"
 
 #include "billing_service.h"
 #include "billing_settlement.h"
+#include "bp_dead_letter.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CONSUMER_NAME "billing.contract"
 #define SETTLEMENT_CONSUMER "billing.settlement"
+#define DEAD_LETTER_CONSUMER "billing.dead-letter"
 
 struct bl_events {
     bp_consumer *consumer;
     bp_db *db;
+    const char *group, *dead_letter_topic;
+    bp_outbox_relay *relay;
 };
 
 static bool handled(const char *type)
 {
     return type != NULL && (strncmp(type, "contract.", 9) == 0 || !strcmp(type, "invoice.sent") ||
                             !strcmp(type, "payment.succeeded") || !strcmp(type, "payment.failed"));
+}
+
+static bp_consume_result dead_letter(bl_events *ev, const rd_kafka_message_t *msg,
+                                     const char *reason)
+{
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    char claim[400], key[256] = "";
+    snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
+             (long long)msg->offset);
+    if (msg->key != NULL)
+        snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),
+                 (const char *)msg->key);
+    json_t *letter = bp_dead_letter_doc(ev->group, msg, reason);
+    bp_db_result dbr = BP_DB_ERROR;
+    bp_dead_letter_result r =
+        letter ? bp_dead_letter_park(ev->db, ev->relay, DEAD_LETTER_CONSUMER, claim,
+                                     ev->dead_letter_topic, key, letter, &dbr)
+               : BP_DEAD_LETTER_FAILED;
+    json_decref(letter);
+    if (r == BP_DEAD_LETTER_FAILED) {
+        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim, bp_db_result_text(dbr),
+                    bp_db_error(ev->db));
+        return BP_CONSUME_RETRY;
+    }
+    if (r == BP_DEAD_LETTER_PARKED) {
+        bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic,
+                     (int)msg->partition, (long long)msg->offset, reason,
+                     ev->dead_letter_topic);
+        bp_metrics_counter_add("bp_readmodel_poison_total", "Consumed events never applicable.",
+                               1);
+    }
+    return BP_CONSUME_SKIP;
 }
 
 static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
@@ -33,19 +72,26 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
     const char *ht = bp_consumer_event_type(msg, header_type, sizeof header_type);
     if (ht != NULL && !handled(ht))
         return BP_CONSUME_SKIP; /* e.g. our own invoice.issued: not parsed at all */
-    json_t *event = json_loadb(msg->payload, msg->len, 0, NULL);
+    json_error_t jerr;
+    json_t *event = msg->payload ? json_loadb(msg->payload, msg->len, 0, &jerr) : NULL;
+    if (event == NULL) {
+        char reason[300];
+        snprintf(reason, sizeof reason, "not JSON: %s", msg->payload ? jerr.text : "no value");
+        return dead_letter(ev, msg, reason);
+    }
     const char *type = json_string_value(json_object_get(event, "type"));
+    char why[512] = "";
     bl_event_result r;
-    if (type != NULL && strncmp(type, "contract.", 9) == 0) {
-        r = bl_service_apply_contract_event(ev->db, CONSUMER_NAME, event);
-    } else if (handled(type)) {
-        r = bl_settle_apply(ev->db, SETTLEMENT_CONSUMER, event);
-    } else {
-        if (event == NULL)
-            bp_log_error("%s: message at offset %lld is not JSON; skipped",
-                         rd_kafka_topic_name(msg->rkt), (long long)msg->offset);
+    if (type == NULL) {
         json_decref(event);
-        return BP_CONSUME_SKIP;
+        return dead_letter(ev, msg, "not a CloudEvent: no string attribute \"type\"");
+    } else if (strncmp(type, "contract.", 9) == 0) {
+        r = bl_service_apply_contract_event(ev->db, CONSUMER_NAME, event, why, sizeof why);
+    } else if (handled(type)) {
+        r = bl_settle_apply(ev->db, SETTLEMENT_CONSUMER, event, why, sizeof why);
+    } else {
+        json_decref(event);
+        return BP_CONSUME_SKIP; /* another service's event */
     }
     json_decref(event);
     switch (r) {
@@ -57,24 +103,26 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
                                "Consumed events ignored (duplicate or older version).", 1);
         return BP_CONSUME_OK;
     case BL_EVENT_POISON:
-        bp_metrics_counter_add("bp_readmodel_poison_total", "Consumed events never applicable.",
-                               1);
-        return BP_CONSUME_SKIP;
+        return dead_letter(ev, msg, why[0] ? why : "can never be applied");
     case BL_EVENT_RETRY:
         break;
     }
     return BP_CONSUME_RETRY;
 }
 
-bl_events *bl_events_start(const char *brokers, const char *group, const char *const *topics,
-                           const char *database_url, char *err, size_t errsize)
+bl_events *bl_events_start(const bl_events_config *cfg, char *err, size_t errsize)
 {
     bl_events *ev = calloc(1, sizeof *ev);
     if (ev == NULL)
         return NULL;
-    ev->db = bp_db_new(database_url);
-    bp_consumer_config cc = {
-        .brokers = brokers, .group_id = group, .topics = topics, .offset_reset = "earliest"};
+    ev->group = cfg->group;
+    ev->dead_letter_topic = cfg->dead_letter_topic;
+    ev->relay = cfg->relay;
+    ev->db = bp_db_new(cfg->database_url);
+    bp_consumer_config cc = {.brokers = cfg->brokers,
+                             .group_id = cfg->group,
+                             .topics = cfg->topics,
+                             .offset_reset = "earliest"};
     ev->consumer = ev->db ? bp_consumer_start(&cc, on_message, ev, err, errsize) : NULL;
     if (ev->consumer == NULL) {
         bp_db_free(ev->db);

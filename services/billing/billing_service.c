@@ -410,7 +410,7 @@ bl_result bl_service_get_account(bp_db *db, const char *ref, bl_outcome *o)
 }
 
 bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
-                                                const json_t *event)
+                                                const json_t *event, char *why, size_t whysize)
 {
     const char *problem = bp_cloudevent_check(event);
     bl_account a;
@@ -419,6 +419,7 @@ bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
     const char *id = json_string_value(json_object_get(event, "id"));
     if (problem != NULL) {
         bp_log_error("contract event %s cannot be applied: %s", id ? id : "(no id)", problem);
+        snprintf(why, whysize, "contract event cannot be applied: %s", problem);
         return BL_EVENT_POISON;
     }
     bp_db_result r = bp_db_begin(db);
@@ -437,6 +438,8 @@ bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
         if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) { /* would fail the same way forever */
             bp_log_error("contract event %s can never be applied (%s): %s", id,
                          bp_db_result_text(r), bp_db_error(db));
+            snprintf(why, whysize, "contract event refused by the database (%s): %s",
+                     bp_db_result_text(r), bp_db_error(db));
             return BL_EVENT_POISON;
         }
         bp_log_warn("contract event %s not applied yet (%s): %s", id, bp_db_result_text(r),

@@ -6,6 +6,7 @@
 #include "bp_consumer.h"
 #include "bp_log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bp_db_result apply(bp_db *db, const char *type, const json_t *data, bool *applied)
@@ -27,7 +28,8 @@ static bp_db_result apply(bp_db *db, const char *type, const json_t *data, bool 
     return r;
 }
 
-bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event)
+bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event, char *why,
+                                size_t whysize)
 {
     const char *problem = bp_cloudevent_check(event);
     const char *id = json_string_value(json_object_get(event, "id"));
@@ -44,6 +46,7 @@ bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *e
     if (problem != NULL) {
         bp_log_error("%s event %s cannot be applied: %s", type ? type : "?", id ? id : "?",
                      problem);
+        snprintf(why, whysize, "%s event cannot be applied: %s", type ? type : "?", problem);
         return BL_EVENT_POISON;
     }
     bool applied = false;
@@ -61,6 +64,8 @@ bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *e
         bp_db_rollback(db);
         if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) {
             bp_log_error("%s event %s can never be applied: %s", type, id, bp_db_error(db));
+            snprintf(why, whysize, "%s event refused by the database: %s", type,
+                     bp_db_error(db));
             return BL_EVENT_POISON;
         }
         return BL_EVENT_RETRY;

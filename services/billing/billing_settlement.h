@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 
-/* Applies an invoice.sent / payment.succeeded / payment.failed CloudEvent. */
-bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event);
+/* Applies an invoice.sent / payment.succeeded / payment.failed CloudEvent. On
+ * BL_EVENT_POISON `why` says why. */
+bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event, char *why,
+                                size_t whysize);
 
 #endif

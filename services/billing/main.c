@@ -39,8 +39,13 @@ int main(int argc, char **argv)
     bp_db_free(boot);
 
     const char *topics[] = {s.topic_contract, s.topic_invoice, s.topic_payment, NULL};
-    bl_events *events = bl_events_start(s.common.kafka_brokers, s.consumer_group, topics,
-                                        s.common.database_url, b.err, sizeof b.err);
+    const bl_events_config ec = {.brokers = s.common.kafka_brokers,
+                                 .group = s.consumer_group,
+                                 .topics = topics,
+                                 .database_url = s.common.database_url,
+                                 .dead_letter_topic = s.topic_dead_letter,
+                                 .relay = b.relay};
+    bl_events *events = bl_events_start(&ec, b.err, sizeof b.err);
     bl_http_app app = {.service = {.operation_topic = s.topic_operation,
                                    .source = "/boissipay/billing",
                                    .relay = b.relay},

@@ -38,13 +38,18 @@ static bp_consume_result dead_letter(ml_events *ev, const rd_kafka_message_t *ms
     if (msg->key != NULL)
         snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),
                  (const char *)msg->key);
-    ml_event_result r = letter ? ml_service_dead_letter(ev->svc, ev->db, INBOX_CONSUMER,
-                                                        inbox_id, key, letter)
-                               : ML_EVENT_RETRY;
+    bp_db_result dbr = BP_DB_ERROR;
+    bp_dead_letter_result r =
+        letter ? bp_dead_letter_park(ev->db, ev->svc->relay, INBOX_CONSUMER, inbox_id,
+                                     ev->svc->dead_letter_topic, key, letter, &dbr)
+               : BP_DEAD_LETTER_FAILED;
     json_decref(letter);
-    if (r == ML_EVENT_RETRY)
+    if (r == BP_DEAD_LETTER_FAILED) {
+        bp_log_warn("dead letter not recorded yet (%s): %s", bp_db_result_text(dbr),
+                    bp_db_error(ev->db));
         return BP_CONSUME_RETRY;
-    if (r == ML_EVENT_DEAD_LETTERED) {
+    }
+    if (r == BP_DEAD_LETTER_PARKED) {
         bp_log_fields(BP_LOG_ERROR,
                       json_pack("{s:s, s:i, s:I, s:s}", "topic", rd_kafka_topic_name(msg->rkt),
                                 "partition", (int)msg->partition, "offset",
@@ -77,8 +82,6 @@ static bp_consume_result queue_invoice(ml_events *ev, const json_t *event, ml_in
     case ML_EVENT_DUPLICATE:
         bp_metrics_counter_add("bp_mailer_duplicates_total",
                                "invoice.issued events for an invoice already known.", 1);
-        return BP_CONSUME_OK;
-    case ML_EVENT_DEAD_LETTERED:
         return BP_CONSUME_OK;
     case ML_EVENT_RETRY:
         break;

@@ -102,35 +102,6 @@ ml_event_result ml_service_queue(const ml_service *svc, bp_db *db, const char *i
     return inserted ? ML_EVENT_QUEUED : ML_EVENT_DUPLICATE;
 }
 
-ml_event_result ml_service_dead_letter(const ml_service *svc, bp_db *db,
-                                       const char *inbox_consumer, const char *inbox_id,
-                                       const char *key, const json_t *letter)
-{
-    char id[37];
-    bp_uuid_v4(id);
-    char *payload = json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (payload == NULL)
-        return ML_EVENT_RETRY;
-    bp_db_result r = bp_db_begin(db);
-    bp_inbox_result ir = BP_INBOX_DB_ERROR;
-    if (r == BP_DB_OK) {
-        ir = bp_inbox_claim(db, inbox_consumer, inbox_id);
-        if (ir == BP_INBOX_DB_ERROR)
-            r = BP_DB_UNAVAILABLE;
-        else if (ir == BP_INBOX_NEW)
-            r = ml_store_outbox_raw(db, id, svc->dead_letter_topic, key, payload);
-    }
-    if (r == BP_DB_OK)
-        r = bp_db_commit(db);
-    free(payload);
-    if (r != BP_DB_OK)
-        return event_failure(db, r, "dead letter");
-    if (ir != BP_INBOX_NEW)
-        return ML_EVENT_DUPLICATE;
-    bp_outbox_relay_wake(svc->relay);
-    return ML_EVENT_DEAD_LETTERED;
-}
-
 /* Settles the attempt a dead sender left open on mail `id` (crash windows 3
  * and 4). Leaves the transaction open. */
 static bp_db_result settle_orphan(bp_db *db, long long id, int attempt)

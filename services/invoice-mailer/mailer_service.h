@@ -34,7 +34,6 @@ typedef struct {
 typedef enum {
     ML_EVENT_QUEUED = 0,     /* a new mail is due now: wake a sender */
     ML_EVENT_DUPLICATE,      /* the event or the invoiceRef was seen before: nothing changed */
-    ML_EVENT_DEAD_LETTERED,  /* published to the dead-letter topic (through the outbox) */
     ML_EVENT_RETRY,          /* database unavailable: nothing changed, try again later */
 } ml_event_result;
 
@@ -43,14 +42,6 @@ typedef enum {
 ml_event_result ml_service_queue(const ml_service *svc, bp_db *db, const char *inbox_consumer,
                                  const char *event_id, const ml_invoice *inv,
                                  const char *subject, const char *message)
-    __attribute__((warn_unused_result));
-
-/* Publishes `letter` (the dead-letter document; borrowed) under `key` through
- * the outbox, in one transaction with the inbox record `inbox_id` (the Kafka
- * coordinates of the message, so a redelivery publishes nothing more). */
-ml_event_result ml_service_dead_letter(const ml_service *svc, bp_db *db,
-                                       const char *inbox_consumer, const char *inbox_id,
-                                       const char *key, const json_t *letter)
     __attribute__((warn_unused_result));
 
 /* --- the senders --- */

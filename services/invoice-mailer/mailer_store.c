@@ -45,16 +45,6 @@ bp_db_result ml_store_insert_mail(bp_db *db, const ml_mail_row *row, bool *inser
     return r;
 }
 
-bp_db_result ml_store_outbox_raw(bp_db *db, const char *event_id, const char *topic,
-                                 const char *key, const char *payload)
-{
-    const char *params[] = {event_id, topic, key, payload};
-    return bp_db_exec(db, NULL,
-                      "INSERT INTO outbox (event_id, topic, msg_key, payload)"
-                      " VALUES ($1::uuid, $2, $3, $4)",
-                      4, params);
-}
-
 bp_db_result ml_store_pick_due(bp_db *db, long long *id, char *status, size_t status_size,
                                int *attempts, bool *found)
 {

@@ -26,12 +26,6 @@ typedef struct {
 bp_db_result ml_store_insert_mail(bp_db *db, const ml_mail_row *row, bool *inserted)
     __attribute__((warn_unused_result));
 
-/* Queues a raw (non-CloudEvents) message on the outbox: `event_id` (a UUID)
- * identifies the row, `payload` is published as is under `key` on `topic`. */
-bp_db_result ml_store_outbox_raw(bp_db *db, const char *event_id, const char *topic,
-                                 const char *key, const char *payload)
-    __attribute__((warn_unused_result));
-
 /* The oldest due mail (PENDING, RETRY or SENDING with next_attempt_at <= now()),
  * locked FOR UPDATE SKIP LOCKED in the caller's transaction. *found false when
  * none; otherwise *id, *status ("PENDING"...) and *attempts. */

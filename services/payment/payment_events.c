@@ -54,12 +54,19 @@ static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *ms
     char claim[400];
     snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
              (long long)msg->offset);
-    pm_event_result r = letter ? pm_service_dead_letter(&ev->svc, ev->db, claim,
-                                                        key ? key : "", letter)
-                               : PM_EVENT_RETRY;
+    bp_db_result dbr = BP_DB_ERROR;
+    bp_dead_letter_result r =
+        letter ? bp_dead_letter_park(ev->db, ev->svc.relay, ev->svc.consumer, claim,
+                                     ev->svc.dead_letter_topic, key ? key : "", letter, &dbr)
+               : BP_DEAD_LETTER_FAILED;
     json_decref(letter);
     free(key);
-    return r == PM_EVENT_RETRY ? BP_CONSUME_RETRY : BP_CONSUME_SKIP;
+    if (r == BP_DEAD_LETTER_FAILED) {
+        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim, bp_db_result_text(dbr),
+                    bp_db_error(ev->db));
+        return BP_CONSUME_RETRY;
+    }
+    return BP_CONSUME_SKIP;
 }
 
 static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)

@@ -127,32 +127,6 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
     return PM_EVENT_DONE;
 }
 
-pm_event_result pm_service_dead_letter(const pm_service *svc, bp_db *db, const char *claim_id,
-                                       const char *key, const json_t *letter)
-{
-    char *payload = json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (payload == NULL)
-        return PM_EVENT_RETRY;
-    bp_db_result r = bp_db_begin(db);
-    bool fresh = false;
-    if (r == BP_DB_OK) {
-        bp_inbox_result ir = bp_inbox_claim(db, svc->consumer, claim_id);
-        if (ir == BP_INBOX_DB_ERROR)
-            r = BP_DB_UNAVAILABLE;
-        fresh = ir == BP_INBOX_NEW;
-    }
-    if (r == BP_DB_OK && fresh)
-        r = pm_store_outbox_raw(db, svc->dead_letter_topic, key, payload);
-    if (r == BP_DB_OK)
-        r = bp_db_commit(db);
-    free(payload);
-    if (r != BP_DB_OK)
-        return retry_later(db, r, "dead letter", claim_id);
-    if (fresh)
-        bp_outbox_relay_wake(svc->relay);
-    return fresh ? PM_EVENT_DONE : PM_EVENT_DUPLICATE;
-}
-
 static pm_result db_failure(bp_db *db, bp_db_result r, const char *what)
 {
     if (r == BP_DB_UNAVAILABLE) {

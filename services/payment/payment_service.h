@@ -23,10 +23,9 @@ typedef struct {
 
 /* Outcome of handling one message. */
 typedef enum {
-    PM_EVENT_DONE = 0,  /* handled now: the payment finished (its event queued), or the
-                           dead letter queued */
-    PM_EVENT_DUPLICATE, /* handled before (payment already SUCCEEDED/FAILED, or dead letter
-                           already queued): nothing changed */
+    PM_EVENT_DONE = 0,  /* handled now: the payment finished (its event queued) */
+    PM_EVENT_DUPLICATE, /* handled before (payment already SUCCEEDED/FAILED): nothing
+                           changed */
     PM_EVENT_POISON,    /* can never be handled (malformed); the reason is in `why` */
     PM_EVENT_RETRY,     /* database or bank unavailable: nothing final happened, try again */
 } pm_event_result;
@@ -41,13 +40,6 @@ typedef enum {
  * Only DONE, DUPLICATE and POISON may let the caller move past the message. */
 pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, const json_t *event,
                                           char *why, size_t whysize)
-    __attribute__((warn_unused_result));
-
-/* Queues `letter` (serialised as is) for the dead-letter topic under Kafka key
- * `key`, once per `claim_id` (recorded in the inbox in the same transaction).
- * Returns DONE, DUPLICATE or RETRY. */
-pm_event_result pm_service_dead_letter(const pm_service *svc, bp_db *db, const char *claim_id,
-                                       const char *key, const json_t *letter)
     __attribute__((warn_unused_result));
 
 /* Results of the read use cases. */

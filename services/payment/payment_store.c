@@ -150,15 +150,3 @@ bp_db_result pm_store_list(bp_db *db, const pm_filter *f, json_t **items, int64_
     *items = arr;
     return r;
 }
-
-bp_db_result pm_store_outbox_raw(bp_db *db, const char *topic, const char *key,
-                                 const char *payload)
-{
-    char id[37];
-    bp_uuid_v4(id);
-    const char *params[] = {id, topic, key, payload};
-    return bp_db_exec(db, NULL,
-                      "INSERT INTO outbox (event_id, topic, msg_key, payload)"
-                      " VALUES ($1::uuid, $2, $3, $4)",
-                      4, params);
-}

@@ -40,9 +40,4 @@ typedef struct {
 bp_db_result pm_store_list(bp_db *db, const pm_filter *f, json_t **items, int64_t *total)
     __attribute__((warn_unused_result));
 
-/* Queues a raw message (not a CloudEvent: a dead letter) in the outbox under a
- * fresh outbox id, in the caller's transaction. */
-bp_db_result pm_store_outbox_raw(bp_db *db, const char *topic, const char *key,
-                                 const char *payload) __attribute__((warn_unused_result));
-
 #endif

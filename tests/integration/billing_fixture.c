@@ -16,6 +16,7 @@ static void proc_env(char env[][600], const char *db, const blf_stack *s)
     snprintf(env[3], 600, "BP_TOPIC_OPERATION=%s", s->operation_topic);
     snprintf(env[4], 600, "BP_TOPIC_INVOICE=%s", s->invoice_topic);
     snprintf(env[5], 600, "BP_TOPIC_PAYMENT=%s", s->payment_topic);
+    snprintf(env[6], 600, "BP_TOPIC_DEAD_LETTER=%s", s->dead_letter_topic);
 }
 
 static void wait_ready(bpt_proc *p)
@@ -30,12 +31,12 @@ static void wait_ready(bpt_proc *p)
 
 void blf_start_billing(blf_stack *s, bpt_proc *p, const char *name)
 {
-    char env[6][600];
+    char env[7][600];
     proc_env(env, s->billing_db, s);
     char group[128];
     snprintf(group, sizeof group, "BP_CONSUMER_GROUP=billing-%s", s->name);
     /* No scheduled run during tests: they start runs themselves. */
-    const char *e[] = {env[0], env[1], env[2], env[3], env[4], env[5], group,
+    const char *e[] = {env[0], env[1], env[2], env[3], env[4], env[5], env[6], group,
                        "BP_BILLING_SCHEDULE=false",
                        "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
                        "BP_OUTBOX_POLL_MS=200", "BP_HTTP_THREADS=8", "BP_SHUTDOWN_GRACE_SECONDS=2",
@@ -60,8 +61,10 @@ void blf_start(blf_stack *s, const char *name)
     bpt_topic_create(s->contract_topic, 3);
     bpt_topic_create(s->operation_topic, 3);
     bpt_topic_create(s->invoice_topic, 3);
+    snprintf(s->dead_letter_topic, sizeof s->dead_letter_topic, "%s.dead-letter", name);
     bpt_topic_create(s->payment_topic, 3);
-    char env[6][600];
+    bpt_topic_create(s->dead_letter_topic, 1);
+    char env[7][600];
     proc_env(env, s->contract_db, s);
     const char *ce[] = {env[0], env[1], env[2],
                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",

@@ -14,6 +14,7 @@ typedef struct {
     bpt_proc contract, billing;
     char contract_db[512], billing_db[512];
     char contract_topic[128], operation_topic[128], invoice_topic[128], payment_topic[128];
+    char dead_letter_topic[128];
     char name[64];
 } blf_stack;
 

@@ -1,6 +1,7 @@
 /* Integration: redelivery, re-ordering and crashes of billing. Replaying the
  * whole contract topic and an older version arriving after a newer one leave
- * the read model unchanged; a malformed event is skipped; billing SIGKILLed
+ * the read model unchanged; a malformed event is skipped and parked on the
+ * dead-letter topic with its reason; billing SIGKILLed
  * while consuming and while serving a burst of purchases loses nothing and
  * counts nothing twice. */
 #include "billing_fixture.h"
@@ -113,6 +114,34 @@ static void test_replay_and_reorder(void **state)
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 4);
     assert_int_equal(json_integer_value(json_object_get(r.json, "creditLimitMinor")), 15000);
     bpt_resp_free(&r);
+    /* Both messages billing could never apply are parked on the dead-letter topic, once
+     * each, with where they were and why. */
+    json_t *letters = NULL;
+    for (int waited = 0; waited < 15000; waited += 500) {
+        json_decref(letters);
+        letters = bpt_consume_all(st.dead_letter_topic, 500);
+        if (json_array_size(letters) >= 2)
+            break;
+    }
+    assert_int_equal(json_array_size(letters), 2);
+    json_t *letter[2];
+    for (size_t i = 0; i < 2; i++) {
+        letter[i] = json_object_get(json_array_get(letters, i), "value");
+        assert_string_equal(json_string_value(json_object_get(letter[i], "consumer")),
+                            "billing-it_billing_recovery");
+        assert_string_equal(json_string_value(json_object_get(letter[i], "topic")),
+                            st.contract_topic);
+        assert_string_equal(json_string_value(json_object_get(letter[i], "key")), key);
+        assert_true(json_is_false(json_object_get(letter[i], "valueTruncated")));
+    }
+    /* One partition per key: the order they were produced in. */
+    assert_string_equal(json_string_value(json_object_get(letter[0], "value")),
+                        "this is not an event");
+    assert_non_null(strstr(json_string_value(json_object_get(letter[0], "reason")), "not JSON"));
+    assert_non_null(strstr(json_string_value(json_object_get(letter[1], "value")), "not-a-uuid"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(letter[1], "reason")), "contract event"));
+    json_decref(letters);
     free(text);
     json_decref(ev);
     free(v1);
