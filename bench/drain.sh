@@ -41,7 +41,7 @@ rm -rf "$STATE/mail" && mkdir -p "$STATE/mail"
 pids+=($!)
 common=(BP_KAFKA_BROKERS="127.0.0.1:$BP_TEST_KAFKA_PORT" BP_API_KEYS="$KEY:rw"
     BP_HTTP_ACCESS_LOG=false BP_LOG_LEVEL=warn)
-env "${common[@]}" BP_HTTP_PORT=$PPORT \
+env "${common[@]}" BP_HTTP_PORT=$PPORT BP_PAYMENT_COLLECT=at-once \
     BP_DATABASE_URL="postgresql://boissipay@127.0.0.1:$BP_TEST_PG_PORT/bench_payment" \
     build/services/payment/boissipay-payment >"$STATE/payment.log" 2>&1 &
 pids+=($!)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t bp_time_now_ms(void)
 {
@@ -166,4 +167,14 @@ bp_date bp_date_local(int64_t ms)
 bp_date bp_date_today_utc(void)
 {
     return (bp_date)(bp_time_now_ms() / 86400000);
+}
+
+bool bp_time_zone_known(const char *name)
+{
+    char path[300];
+    if (name == NULL || name[0] == '\0' || name[0] == '/' || strstr(name, "..") != NULL)
+        return false;
+    if (snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name) >= (int)sizeof path)
+        return false;
+    return access(path, R_OK) == 0;
 }

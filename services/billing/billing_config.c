@@ -3,10 +3,10 @@
 
 #include "billing_period.h"
 #include "bp_log.h"
+#include "bp_time.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(bl_settings, common, "8181",
@@ -47,9 +47,7 @@ bool bl_config_load(bl_settings *s, char *err, size_t errsize)
         snprintf(err, errsize, "BP_BILLING_RUN_TIME='%s' is not a time HH:MM", s->run_time);
         return false;
     }
-    char zone[300];
-    snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", s->timezone);
-    if (strstr(s->timezone, "..") != NULL || access(zone, R_OK) != 0) {
+    if (!bp_time_zone_known(s->timezone)) {
         snprintf(err, errsize, "BP_BILLING_TIMEZONE='%s' is not a known time zone (tzdata)",
                  s->timezone);
         return false;

@@ -1,17 +1,33 @@
 /* boissipay-payment: wiring only. Reads the settings, then (bp_boot) applies
  * migrations and starts the outbox relay; starts the simulated bank, the
- * `payment` topic consumer and the REST server, waits for SIGTERM/SIGINT and
- * stops them in reverse order (the consumer finishes the payment in hand first). */
+ * collector of payments fallen due, the `payment` topic consumer and the REST
+ * server, waits for SIGTERM/SIGINT and stops them in reverse order (each
+ * finishes the payment in hand first). */
 #include "bp_boot.h"
 #include "bp_daemon.h"
 #include "bp_log.h"
 #include "payment_bank_sim.h"
+#include "payment_collector.h"
 #include "payment_config.h"
 #include "payment_events.h"
 #include "payment_http.h"
 #include "payment_migrations.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* A simulated bank on the daemon's database (one per thread that collects). */
+static pm_bank *start_bank(const pm_settings *s, char *err, size_t errsize)
+{
+    pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);
+    pm_bank *bank = rules ? pm_bank_sim_new(s->common.database_url, rules, (int)s->bank_delay_ms)
+                          : NULL;
+    if (bank == NULL && rules != NULL)
+        snprintf(err, errsize, "out of memory");
+    if (bank == NULL)
+        pm_bank_rules_free(rules); /* not handed over */
+    return bank;
+}
 
 int main(int argc, char **argv)
 {
@@ -30,23 +46,23 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
 
-    pm_bank_rules *rules = pm_config_bank_rules(&s, b.err, sizeof b.err);
-    pm_bank *bank = rules ? pm_bank_sim_new(s.common.database_url, rules, (int)s.bank_delay_ms)
-                          : NULL;
-    if (bank == NULL && rules != NULL)
-        snprintf(b.err, sizeof b.err, "out of memory");
-    if (bank == NULL)
-        pm_bank_rules_free(rules); /* not handed over */
+    pm_bank *bank = start_bank(&s, b.err, sizeof b.err);
     pm_service svc = {.payment_topic = s.topic_payment,
                       .dead_letter_topic = s.topic_dead_letter,
                       .source = "/boissipay/payment",
                       .consumer = "payment.requested",
                       .relay = b.relay,
-                      .bank = bank};
-    pm_events *events = bank ? pm_events_start(s.common.kafka_brokers, s.consumer_group,
-                                               s.topic_payment, s.common.database_url, &svc,
-                                               b.err, sizeof b.err)
-                             : NULL;
+                      .bank = bank,
+                      .at_once = strcmp(s.collect, "at-once") == 0,
+                      .timezone = s.timezone};
+    pm_collector *collector =
+        bank ? pm_collector_start(&svc, start_bank(&s, b.err, sizeof b.err),
+                                  s.common.database_url, (int)s.due_poll_ms, b.err, sizeof b.err)
+             : NULL;
+    pm_events *events = collector ? pm_events_start(s.common.kafka_brokers, s.consumer_group,
+                                                    s.topic_payment, s.common.database_url, &svc,
+                                                    b.err, sizeof b.err)
+                                  : NULL;
     pm_http_app app = {.pool = bp_db_pool_new(s.common.database_url),
                        .relay = b.relay,
                        .consumer = pm_events_consumer(events)};
@@ -55,12 +71,14 @@ int main(int argc, char **argv)
     bp_http_config hc = bp_boot_http(&b, &s.common, routes, nroutes, pm_http_ready, &app);
     bp_http_server *http = NULL;
     status = bp_boot_serve(&b, &hc, events && app.pool,
-                           json_pack("{s:s, s:i}", "topic", s.topic_payment, "bankDelayMs",
-                                     (int)s.bank_delay_ms),
+                           json_pack("{s:s, s:s, s:s, s:i}", "topic", s.topic_payment,
+                                     "collect", s.collect, "timezone", s.timezone,
+                                     "bankDelayMs", (int)s.bank_delay_ms),
                            &http);
 
     bp_http_stop(http);
     pm_events_stop(events);
+    pm_collector_stop(collector);
     pm_bank_free(bank);
     bp_db_pool_free(app.pool);
     bp_boot_stop(&b, &s.common);

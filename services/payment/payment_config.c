@@ -3,8 +3,10 @@
 
 #include "bp_log.h"
 #include "bp_money.h"
+#include "bp_time.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(pm_settings, common, "8282",
@@ -22,6 +24,12 @@ static const bp_config_entry table[] = {
      "simulated bank: debits above this many minor units fail AM04 (0: never)", false},
     {"BP_BANK_DELAY_MS", BP_CONFIG_INT, offsetof(pm_settings, bank_delay_ms), "0", 0, 60000,
      "simulated bank: processing time of a new debit, in milliseconds", false},
+    {"BP_PAYMENT_COLLECT", BP_CONFIG_STRING, offsetof(pm_settings, collect), "due-date", 6, 8,
+     "when to debit: due-date (on the invoice's due date) or at-once (when requested)", false},
+    {"BP_PAYMENT_TIMEZONE", BP_CONFIG_STRING, offsetof(pm_settings, timezone), "Europe/Paris", 1,
+     64, "time zone whose calendar decides when a due date has come", false},
+    {"BP_PAYMENT_DUE_POLL_MS", BP_CONFIG_INT, offsetof(pm_settings, due_poll_ms), "60000", 100,
+     3600000, "how often payments that have fallen due are looked for", false},
 };
 
 pm_bank_rules *pm_config_bank_rules(const pm_settings *s, char *err, size_t errsize)
@@ -38,6 +46,15 @@ bool pm_config_load(pm_settings *s, char *err, size_t errsize)
     if (!bp_log_level_parse(s->common.log_level, &lvl)) {
         snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
                  s->common.log_level);
+        return false;
+    }
+    if (strcmp(s->collect, "due-date") != 0 && strcmp(s->collect, "at-once") != 0) {
+        snprintf(err, errsize, "BP_PAYMENT_COLLECT='%s' is not due-date or at-once", s->collect);
+        return false;
+    }
+    if (!bp_time_zone_known(s->timezone)) {
+        snprintf(err, errsize, "BP_PAYMENT_TIMEZONE='%s' is not a known time zone (tzdata)",
+                 s->timezone);
         return false;
     }
     pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);

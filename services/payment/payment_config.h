@@ -15,6 +15,9 @@ typedef struct {
     const char *bank_fail_mandates;
     long bank_insufficient_above_minor;
     long bank_delay_ms;
+    const char *collect;  /* "due-date" or "at-once" */
+    const char *timezone; /* the zone whose calendar decides when a due date has come */
+    long due_poll_ms;
 } pm_settings;
 
 /* Loads and validates settings (the bank rules included); on failure a

@@ -99,6 +99,10 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
         bp_metrics_counter_add("bp_payment_requests_duplicate_total",
                                "payment.requested events for an already finished payment.", 1);
         return BP_CONSUME_OK;
+    case PM_EVENT_SCHEDULED:
+        bp_metrics_counter_add("bp_payment_requests_scheduled_total",
+                               "payment.requested events recorded for their due date.", 1);
+        return BP_CONSUME_OK;
     case PM_EVENT_POISON: {
         char reason[400];
         snprintf(reason, sizeof reason, "invalid payment.requested: %s", why);

@@ -37,5 +37,8 @@ const bp_migration pm_migrations[] = {
      "  reason_code text,"
      "  reason text,"
      "  processed_at timestamptz NOT NULL DEFAULT now());"},
+    {"payment-003-pending-due",
+     /* the collector's question: which PENDING payments have fallen due */
+     "CREATE INDEX payments_pending_due ON payments (due_date, seq) WHERE status = 'PENDING';"},
 };
 const size_t pm_migrations_count = sizeof pm_migrations / sizeof pm_migrations[0];

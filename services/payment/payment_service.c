@@ -4,12 +4,14 @@
  * The `payments` row (UNIQUE invoice_ref) is created PENDING and committed
  * BEFORE the bank is asked; the bank is idempotent by end-to-end id (the
  * invoiceRef); the result and its event commit together AFTER the answer; the
- * Kafka offset is stored only then (payment_events). Whatever dies in between,
- * the redelivered request finds the row PENDING and asks again — the bank
- * answers the first answer — or finds it finished and does nothing. The final
- * UPDATE only moves a PENDING row, so two instances racing on one invoice
- * (a rebalance) publish one result. Runs on the consumer thread (requests) and
- * on HTTP workers (reads). */
+ * Kafka offset is stored only then (payment_events), or as soon as the PENDING
+ * row is committed when its due date is still to come (the collector then
+ * debits it on that day). Whatever dies in between, the redelivered request or
+ * the collector finds the row PENDING and asks again — the bank answers the
+ * first answer — or finds it finished and does nothing. The final UPDATE only
+ * moves a PENDING row, so two threads or instances racing on one invoice
+ * publish one result. Runs on the consumer thread (requests), the collector
+ * thread (payments fallen due) and HTTP workers (reads). */
 #include "payment_service.h"
 
 #include "bp_cloudevent.h"
@@ -102,17 +104,35 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
         bp_log_warn("payment request %s for %s differs from the recorded payment %s; the "
                     "recorded one is collected",
                     req.request_event_id, p.invoice_ref, p.payment_id);
+    if (!svc->at_once && p.due_date[0] != '\0') {
+        bool due = true;
+        r = pm_store_is_due(db, p.due_date, svc->timezone, &due);
+        if (r != BP_DB_OK)
+            return retry_later(db, r, "payment request", req.invoice_ref);
+        if (!due) {
+            bp_log_info("payment of %s scheduled: debited on its due date %s", p.invoice_ref,
+                        p.due_date);
+            return PM_EVENT_SCHEDULED;
+        }
+    }
+    return pm_service_collect(svc, svc->bank, db, &p);
+}
+
+pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *db,
+                                   const pm_payment *pending)
+{
+    const pm_payment p = *pending;
     pm_bank_result br;
     if (p.mandate_ref[0] == '\0') {
         pm_bank_result_reject(&br, "MD01"); /* nothing to debit against */
-    } else if (pm_bank_collect(svc->bank, p.invoice_ref, p.mandate_ref, p.amount_minor,
-                               p.currency, &br) != PM_BANK_ANSWERED) {
+    } else if (pm_bank_collect(bank, p.invoice_ref, p.mandate_ref, p.amount_minor, p.currency,
+                               &br) != PM_BANK_ANSWERED) {
         bp_log_warn("payment of %s stays PENDING: the bank did not answer", p.invoice_ref);
         return PM_EVENT_RETRY;
     }
     pm_payment done;
     bool moved = false;
-    r = record_result(svc, db, &p, &br, &done, &moved);
+    bp_db_result r = record_result(svc, db, &p, &br, &done, &moved);
     if (r != BP_DB_OK)
         return retry_later(db, r, "payment result of", p.invoice_ref);
     if (!moved)

@@ -19,6 +19,8 @@ typedef struct {
     const char *consumer;          /* the inbox's consumer name */
     bp_outbox_relay *relay;        /* woken after each commit that added events */
     pm_bank *bank;                 /* used by the consumer thread only */
+    bool at_once;                  /* collect when requested, not on the due date */
+    const char *timezone;          /* whose calendar says a due date has come */
 } pm_service;
 
 /* Outcome of handling one message. */
@@ -26,21 +28,29 @@ typedef enum {
     PM_EVENT_DONE = 0,  /* handled now: the payment finished (its event queued) */
     PM_EVENT_DUPLICATE, /* handled before (payment already SUCCEEDED/FAILED): nothing
                            changed */
+    PM_EVENT_SCHEDULED, /* recorded PENDING; its due date has not come: the collector
+                           (payment_collector) debits it then */
     PM_EVENT_POISON,    /* can never be handled (malformed); the reason is in `why` */
     PM_EVENT_RETRY,     /* database or bank unavailable: nothing final happened, try again */
 } pm_event_result;
 
-/* Collects the invoice of a `payment.requested` CloudEvent (parsed JSON), in
- * the safe order: tx1 (inbox record + the PENDING payment, or the existing
- * payment of that invoiceRef) → COMMIT; the bank, idempotent by invoiceRef;
- * tx2 (SUCCEEDED or FAILED + its event in the outbox) → COMMIT. A payment found
- * PENDING (an earlier attempt died before tx2) asks the bank again, which
- * answers the first answer without debiting twice; one already finished
- * changes nothing. A payment without mandate fails MD01 without asking the bank.
- * Only DONE, DUPLICATE and POISON may let the caller move past the message. */
+/* Handles a `payment.requested` CloudEvent (parsed JSON), in the safe order:
+ * tx1 (inbox record + the PENDING payment, or the existing payment of that
+ * invoiceRef) → COMMIT; then, unless the due date is still to come (and
+ * svc->at_once is false: SCHEDULED), pm_service_collect. Only DONE, DUPLICATE,
+ * SCHEDULED and POISON may let the caller move past the message. */
 pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, const json_t *event,
                                           char *why, size_t whysize)
     __attribute__((warn_unused_result));
+
+/* Collects PENDING payment `p` through `bank`: the bank, idempotent by
+ * invoiceRef; tx2 (SUCCEEDED or FAILED + its event in the outbox) → COMMIT. A
+ * payment asked again (an earlier attempt died before tx2, or two threads or
+ * instances at once) gets the first answer without a second debit, and only
+ * one tx2 moves it (DUPLICATE for the other). A payment without mandate fails
+ * MD01 without asking the bank. RETRY: bank or database unavailable. */
+pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *db,
+                                   const pm_payment *p) __attribute__((warn_unused_result));
 
 /* Results of the read use cases. */
 typedef enum {

@@ -107,6 +107,43 @@ bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok,
     return one_row(db, &stmt, params, p, updated);
 }
 
+bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bool *due)
+{
+    static const bp_db_stmt stmt = {"pm_is_due",
+                                    "SELECT $1::date <= (now() AT TIME ZONE $2)::date", 2};
+    const char *params[] = {due_date, tz};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
+    *due = r == BP_DB_OK && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return r;
+}
+
+bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_payment *out,
+                                  int max, int *n)
+{
+    static const bp_db_stmt stmt = {
+        "pm_due_pending",
+        "SELECT " PM_COLUMNS " FROM payments WHERE status = 'PENDING'"
+        " AND (due_date IS NULL OR due_date <= (now() AT TIME ZONE $1)::date)"
+        " AND created_at <= now() - make_interval(secs => $2::int)"
+        " ORDER BY due_date NULLS FIRST, seq LIMIT $3::int",
+        3};
+    char age[16], limit[16];
+    snprintf(age, sizeof age, "%d", min_age_s);
+    snprintf(limit, sizeof limit, "%d", max);
+    const char *params[] = {tz, age, limit};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
+    *n = 0;
+    if (r == BP_DB_OK) {
+        for (int i = 0; i < PQntuples(res) && i < max; i++)
+            read_row(res, i, &out[(*n)++]);
+    }
+    PQclear(res);
+    return r;
+}
+
 #define PM_WHERE                                                                                 \
     " WHERE ($1::text IS NULL OR invoice_ref = $1)"                                              \
     "   AND ($2::text IS NULL OR status = $2)"                                                   \

@@ -30,6 +30,16 @@ bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok,
                                const char *reason_code, const char *reason, pm_payment *p,
                                bool *updated) __attribute__((warn_unused_result));
 
+/* *due true when `due_date` (YYYY-MM-DD) is today or past in time zone `tz`. */
+bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bool *due)
+    __attribute__((warn_unused_result));
+
+/* Up to `max` PENDING payments whose due date has come in time zone `tz` (or
+ * that have none) and that were requested at least `min_age_s` seconds ago,
+ * earliest due first, into out[0..*n). */
+bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_payment *out,
+                                  int max, int *n) __attribute__((warn_unused_result));
+
 typedef struct {
     const char *invoice_ref, *status, *contract_ref; /* NULL: any */
     int64_t limit, offset;

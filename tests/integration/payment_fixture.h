@@ -34,9 +34,14 @@ void pmf_uuid(char *buf);
 
 /* A payment.requested CloudEvent as billing publishes it (docs/cycle-events.md),
  * with id `event_id`, for `invoice_ref` of contract `contract_id`, EUR
- * `amount_minor`, mandate `mandate` (NULL: none). Caller frees. */
+ * `amount_minor`, mandate `mandate` (NULL: none), due 2026-12-01 (past: debited
+ * at once). Caller frees. */
 char *pmf_request(const char *event_id, const char *invoice_ref, const char *contract_id,
                   long amount_minor, const char *mandate);
+
+/* pmf_request with due date `due_date` (YYYY-MM-DD) instead of 2026-12-01. */
+char *pmf_request_due(const char *event_id, const char *invoice_ref, const char *contract_id,
+                      long amount_minor, const char *mandate, const char *due_date);
 
 /* Produces `value` on the payment topic under key `contract_id`. */
 void pmf_send(pmf_stack *s, const char *contract_id, const char *value);

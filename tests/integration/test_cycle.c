@@ -61,7 +61,9 @@ static int setup(void **state)
     char dir[600];
     snprintf(dir, sizeof dir, "%s/it_cycle-mail", bpt_env("BPT_STATE_DIR"));
     mlf_sink_start(&sink, dir, bpt_free_port(), true);
-    const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04", NULL};
+    /* The whole month in a few seconds: debits when asked, not on the due date. */
+    const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04",
+                               "BP_PAYMENT_COLLECT=at-once", NULL};
     start_daemon(&payment, "payment", "services/payment/boissipay-payment", NULL, pay_extra);
     char smtp[128];
     snprintf(smtp, sizeof smtp, "BP_SMTP_URL=smtp://127.0.0.1:%d", sink.port);

@@ -3,7 +3,8 @@
  * bank: a success, failures by mandate (MD01, AC04), by amount (AM04, at the
  * threshold's boundary) and for want of a mandate; redeliveries (the same
  * event id, another event id for the same invoice, a request for a finished
- * payment) collect once; malformed messages go to the dead-letter topic and
+ * payment) collect once; a payment due later waits for its due date (across a
+ * SIGKILL) and is then debited once; malformed messages go to the dead-letter topic and
  * the next message is processed; the result events on the topic; and the REST
  * API (filters, pagination, 404, 401, 405). */
 #include "payment_fixture.h"
@@ -14,9 +15,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define C1 "c0000000-0000-4000-8000-000000000001"
 #define C2 "c0000000-0000-4000-8000-000000000002"
@@ -30,7 +33,8 @@ static int setup(void **state)
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     const char *env[] = {"BP_BANK_FAIL_MANDATES=MDT-BAD:MD01, MDT-CLOSED:AC04",
-                         "BP_BANK_INSUFFICIENT_ABOVE_MINOR=100000", NULL};
+                         "BP_BANK_INSUFFICIENT_ABOVE_MINOR=100000",
+                         "BP_PAYMENT_DUE_POLL_MS=200", NULL};
     pmf_start(&st, "it_payment", env);
     return 0;
 }
@@ -152,6 +156,84 @@ static void test_redelivery_collects_once(void **state)
     assert_int_equal(debits("INV-MD01"), 1);
     free(first);
     free(other);
+}
+
+/* The date `days` from now, YYYY-MM-DD (UTC; a few days off is enough here). */
+static void date_in(int days, char out[11])
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* By default a payment is debited on its due date: one due in ten days is
+ * recorded PENDING and left alone, one due yesterday is debited at once; when
+ * the first falls due (its dates moved back, as time would) the collector
+ * debits it once, even after the daemon was killed in between. */
+static void test_debited_on_due_date(void **state)
+{
+    (void)state;
+    char later[11], yesterday[11], id[37];
+    date_in(10, later);
+    date_in(-1, yesterday);
+    pmf_uuid(id);
+    char *text = pmf_request_due(id, "INV-DUE-LATER", C1, 3300, "MDT-OK", later);
+    pmf_send(&st, C1, text);
+    free(text);
+    pmf_uuid(id);
+    text = pmf_request_due(id, "INV-DUE-PAST", C1, 3400, "MDT-OK", yesterday);
+    pmf_send(&st, C1, text); /* same key, same partition: handled after the first */
+    free(text);
+    assert_true(pmf_wait_status(&st, "INV-DUE-PAST", "SUCCEEDED", WAIT_MS));
+    bpt_sleep_ms(1000); /* five collector rounds */
+    json_t *p = payment_of("INV-DUE-LATER");
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "PENDING");
+    assert_string_equal(json_string_value(json_object_get(p, "dueDate")), later);
+    assert_null(json_object_get(p, "collectedAt"));
+    json_decref(p);
+    assert_int_equal(debits("INV-DUE-LATER"), 0);
+
+    /* Killed while the payment waits: nothing is lost, nothing is debited early. */
+    assert_int_equal(bpt_proc_stop(&st.proc, SIGKILL), 128 + SIGKILL);
+    bpt_proc_restart(&st.proc);
+    pmf_wait_ready(&st);
+    bpt_sleep_ms(1000);
+    assert_int_equal(debits("INV-DUE-LATER"), 0);
+
+    /* The due date comes. */
+    assert_int_equal(count("WITH u AS (UPDATE payments SET due_date = current_date - 1,"
+                           " created_at = now() - interval '2 minutes'"
+                           " WHERE invoice_ref = '%s' RETURNING 1) SELECT count(*) FROM u",
+                           "INV-DUE-LATER"),
+                     1);
+    assert_true(pmf_wait_status(&st, "INV-DUE-LATER", "SUCCEEDED", WAIT_MS));
+    assert_int_equal(debits("INV-DUE-LATER"), 1);
+    assert_true(pmf_wait_published(&st, WAIT_MS));
+    json_t *results = pmf_results(&st, "INV-DUE-LATER");
+    assert_int_equal(json_array_size(results), 1);
+    json_decref(results);
+}
+
+/* A bad collect mode, time zone or poll interval stops the daemon at start
+ * with status 2 and a line naming the variable. */
+static void test_bad_due_date_settings(void **state)
+{
+    (void)state;
+    const char *bad[] = {"BP_PAYMENT_COLLECT=tomorrow", "BP_PAYMENT_TIMEZONE=Mars/Olympus",
+                         "BP_PAYMENT_TIMEZONE=../../etc/passwd", "BP_PAYMENT_DUE_POLL_MS=5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(bad[i], "="), bad[i]);
+        int status = bpt_sh("env BP_API_KEYS=%s:rw '%s' '%s/services/payment/boissipay-payment'"
+                            " 2>&1 | grep -q '%s'",
+                            BPT_API_KEY, bad[i], bpt_env("BPT_BIN_DIR"), name);
+        assert_int_equal(status, 0);
+        status = bpt_sh("env BP_API_KEYS=%s:rw '%s' '%s/services/payment/boissipay-payment'"
+                        " >/dev/null 2>&1",
+                        BPT_API_KEY, bad[i], bpt_env("BPT_BIN_DIR"));
+        assert_int_equal(status, 2);
+    }
 }
 
 static void test_malformed_is_skipped(void **state)
@@ -406,6 +488,8 @@ int main(void)
         cmocka_unit_test(test_success),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_redelivery_collects_once),
+        cmocka_unit_test(test_debited_on_due_date),
+        cmocka_unit_test(test_bad_due_date_settings),
         cmocka_unit_test(test_malformed_is_skipped),
         cmocka_unit_test(test_result_events),
         cmocka_unit_test(test_http),

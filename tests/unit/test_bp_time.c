@@ -201,10 +201,24 @@ static void test_clock_functions(void **state)
     assert_true(m2 >= m1);
 }
 
+/* Zone names are checked against tzdata, and never read outside it. */
+static void test_zone_known(void **state)
+{
+    (void)state;
+    assert_true(bp_time_zone_known("Europe/Paris"));
+    assert_true(bp_time_zone_known("UTC"));
+    assert_false(bp_time_zone_known("Mars/Olympus"));
+    assert_false(bp_time_zone_known("../../etc/passwd"));
+    assert_false(bp_time_zone_known("/etc/passwd"));
+    assert_false(bp_time_zone_known(""));
+    assert_false(bp_time_zone_known(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_from_ymd_epoch),
+        cmocka_unit_test(test_zone_known),
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_leap_years),
         cmocka_unit_test(test_parse_month_lengths),
