@@ -27,34 +27,54 @@ static json_t *text_value(const void *bytes, size_t len)
     return s;
 }
 
-/* How many of the `len` bytes to keep: all up to the limit, else the limit
+/* How many of the `len` bytes to keep: all up to `limit`, else the limit
  * moved back to the start of a UTF-8 character (at most 3 bytes back). */
-static size_t kept_length(const unsigned char *bytes, size_t len)
+static size_t kept_length(const unsigned char *bytes, size_t len, size_t limit)
 {
-    if (len <= BP_DEAD_LETTER_MAX_VALUE)
+    if (len <= limit)
         return len;
-    size_t cut = BP_DEAD_LETTER_MAX_VALUE;
+    size_t cut = limit;
     for (int back = 0; back < 3 && cut > 0 && (bytes[cut] & 0xC0) == 0x80; back++)
         cut--;
     return cut;
+}
+
+/* Up to `limit` bytes of `bytes` as a JSON string (null when bytes is NULL). */
+static json_t *cut_text(const void *bytes, size_t len, size_t limit)
+{
+    return text_value(bytes, bytes ? kept_length(bytes, len, limit) : 0);
+}
+
+void bp_dead_letter_key(const rd_kafka_message_t *msg, char *out, size_t size)
+{
+    size_t limit = size - 1 < BP_DEAD_LETTER_MAX_TEXT ? size - 1 : BP_DEAD_LETTER_MAX_TEXT;
+    json_t *key = msg->key ? cut_text(msg->key, msg->key_len, limit) : NULL;
+    const char *text = json_string_value(key);
+    size_t n = text ? json_string_length(key) : 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = text[i] == '\0' ? '?' : text[i]; /* a SQL text holds no NUL */
+    out[n] = '\0';
+    json_decref(key);
 }
 
 json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
                            const char *reason)
 {
     size_t len = msg->payload ? msg->len : 0;
-    size_t kept = msg->payload ? kept_length(msg->payload, msg->len) : 0;
-    json_t *key = text_value(msg->key, msg->key_len);
+    size_t kept = msg->payload ? kept_length(msg->payload, msg->len, BP_DEAD_LETTER_MAX_VALUE) : 0;
+    json_t *key = cut_text(msg->key, msg->key_len, BP_DEAD_LETTER_MAX_TEXT);
+    json_t *why = cut_text(reason, strlen(reason), BP_DEAD_LETTER_MAX_TEXT);
     json_t *value = text_value(msg->payload, kept);
-    if (key == NULL || value == NULL) {
+    if (key == NULL || why == NULL || value == NULL) {
         json_decref(key);
+        json_decref(why);
         json_decref(value);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:i, s:I, s:o, s:s, s:o, s:I, s:b}", "consumer", consumer,
+    return json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:I, s:b}", "consumer", consumer,
                      "topic", msg->rkt ? rd_kafka_topic_name(msg->rkt) : "", "partition",
                      (int)msg->partition, "offset", (json_int_t)msg->offset, "key", key,
-                     "reason", reason, "value", value, "valueBytes", (json_int_t)len,
+                     "reason", why, "value", value, "valueBytes", (json_int_t)len,
                      "valueTruncated", kept < len);
 }
 

@@ -12,14 +12,21 @@
 /* At most this many bytes of the original value are kept: a dead letter must
  * fit one Kafka message whatever it parks (an invoice.issued can be 15 MiB). */
 #define BP_DEAD_LETTER_MAX_VALUE 65536
+/* The key and the reason are cut after this many bytes (same rule). */
+#define BP_DEAD_LETTER_MAX_TEXT 1024
 
 /* {"consumer", "topic", "partition", "offset", "key", "reason", "value",
- * "valueBytes", "valueTruncated"}: key and value as text (bytes that are not
- * UTF-8 become '?', null when absent), the value cut at a character boundary
- * after BP_DEAD_LETTER_MAX_VALUE bytes, valueBytes its full length. NULL when
- * out of memory. */
+ * "valueBytes", "valueTruncated"}: key, reason and value as text (bytes that
+ * are not UTF-8 become '?', key and value null when absent), the value cut at
+ * a character boundary after BP_DEAD_LETTER_MAX_VALUE bytes (valueBytes: its
+ * full length), key and reason after BP_DEAD_LETTER_MAX_TEXT. NULL when out of
+ * memory. */
 json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
                            const char *reason);
+
+/* The message's key as the dead letter's Kafka key: text as in the document
+ * ("" when none), cut like it. Writes at most size - 1 bytes. */
+void bp_dead_letter_key(const rd_kafka_message_t *msg, char *out, size_t size);
 
 typedef enum {
     BP_DEAD_LETTER_PARKED,    /* committed; the relay will publish it */

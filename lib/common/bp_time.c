@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 int64_t bp_time_now_ms(void)
 {
@@ -176,5 +175,12 @@ bool bp_time_zone_known(const char *name)
         return false;
     if (snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name) >= (int)sizeof path)
         return false;
-    return access(path, R_OK) == 0;
+    /* A zone is a TZif file: not a folder ("Europe") nor an index ("zone.tab"). */
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    bool zone = f != NULL && fread(magic, 1, sizeof magic, f) == sizeof magic &&
+                memcmp(magic, "TZif", 4) == 0;
+    if (f != NULL)
+        fclose(f);
+    return zone;
 }

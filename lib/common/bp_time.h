@@ -41,7 +41,7 @@ bp_date bp_date_local(int64_t ms);
 bp_date bp_date_today_utc(void);
 
 /* True when `name` is a time zone of the system's tzdata ("Europe/Paris"):
- * a readable file under /usr/share/zoneinfo, the name without "..". */
+ * a TZif file under /usr/share/zoneinfo, the name without "..". */
 bool bp_time_zone_known(const char *name);
 
 /* Days from civil date; exposed for tests. */

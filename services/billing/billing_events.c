@@ -37,12 +37,10 @@ static bp_consume_result dead_letter(bl_events *ev, const rd_kafka_message_t *ms
                                      const char *reason)
 {
     const char *topic = rd_kafka_topic_name(msg->rkt);
-    char claim[400], key[256] = "";
+    char claim[400], key[BP_DEAD_LETTER_MAX_TEXT + 1];
     snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
              (long long)msg->offset);
-    if (msg->key != NULL)
-        snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),
-                 (const char *)msg->key);
+    bp_dead_letter_key(msg, key, sizeof key);
     json_t *letter = bp_dead_letter_doc(ev->group, msg, reason);
     bp_db_result dbr = BP_DB_ERROR;
     bp_dead_letter_result r =

@@ -22,9 +22,9 @@
 #include "bp_log.h"
 #include "bp_outbox.h"
 #include "bp_random.h"
+#include "bp_ticker.h"
 #include "bp_time.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,14 +455,13 @@ struct bl_scheduler {
     const bl_run_ctx *ctx;
     bp_db *db;
     int day, minute;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
+    bp_ticker *ticker;
 };
 
-static void scheduler_tick(bl_scheduler *s)
+static void scheduler_tick(void *arg, const bp_ticker *t)
 {
+    (void)t;
+    bl_scheduler *s = arg;
     int64_t now = bp_time_now_ms();
     time_t secs = (time_t)(now / 1000);
     struct tm tm;
@@ -492,24 +491,6 @@ static void scheduler_tick(bl_scheduler *s)
         bp_log_warn("scheduler: unlock failed: %s", bp_db_error(s->db));
 }
 
-static void *scheduler_main(void *arg)
-{
-    bl_scheduler *s = arg;
-    pthread_mutex_lock(&s->lock);
-    while (!s->stop) {
-        pthread_mutex_unlock(&s->lock);
-        scheduler_tick(s);
-        pthread_mutex_lock(&s->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 30;
-        while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    return NULL;
-}
-
 bl_scheduler *bl_scheduler_start(const bl_run_ctx *ctx, const char *database_url, int day,
                                  int minute_of_day)
 {
@@ -518,9 +499,8 @@ bl_scheduler *bl_scheduler_start(const bl_run_ctx *ctx, const char *database_url
         return NULL;
     *s = (bl_scheduler){.ctx = ctx, .day = day, .minute = minute_of_day};
     s->db = bp_db_new(database_url);
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
-    if (s->db == NULL || pthread_create(&s->thread, NULL, scheduler_main, s) != 0) {
+    s->ticker = s->db ? bp_ticker_start(scheduler_tick, s, 30000) : NULL;
+    if (s->ticker == NULL) {
         bp_db_free(s->db);
         free(s);
         return NULL;
@@ -532,13 +512,7 @@ void bl_scheduler_stop(bl_scheduler *s)
 {
     if (s == NULL)
         return;
-    pthread_mutex_lock(&s->lock);
-    s->stop = true;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(s->thread, NULL);
-    pthread_cond_destroy(&s->wake);
-    pthread_mutex_destroy(&s->lock);
+    bp_ticker_stop(s->ticker);
     bp_db_free(s->db);
     free(s);
 }

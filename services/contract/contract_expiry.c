@@ -6,24 +6,21 @@
 
 #include "bp_db.h"
 #include "bp_log.h"
+#include "bp_ticker.h"
 #include "bp_time.h"
 #include "contract_store.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 
 struct ct_expiry {
     const ct_service *svc;
     bp_db *db;
-    long interval_s;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
+    bp_ticker *ticker;
 };
 
-static void sweep(ct_expiry *x)
+static void sweep(void *ctx, const bp_ticker *t)
 {
+    ct_expiry *x = ctx;
     char today[11];
     bp_date_format(bp_date_today_utc(), today, sizeof today);
     for (;;) {
@@ -47,27 +44,9 @@ static void sweep(ct_expiry *x)
             }
         }
         json_decref(refs);
-        if (n < 100)
+        if (n < 100 || bp_ticker_stopping(t))
             break;
     }
-}
-
-static void *expiry_main(void *arg)
-{
-    ct_expiry *x = arg;
-    pthread_mutex_lock(&x->lock);
-    while (!x->stop) {
-        pthread_mutex_unlock(&x->lock);
-        sweep(x);
-        pthread_mutex_lock(&x->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += x->interval_s;
-        while (!x->stop && pthread_cond_timedwait(&x->wake, &x->lock, &until) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&x->lock);
-    return NULL;
 }
 
 ct_expiry *ct_expiry_start(const ct_service *svc, const char *database_url, long interval_s)
@@ -76,11 +55,9 @@ ct_expiry *ct_expiry_start(const ct_service *svc, const char *database_url, long
     if (x == NULL)
         return NULL;
     x->svc = svc;
-    x->interval_s = interval_s;
     x->db = bp_db_new(database_url);
-    pthread_mutex_init(&x->lock, NULL);
-    pthread_cond_init(&x->wake, NULL);
-    if (x->db == NULL || pthread_create(&x->thread, NULL, expiry_main, x) != 0) {
+    x->ticker = x->db ? bp_ticker_start(sweep, x, interval_s * 1000) : NULL;
+    if (x->ticker == NULL) {
         bp_db_free(x->db);
         free(x);
         return NULL;
@@ -92,13 +69,7 @@ void ct_expiry_stop(ct_expiry *x)
 {
     if (x == NULL)
         return;
-    pthread_mutex_lock(&x->lock);
-    x->stop = true;
-    pthread_cond_signal(&x->wake);
-    pthread_mutex_unlock(&x->lock);
-    pthread_join(x->thread, NULL);
-    pthread_cond_destroy(&x->wake);
-    pthread_mutex_destroy(&x->lock);
+    bp_ticker_stop(x->ticker);
     bp_db_free(x->db);
     free(x);
 }

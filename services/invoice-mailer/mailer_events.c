@@ -34,10 +34,8 @@ static bp_consume_result dead_letter(ml_events *ev, const rd_kafka_message_t *ms
     snprintf(inbox_id, sizeof inbox_id, "kafka:%s/%d/%lld", rd_kafka_topic_name(msg->rkt),
              (int)msg->partition, (long long)msg->offset);
     json_t *letter = bp_dead_letter_doc(ev->svc->consumer, msg, reason);
-    char key[256] = "";
-    if (msg->key != NULL)
-        snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),
-                 (const char *)msg->key);
+    char key[BP_DEAD_LETTER_MAX_TEXT + 1];
+    bp_dead_letter_key(msg, key, sizeof key);
     bp_db_result dbr = BP_DB_ERROR;
     bp_dead_letter_result r =
         letter ? bp_dead_letter_park(ev->db, ev->svc->relay, INBOX_CONSUMER, inbox_id,

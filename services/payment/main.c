@@ -20,12 +20,11 @@
 static pm_bank *start_bank(const pm_settings *s, char *err, size_t errsize)
 {
     pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);
+    /* rules are the bank's from here, also when it cannot be made */
     pm_bank *bank = rules ? pm_bank_sim_new(s->common.database_url, rules, (int)s->bank_delay_ms)
                           : NULL;
     if (bank == NULL && rules != NULL)
         snprintf(err, errsize, "out of memory");
-    if (bank == NULL)
-        pm_bank_rules_free(rules); /* not handed over */
     return bank;
 }
 
@@ -77,6 +76,7 @@ int main(int argc, char **argv)
                            &http);
 
     bp_http_stop(http);
+    pm_collector_signal(collector); /* both finish the debit in hand at the same time */
     pm_events_stop(events);
     pm_collector_stop(collector);
     pm_bank_free(bank);

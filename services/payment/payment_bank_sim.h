@@ -15,7 +15,8 @@
 /* A simulated bank storing its debits through `database_url`, deciding with
  * `rules` (takes ownership, also on failure) and answering new collections
  * after `delay_ms`. Does not connect until the first collection. NULL when out
- * of memory. Free with pm_bank_free. Runs on the caller's thread (the consumer). */
+ * of memory. Free with pm_bank_free. One per thread that collects (the consumer,
+ * the collector): its connection is its own. */
 pm_bank *pm_bank_sim_new(const char *database_url, pm_bank_rules *rules, int delay_ms);
 
 #endif

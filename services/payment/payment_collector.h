@@ -18,6 +18,10 @@ typedef struct pm_collector pm_collector;
 pm_collector *pm_collector_start(const pm_service *svc, pm_bank *bank, const char *database_url,
                                  int poll_ms, char *err, size_t errsize);
 
+/* Asks the thread to stop after the payment in hand, without waiting (the
+ * consumer can wind down meanwhile). NULL ignored. */
+void pm_collector_signal(pm_collector *c);
+
 /* Stops the thread after the payment in hand (bank delay included) and frees
  * it. NULL ignored. */
 void pm_collector_stop(pm_collector *c);

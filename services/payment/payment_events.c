@@ -22,26 +22,6 @@ struct pm_events {
     char group[250];
 };
 
-/* The message's bytes as text: invalid UTF-8 (and NUL) bytes become '?'. Caller frees. */
-static char *text_of(const void *data, size_t len)
-{
-    char *s = malloc(len + 1);
-    if (s == NULL)
-        return NULL;
-    memcpy(s, data, len);
-    s[len] = '\0';
-    json_t *probe = json_stringn(s, len);
-    if (probe == NULL) { /* keep ASCII, replace the rest */
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c == 0 || c >= 0x80)
-                s[i] = '?';
-        }
-    }
-    json_decref(probe);
-    return s;
-}
-
 static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *msg,
                                      const char *reason)
 {
@@ -49,7 +29,8 @@ static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *ms
     bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic, (int)msg->partition,
                  (long long)msg->offset, reason, ev->svc.dead_letter_topic);
     bp_metrics_counter_add("bp_payment_poison_total", "Messages that can never be handled.", 1);
-    char *key = msg->key ? text_of(msg->key, msg->key_len) : NULL;
+    char key[BP_DEAD_LETTER_MAX_TEXT + 1];
+    bp_dead_letter_key(msg, key, sizeof key);
     json_t *letter = bp_dead_letter_doc(ev->group, msg, reason);
     char claim[400];
     snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
@@ -57,10 +38,9 @@ static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *ms
     bp_db_result dbr = BP_DB_ERROR;
     bp_dead_letter_result r =
         letter ? bp_dead_letter_park(ev->db, ev->svc.relay, ev->svc.consumer, claim,
-                                     ev->svc.dead_letter_topic, key ? key : "", letter, &dbr)
+                                     ev->svc.dead_letter_topic, key, letter, &dbr)
                : BP_DEAD_LETTER_FAILED;
     json_decref(letter);
-    free(key);
     if (r == BP_DEAD_LETTER_FAILED) {
         bp_log_warn("dead letter %s not recorded yet (%s): %s", claim, bp_db_result_text(dbr),
                     bp_db_error(ev->db));

@@ -104,7 +104,8 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
         bp_log_warn("payment request %s for %s differs from the recorded payment %s; the "
                     "recorded one is collected",
                     req.request_event_id, p.invoice_ref, p.payment_id);
-    if (!svc->at_once && p.due_date[0] != '\0') {
+    /* Without a mandate there is nothing to wait for: it fails MD01 now. */
+    if (!svc->at_once && p.due_date[0] != '\0' && p.mandate_ref[0] != '\0') {
         bool due = true;
         r = pm_store_is_due(db, p.due_date, svc->timezone, &due);
         if (r != BP_DB_OK)

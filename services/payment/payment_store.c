@@ -144,6 +144,30 @@ bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_p
     return r;
 }
 
+/* Advisory lock class of "collecting this invoice" (object: hashtext of its
+ * ref; a collision only defers one payment to the next round). */
+#define CLAIM_CLASS "7428201"
+
+bp_db_result pm_store_claim(bp_db *db, const char *invoice_ref, bool *got)
+{
+    static const bp_db_stmt stmt = {
+        "pm_claim", "SELECT pg_try_advisory_lock(" CLAIM_CLASS ", hashtext($1))", 1};
+    const char *params[] = {invoice_ref};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
+    *got = r == BP_DB_OK && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return r;
+}
+
+bp_db_result pm_store_unclaim(bp_db *db, const char *invoice_ref)
+{
+    static const bp_db_stmt stmt = {
+        "pm_unclaim", "SELECT pg_advisory_unlock(" CLAIM_CLASS ", hashtext($1))", 1};
+    const char *params[] = {invoice_ref};
+    return bp_db_exec_stmt(db, NULL, &stmt, params);
+}
+
 #define PM_WHERE                                                                                 \
     " WHERE ($1::text IS NULL OR invoice_ref = $1)"                                              \
     "   AND ($2::text IS NULL OR status = $2)"                                                   \

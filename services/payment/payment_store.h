@@ -40,6 +40,15 @@ bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bo
 bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_payment *out,
                                   int max, int *n) __attribute__((warn_unused_result));
 
+/* Takes, for this connection, the lock that says it collects `invoice_ref`
+ * now; *got false when another connection (another instance's collector) has
+ * it. Released by pm_store_unclaim or when the connection ends. */
+bp_db_result pm_store_claim(bp_db *db, const char *invoice_ref, bool *got)
+    __attribute__((warn_unused_result));
+
+bp_db_result pm_store_unclaim(bp_db *db, const char *invoice_ref)
+    __attribute__((warn_unused_result));
+
 typedef struct {
     const char *invoice_ref, *status, *contract_ref; /* NULL: any */
     int64_t limit, offset;

@@ -461,7 +461,7 @@ check "an unknown channel is an error" 2 "no channel 'nope'" -- "$tmp/inv_good.j
 tr -d '\n' >"$tmp/dl_good.jsonl" <<EOF
 {"consumer":"invoice-mailer","topic":"invoice","partition":2,"offset":118,
 "key":"$cid","reason":"data.invoiceEmail is missing",
-"value":"{\"type\":\"invoice.issued\",\"data\":{}}"}
+"value":"{\"type\":\"invoice.issued\",\"data\":{}}","valueBytes":35,"valueTruncated":false}
 EOF
 echo >>"$tmp/dl_good.jsonl"
 check "valid dead letter accepted" 0 '^ok dead-letter invoice/2@118$' '^1 passed, 0 failed$' \
@@ -474,6 +474,8 @@ check "a dead letter is not a CloudEvent" 1 '^FAIL \? line1: no type' \
 dl_bad_cases=(
     "dl_missing_reason|del e['reason']|'reason' is a required property"
     "dl_missing_key|del e['key']|'key' is a required property"
+    "dl_missing_value_bytes|del e['valueBytes']|'valueBytes' is a required property"
+    "dl_truncated_text|e['valueTruncated'] = 'no'|/valueTruncated"
     "dl_extra_member|e['time'] = '2026-11-30T23:05:00.000Z'|Additional properties"
     "dl_negative_offset|e['offset'] = -1|/offset"
     "dl_partition_text|e['partition'] = '2'|/partition"

@@ -83,12 +83,56 @@ static void test_large_value_cut_at_character(void **state)
     free(big);
 }
 
+/* Key and reason of any size or bytes still make a document and a key that
+ * fit and are valid text: cut at a character boundary, bad bytes as '?'. */
+static void test_key_and_reason_bounded(void **state)
+{
+    (void)state;
+    size_t len = 3 * (size_t)BP_DEAD_LETTER_MAX_TEXT;
+    char *key = malloc(len);
+    assert_non_null(key);
+    for (size_t i = 0; i + 1 < len; i += 2) { /* "éééé...": a cut must not split one */
+        key[i] = (char)0xc3;
+        key[i + 1] = (char)0xa9;
+    }
+    key[len - 1] = 'x';
+    char reason[2 * BP_DEAD_LETTER_MAX_TEXT];
+    memset(reason, 'r', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    reason[10] = (char)0xff; /* not UTF-8: a database error quoting bad data */
+    rd_kafka_message_t msg = {.payload = "v", .len = 1, .key = key, .key_len = len};
+    json_t *doc = bp_dead_letter_doc("billing", &msg, reason);
+    assert_non_null(doc);
+    const char *k = json_string_value(json_object_get(doc, "key"));
+    assert_int_equal(strlen(k), BP_DEAD_LETTER_MAX_TEXT);
+    assert_null(strchr(k, '?'));
+    const char *r = json_string_value(json_object_get(doc, "reason"));
+    assert_int_equal(strlen(r), BP_DEAD_LETTER_MAX_TEXT);
+    assert_int_equal(r[10], '?');
+    char out[BP_DEAD_LETTER_MAX_TEXT + 1];
+    bp_dead_letter_key(&msg, out, sizeof out);
+    assert_string_equal(out, k); /* the Kafka key is the document's key */
+    json_decref(doc);
+    char small[8];
+    bp_dead_letter_key(&msg, small, sizeof small); /* 7 bytes: 3 whole "é" */
+    assert_int_equal(strlen(small), 6);
+    msg.key = "a\0b";
+    msg.key_len = 3;
+    bp_dead_letter_key(&msg, small, sizeof small);
+    assert_string_equal(small, "a?b"); /* a SQL text holds no NUL */
+    msg.key = NULL;
+    bp_dead_letter_key(&msg, small, sizeof small);
+    assert_string_equal(small, "");
+    free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_message_whole),
         cmocka_unit_test(test_absent_key_and_value),
         cmocka_unit_test(test_large_value_cut_at_character),
+        cmocka_unit_test(test_key_and_reason_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,6 +208,8 @@ static void test_zone_known(void **state)
     assert_true(bp_time_zone_known("Europe/Paris"));
     assert_true(bp_time_zone_known("UTC"));
     assert_false(bp_time_zone_known("Mars/Olympus"));
+    assert_false(bp_time_zone_known("Europe"));   /* a folder */
+    assert_false(bp_time_zone_known("zone.tab")); /* an index, not a zone */
     assert_false(bp_time_zone_known("../../etc/passwd"));
     assert_false(bp_time_zone_known("/etc/passwd"));
     assert_false(bp_time_zone_known(""));
