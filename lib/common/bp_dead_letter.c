@@ -2,6 +2,7 @@
 #include "bp_dead_letter.h"
 
 #include "bp_consumer.h"
+#include "bp_log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -78,31 +79,36 @@ json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
                      "valueTruncated", kept < len);
 }
 
-bp_dead_letter_result bp_dead_letter_park(bp_db *db, bp_outbox_relay *relay,
-                                          const char *consumer, const char *claim_id,
-                                          const char *topic, const char *key,
-                                          const json_t *letter, bp_db_result *dbr)
+bp_dead_letter_result bp_dead_letter_park(bp_db *db, const bp_dead_letter_dest *to,
+                                          const char *claim_id, const rd_kafka_message_t *msg,
+                                          const char *reason)
 {
-    char *payload = json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    bp_db_result r = payload ? bp_db_begin(db) : BP_DB_ERROR;
+    char key[BP_DEAD_LETTER_MAX_TEXT + 1];
+    bp_dead_letter_key(msg, key, sizeof key);
+    json_t *letter = bp_dead_letter_doc(to->group, msg, reason);
+    char *payload = letter ? json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(letter);
+    bool built = payload != NULL;
+    bp_db_result r = built ? bp_db_begin(db) : BP_DB_ERROR;
     bp_inbox_result ir = BP_INBOX_DB_ERROR;
     if (r == BP_DB_OK) {
-        ir = bp_inbox_claim(db, consumer, claim_id);
+        ir = bp_inbox_claim(db, to->inbox_consumer, claim_id);
         if (ir == BP_INBOX_DB_ERROR)
             r = BP_DB_UNAVAILABLE;
         else if (ir == BP_INBOX_NEW)
-            r = bp_outbox_add_raw(db, topic, key, payload);
+            r = bp_outbox_add_raw(db, to->topic, key, payload);
     }
     if (r == BP_DB_OK)
         r = bp_db_commit(db);
     free(payload);
-    *dbr = r;
     if (r != BP_DB_OK) {
+        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim_id, bp_db_result_text(r),
+                    built ? bp_db_error(db) : "out of memory");
         bp_db_rollback(db);
         return BP_DEAD_LETTER_FAILED;
     }
     if (ir != BP_INBOX_NEW)
         return BP_DEAD_LETTER_DUPLICATE;
-    bp_outbox_relay_wake(relay);
+    bp_outbox_relay_wake(to->relay);
     return BP_DEAD_LETTER_PARKED;
 }

@@ -34,13 +34,21 @@ typedef enum {
     BP_DEAD_LETTER_FAILED     /* database trouble, rolled back: retry the message */
 } bp_dead_letter_result;
 
-/* Parks `letter` on `topic` under message key `key` ("" for none) through the
- * outbox, in one transaction with the inbox claim (`consumer`, `claim_id`) so a
- * redelivered message is parked once; wakes `relay` after COMMIT. On
- * BP_DEAD_LETTER_FAILED the transaction is rolled back and *dbr says why. */
-bp_dead_letter_result bp_dead_letter_park(bp_db *db, bp_outbox_relay *relay,
-                                          const char *consumer, const char *claim_id,
-                                          const char *topic, const char *key,
-                                          const json_t *letter, bp_db_result *dbr);
+/* Where a consumer parks what it can never handle. */
+typedef struct {
+    const char *group;          /* the consumer group the letter names ("consumer") */
+    const char *inbox_consumer; /* inbox name under which each parked message is claimed */
+    const char *topic;          /* the dead-letter topic */
+    bp_outbox_relay *relay;     /* woken after COMMIT */
+} bp_dead_letter_dest;
+
+/* Parks message `msg` with `reason` (its bp_dead_letter_doc, under
+ * bp_dead_letter_key) on to->topic through the outbox, in one transaction with
+ * the inbox claim (to->inbox_consumer, `claim_id`, which names the message's
+ * coordinates) so a redelivered message is parked once. On
+ * BP_DEAD_LETTER_FAILED the transaction is rolled back and the cause logged. */
+bp_dead_letter_result bp_dead_letter_park(bp_db *db, const bp_dead_letter_dest *to,
+                                          const char *claim_id, const rd_kafka_message_t *msg,
+                                          const char *reason);
 
 #endif

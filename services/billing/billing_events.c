@@ -37,22 +37,16 @@ static bp_consume_result dead_letter(bl_events *ev, const rd_kafka_message_t *ms
                                      const char *reason)
 {
     const char *topic = rd_kafka_topic_name(msg->rkt);
-    char claim[400], key[BP_DEAD_LETTER_MAX_TEXT + 1];
+    char claim[400];
     snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
              (long long)msg->offset);
-    bp_dead_letter_key(msg, key, sizeof key);
-    json_t *letter = bp_dead_letter_doc(ev->group, msg, reason);
-    bp_db_result dbr = BP_DB_ERROR;
-    bp_dead_letter_result r =
-        letter ? bp_dead_letter_park(ev->db, ev->relay, DEAD_LETTER_CONSUMER, claim,
-                                     ev->dead_letter_topic, key, letter, &dbr)
-               : BP_DEAD_LETTER_FAILED;
-    json_decref(letter);
-    if (r == BP_DEAD_LETTER_FAILED) {
-        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim, bp_db_result_text(dbr),
-                    bp_db_error(ev->db));
+    const bp_dead_letter_dest to = {.group = ev->group,
+                                    .inbox_consumer = DEAD_LETTER_CONSUMER,
+                                    .topic = ev->dead_letter_topic,
+                                    .relay = ev->relay};
+    bp_dead_letter_result r = bp_dead_letter_park(ev->db, &to, claim, msg, reason);
+    if (r == BP_DEAD_LETTER_FAILED)
         return BP_CONSUME_RETRY;
-    }
     if (r == BP_DEAD_LETTER_PARKED) {
         bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic,
                      (int)msg->partition, (long long)msg->offset, reason,

@@ -418,8 +418,8 @@ bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
         problem = bl_account_from_contract(json_object_get(event, "data"), &a);
     const char *id = json_string_value(json_object_get(event, "id"));
     if (problem != NULL) {
-        bp_log_error("contract event %s cannot be applied: %s", id ? id : "(no id)", problem);
-        snprintf(why, whysize, "contract event cannot be applied: %s", problem);
+        snprintf(why, whysize, "contract event %s cannot be applied: %s", id ? id : "(no id)",
+                 problem); /* logged where the message is parked */
         return BL_EVENT_POISON;
     }
     bp_db_result r = bp_db_begin(db);
@@ -436,9 +436,7 @@ bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
     if (r != BP_DB_OK) {
         bp_db_rollback(db);
         if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) { /* would fail the same way forever */
-            bp_log_error("contract event %s can never be applied (%s): %s", id,
-                         bp_db_result_text(r), bp_db_error(db));
-            snprintf(why, whysize, "contract event refused by the database (%s): %s",
+            snprintf(why, whysize, "contract event %s refused by the database (%s): %s", id,
                      bp_db_result_text(r), bp_db_error(db));
             return BL_EVENT_POISON;
         }

@@ -64,7 +64,8 @@ typedef enum {
 } bl_event_result;
 
 /* Applies a `contract.*` CloudEvent (parsed) in one transaction with its inbox
- * record under consumer name `consumer`. On BL_EVENT_POISON `why` says why. */
+ * record under consumer name `consumer`. On BL_EVENT_POISON `why` says why
+ * (the caller logs it). */
 bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
                                                 const json_t *event, char *why, size_t whysize);
 

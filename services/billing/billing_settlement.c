@@ -44,9 +44,8 @@ bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *e
         !json_is_string(json_object_get(data, "collectedAt")))
         problem = "data.collectedAt missing";
     if (problem != NULL) {
-        bp_log_error("%s event %s cannot be applied: %s", type ? type : "?", id ? id : "?",
-                     problem);
-        snprintf(why, whysize, "%s event cannot be applied: %s", type ? type : "?", problem);
+        snprintf(why, whysize, "%s event %s cannot be applied: %s", type ? type : "?",
+                 id ? id : "?", problem); /* logged where the message is parked */
         return BL_EVENT_POISON;
     }
     bool applied = false;
@@ -63,8 +62,7 @@ bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *e
     if (r != BP_DB_OK) {
         bp_db_rollback(db);
         if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) {
-            bp_log_error("%s event %s can never be applied: %s", type, id, bp_db_error(db));
-            snprintf(why, whysize, "%s event refused by the database: %s", type,
+            snprintf(why, whysize, "%s event %s refused by the database: %s", type, id,
                      bp_db_error(db));
             return BL_EVENT_POISON;
         }

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 /* Applies an invoice.sent / payment.succeeded / payment.failed CloudEvent. On
- * BL_EVENT_POISON `why` says why. */
+ * BL_EVENT_POISON `why` says why (the caller logs it). */
 bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event, char *why,
                                 size_t whysize);
 

@@ -33,20 +33,13 @@ static bp_consume_result dead_letter(ml_events *ev, const rd_kafka_message_t *ms
     char inbox_id[400];
     snprintf(inbox_id, sizeof inbox_id, "kafka:%s/%d/%lld", rd_kafka_topic_name(msg->rkt),
              (int)msg->partition, (long long)msg->offset);
-    json_t *letter = bp_dead_letter_doc(ev->svc->consumer, msg, reason);
-    char key[BP_DEAD_LETTER_MAX_TEXT + 1];
-    bp_dead_letter_key(msg, key, sizeof key);
-    bp_db_result dbr = BP_DB_ERROR;
-    bp_dead_letter_result r =
-        letter ? bp_dead_letter_park(ev->db, ev->svc->relay, INBOX_CONSUMER, inbox_id,
-                                     ev->svc->dead_letter_topic, key, letter, &dbr)
-               : BP_DEAD_LETTER_FAILED;
-    json_decref(letter);
-    if (r == BP_DEAD_LETTER_FAILED) {
-        bp_log_warn("dead letter not recorded yet (%s): %s", bp_db_result_text(dbr),
-                    bp_db_error(ev->db));
+    const bp_dead_letter_dest to = {.group = ev->svc->consumer,
+                                    .inbox_consumer = INBOX_CONSUMER,
+                                    .topic = ev->svc->dead_letter_topic,
+                                    .relay = ev->svc->relay};
+    bp_dead_letter_result r = bp_dead_letter_park(ev->db, &to, inbox_id, msg, reason);
+    if (r == BP_DEAD_LETTER_FAILED)
         return BP_CONSUME_RETRY;
-    }
     if (r == BP_DEAD_LETTER_PARKED) {
         bp_log_fields(BP_LOG_ERROR,
                       json_pack("{s:s, s:i, s:I, s:s}", "topic", rd_kafka_topic_name(msg->rkt),

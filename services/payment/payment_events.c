@@ -29,24 +29,16 @@ static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *ms
     bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic, (int)msg->partition,
                  (long long)msg->offset, reason, ev->svc.dead_letter_topic);
     bp_metrics_counter_add("bp_payment_poison_total", "Messages that can never be handled.", 1);
-    char key[BP_DEAD_LETTER_MAX_TEXT + 1];
-    bp_dead_letter_key(msg, key, sizeof key);
-    json_t *letter = bp_dead_letter_doc(ev->group, msg, reason);
     char claim[400];
     snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
              (long long)msg->offset);
-    bp_db_result dbr = BP_DB_ERROR;
-    bp_dead_letter_result r =
-        letter ? bp_dead_letter_park(ev->db, ev->svc.relay, ev->svc.consumer, claim,
-                                     ev->svc.dead_letter_topic, key, letter, &dbr)
-               : BP_DEAD_LETTER_FAILED;
-    json_decref(letter);
-    if (r == BP_DEAD_LETTER_FAILED) {
-        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim, bp_db_result_text(dbr),
-                    bp_db_error(ev->db));
-        return BP_CONSUME_RETRY;
-    }
-    return BP_CONSUME_SKIP;
+    const bp_dead_letter_dest to = {.group = ev->group,
+                                    .inbox_consumer = ev->svc.consumer,
+                                    .topic = ev->svc.dead_letter_topic,
+                                    .relay = ev->svc.relay};
+    return bp_dead_letter_park(ev->db, &to, claim, msg, reason) == BP_DEAD_LETTER_FAILED
+               ? BP_CONSUME_RETRY
+               : BP_CONSUME_SKIP;
 }
 
 static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)

@@ -120,22 +120,21 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
 }
 
 pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *db,
-                                   const pm_payment *pending)
+                                   const pm_payment *p)
 {
-    const pm_payment p = *pending;
     pm_bank_result br;
-    if (p.mandate_ref[0] == '\0') {
+    if (p->mandate_ref[0] == '\0') {
         pm_bank_result_reject(&br, "MD01"); /* nothing to debit against */
-    } else if (pm_bank_collect(bank, p.invoice_ref, p.mandate_ref, p.amount_minor, p.currency,
+    } else if (pm_bank_collect(bank, p->invoice_ref, p->mandate_ref, p->amount_minor, p->currency,
                                &br) != PM_BANK_ANSWERED) {
-        bp_log_warn("payment of %s stays PENDING: the bank did not answer", p.invoice_ref);
+        bp_log_warn("payment of %s stays PENDING: the bank did not answer", p->invoice_ref);
         return PM_EVENT_RETRY;
     }
     pm_payment done;
     bool moved = false;
-    bp_db_result r = record_result(svc, db, &p, &br, &done, &moved);
+    bp_db_result r = record_result(svc, db, p, &br, &done, &moved);
     if (r != BP_DB_OK)
-        return retry_later(db, r, "payment result of", p.invoice_ref);
+        return retry_later(db, r, "payment result of", p->invoice_ref);
     if (!moved)
         return PM_EVENT_DUPLICATE;
     bp_outbox_relay_wake(svc->relay);
