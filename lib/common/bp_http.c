@@ -4,6 +4,8 @@
  * here, so every status code and error body leaves through one function. */
 #include "bp_http.h"
 
+#include "bp_http_gate.h"
+#include "bp_http_head.h"
 #include "bp_log.h"
 #include "bp_idempotency.h"
 #include "bp_metrics.h"
@@ -21,6 +23,7 @@
 
 struct bp_http_server {
     struct MHD_Daemon *mhd;
+    bp_http_gate *gate;
     bp_http_config cfg;
 };
 
@@ -34,8 +37,11 @@ struct bp_http_request {
     size_t nparams;
     char *body;
     size_t body_len, body_cap;
+    bool started;      /* the first call of on_request happened */
+    bool bad_target;   /* the raw path or query holds a control character */
     bool too_large;
     bool answered; /* a response is queued already (early 413) */
+    bp_http_gate_conn *gate_conn;
     json_t *json;
     int64_t started_us;
 };
@@ -49,11 +55,11 @@ void bp_http_reply_json(bp_http_response *resp, int status, json_t *body)
     resp->body = body;
 }
 
-void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
-                         const char *message, const char *detail)
+static json_t *error_body(int status, const char *code, const char *message, const char *detail,
+                          const char *path)
 {
     json_t *err = json_object();
-    json_object_set_new(err, "path", json_string(resp->path ? resp->path : ""));
+    json_object_set_new(err, "path", json_string(path ? path : ""));
     json_object_set_new(err, "timestamp", json_integer(bp_time_now_ms()));
     json_object_set_new(err, "errorCode", json_string(code));
     json_object_set_new(err, "status", json_integer(status));
@@ -64,7 +70,21 @@ void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
     json_array_append_new(errors, err);
     json_t *body = json_object();
     json_object_set_new(body, "errors", errors);
-    bp_http_reply_json(resp, status, body);
+    return body;
+}
+
+void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
+                         const char *message, const char *detail)
+{
+    bp_http_reply_json(resp, status, error_body(status, code, message, detail, resp->path));
+}
+
+char *bp_http_error_text(int status, const char *code, const char *message, const char *path)
+{
+    json_t *body = error_body(status, code, message, NULL, path);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    return text;
 }
 
 static bp_log_level status_level(int status)
@@ -174,12 +194,34 @@ char *bp_http_query_string(const bp_http_request *req)
     return out;
 }
 
+static bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* What went wrong in a body jansson refused, in our words (never the library's). */
+static const char *json_error_text(const json_error_t *e)
+{
+    switch (json_error_code(e)) {
+    case json_error_invalid_utf8: return "it is not valid UTF-8";
+    case json_error_premature_end_of_input: return "it ends before the JSON value does";
+    case json_error_end_of_input_expected: return "text follows the JSON value";
+    case json_error_null_byte_in_key: return "an object key contains \\u0000";
+    case json_error_duplicate_key: return "an object key appears twice";
+    case json_error_numeric_overflow: return "a number is too large";
+    case json_error_stack_overflow: return "it is nested too deeply";
+    case json_error_out_of_memory: return "it is too large to read";
+    default: return "invalid syntax";
+    }
+}
+
 json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool allow_empty)
 {
     if (req->json != NULL)
         return req->json;
+    if (memchr(req->body ? req->body : "", '\0', req->body_len) != NULL) {
+        bp_http_reply_error(resp, 400, "MALFORMED_JSON", "body contains a NUL byte", NULL);
+        return NULL;
+    }
     size_t start = 0;
-    while (start < req->body_len && strchr(" \t\r\n", req->body[start]) != NULL)
+    while (start < req->body_len && is_json_space(req->body[start]))
         start++;
     if (start == req->body_len) {
         if (allow_empty) {
@@ -191,11 +233,14 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
         return NULL;
     }
     json_error_t jerr;
-    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    /* \u0000 inside a string is valid JSON: the fields a service reads refuse it
+     * (bp_v_string), the others are kept as sent. */
+    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                           &jerr);
     if (v == NULL) {
         char msg[300];
-        snprintf(msg, sizeof msg, "body is not valid JSON: %s (line %d, column %d)", jerr.text,
-                 jerr.line, jerr.column);
+        snprintf(msg, sizeof msg, "body is not valid JSON: %s (line %d, column %d)",
+                 json_error_text(&jerr), jerr.line, jerr.column);
         bp_http_reply_error(resp, 400, "MALFORMED_JSON", msg, NULL);
         return NULL;
     }
@@ -387,6 +432,11 @@ static void dispatch(bp_http_request *req, bp_http_response *resp)
 {
     const bp_http_config *cfg = &req->srv->cfg;
     char allow[64];
+    if (req->bad_target) {
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
+                            "the path or query contains a control character (such as %00)", NULL);
+        return;
+    }
     if (!bp_utf8_valid(req->path)) {
         resp->path = "";
         bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource (path is not UTF-8)", NULL);
@@ -470,21 +520,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     bp_http_server *srv = cls;
-    bp_http_request *req = *con_cls;
-    if (req == NULL) {
-        req = calloc(1, sizeof *req);
-        if (req == NULL)
-            return MHD_NO;
-        req->srv = srv;
-        req->conn = conn;
+    bp_http_request *req = *con_cls; /* made by on_uri, with the raw request-target */
+    if (req == NULL)
+        return MHD_NO;
+    if (!req->started) { /* the headers are in */
+        req->started = true;
         req->method = method;
         req->path = url;
         req->started_us = bp_time_mono_us();
-        *con_cls = req;
+        bp_http_gate_conn_body(srv->gate, req->gate_conn);
         const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (clen != NULL && strtoull(clen, NULL, 10) > srv->cfg.max_body_bytes) {
             req->too_large = true;
+            bp_http_gate_conn_busy(srv->gate, req->gate_conn);
             bp_http_response resp = {.path = url};
             dispatch(req, &resp);
             return send_response(req, &resp);
@@ -496,6 +545,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         body_append(req, upload_data, *upload_data_size, srv->cfg.max_body_bytes);
         *upload_data_size = 0;
         if (req->too_large && !was_large) { /* answer 413 now: stop reading the body */
+            bp_http_gate_conn_busy(srv->gate, req->gate_conn);
             bp_http_response resp = {.path = url};
             dispatch(req, &resp);
             return send_response(req, &resp);
@@ -504,17 +554,62 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (req->too_large && req->answered)
         return MHD_YES;
+    bp_http_gate_conn_busy(srv->gate, req->gate_conn);
     bp_http_response resp = {.path = url};
     dispatch(req, &resp);
     return send_response(req, &resp);
 }
 
+/* MHD's first word of a request, before it decodes the target: the request context
+ * is made here, so that a %00 (or another control character) is seen before
+ * decoding cuts the path short. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    bp_http_request *req = calloc(1, sizeof *req);
+    if (req == NULL)
+        return NULL;
+    req->srv = cls;
+    req->conn = conn;
+    req->method = "";
+    req->path = "";
+    req->started_us = bp_time_mono_us();
+    req->bad_target = bp_http_target_has_control(uri);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    req->gate_conn = ci != NULL ? ci->socket_context : NULL;
+    return req;
+}
+
+/* Connections start and end: the gate keeps their deadlines. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    bp_http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci != NULL ? bp_http_gate_conn_adopt(srv->gate, ci->connect_fd) : NULL;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        bp_http_gate_conn_closed(srv->gate, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static bool hand_over(void *cls, int fd, const struct sockaddr_in *addr)
+{
+    bp_http_server *srv = cls;
+    return MHD_add_connection(srv->mhd, fd, (const struct sockaddr *)addr, sizeof *addr) ==
+           MHD_YES;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    bp_http_server *srv = cls;
     bp_http_request *req = *con_cls;
     if (req == NULL)
         return;
+    bp_http_gate_conn_idle(srv->gate, req->gate_conn);
     for (size_t i = 0; i < BP_HTTP_MAX_PARAMS; i++)
         free(req->params[i]);
     free(req->body);
@@ -541,25 +636,33 @@ bp_http_server *bp_http_start(const bp_http_config *cfg, char *err, size_t errsi
         return NULL;
     }
     srv->cfg = *cfg;
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
-    if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
-        snprintf(err, errsize, "BP_HTTP_BIND '%s' is not an IPv4 address", cfg->bind_address);
-        free(srv);
-        return NULL;
-    }
+    /* MHD listens on nothing: the gate accepts, checks the first request head and
+     * hands each connection over (bp_http_gate.h). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
     srv->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, &addr,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
     if (srv->mhd == NULL) {
-        snprintf(err, errsize, "cannot listen on %s:%d (port in use?)", cfg->bind_address,
-                 cfg->port);
+        snprintf(err, errsize, "cannot start the HTTP server");
+        free(srv);
+        return NULL;
+    }
+    bp_http_gate_config gc = {.bind_address = cfg->bind_address,
+                              .port = cfg->port,
+                              .max_connections = cfg->max_connections,
+                              .max_per_client = cfg->max_connections_per_client,
+                              .header_timeout_s = cfg->header_timeout_seconds,
+                              .body_timeout_s = cfg->body_timeout_seconds,
+                              .handover = hand_over,
+                              .cls = srv};
+    srv->gate = bp_http_gate_start(&gc, err, errsize);
+    if (srv->gate == NULL) {
+        MHD_stop_daemon(srv->mhd);
         free(srv);
         return NULL;
     }
@@ -568,15 +671,17 @@ bp_http_server *bp_http_start(const bp_http_config *cfg, char *err, size_t errsi
 
 void bp_http_quiesce(bp_http_server *srv)
 {
-    if (srv != NULL && srv->mhd != NULL)
-        MHD_quiesce_daemon(srv->mhd);
+    if (srv != NULL)
+        bp_http_gate_quiesce(srv->gate);
 }
 
 void bp_http_stop(bp_http_server *srv)
 {
     if (srv == NULL)
         return;
+    bp_http_gate_stop(srv->gate);
     if (srv->mhd != NULL)
         MHD_stop_daemon(srv->mhd);
+    bp_http_gate_free(srv->gate);
     free(srv);
 }

@@ -52,7 +52,10 @@ typedef struct {
     int port;
     int threads;
     int max_connections;
-    int timeout_seconds;
+    int max_connections_per_client; /* one client address; 0 = no limit */
+    int timeout_seconds;            /* idle connection */
+    int header_timeout_seconds;     /* request line and headers, from the start */
+    int body_timeout_seconds;       /* the whole body, from the end of the headers */
     size_t max_body_bytes;
     bool access_log;
     const bp_auth *auth;      /* borrowed; must outlive the server */
@@ -114,5 +117,9 @@ void bp_http_reply_json(bp_http_response *resp, int status, json_t *body);
  * `detail` may be NULL. */
 void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
                          const char *message, const char *detail);
+
+/* The same ErrorResponse as compact JSON text, for answers given outside a handler
+ * (bp_http_gate). Caller frees; NULL when out of memory. */
+char *bp_http_error_text(int status, const char *code, const char *message, const char *path);
 
 #endif

@@ -74,7 +74,7 @@ bp_idem_result bp_idem_claim(bp_db *db, const char *key, const char *method, con
     bool same = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     *status = atoi(PQgetvalue(res, 0, 1));
     if (same)
-        *response = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+        *response = json_loads(PQgetvalue(res, 0, 2), JSON_ALLOW_NUL, NULL);
     PQclear(res);
     return same ? BP_IDEM_REPLAY : BP_IDEM_MISMATCH;
 fail:

@@ -108,8 +108,11 @@ bp_money_result bp_money_parse(const char *text, int exponent, bool allow_negati
 bp_money_result bp_money_from_json(const json_t *value, int exponent, bool allow_negative,
                                    int64_t *minor)
 {
-    if (json_is_string(value))
+    if (json_is_string(value)) {
+        if (strlen(json_string_value(value)) != json_string_length(value))
+            return BP_MONEY_SYNTAX; /* a \u0000 inside */
         return bp_money_parse(json_string_value(value), exponent, allow_negative, minor);
+    }
     if (json_is_integer(value)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(value));

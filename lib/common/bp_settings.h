@@ -14,7 +14,10 @@ typedef struct {
     long http_port;
     long http_threads;
     long http_max_connections;
+    long http_max_connections_per_client;
     long http_timeout_seconds;
+    long http_header_timeout_seconds;
+    long http_body_timeout_seconds;
     long http_max_body_bytes;
     bool http_access_log;
     const char *database_url;
@@ -38,6 +41,15 @@ typedef struct {
      65536, "concurrent HTTP connections accepted", false},                                      \
     {"BP_HTTP_TIMEOUT_SECONDS", BP_CONFIG_INT, offsetof(T, m.http_timeout_seconds), "30", 1,     \
      3600, "idle HTTP connection timeout", false},                                               \
+    {"BP_HTTP_MAX_CONNECTIONS_PER_CLIENT", BP_CONFIG_INT,                                        \
+     offsetof(T, m.http_max_connections_per_client), "64", 0, 65536,                             \
+     "HTTP connections one client address may hold (0: no limit; raise it behind a proxy)",     \
+     false},                                                                                     \
+    {"BP_HTTP_HEADER_TIMEOUT_SECONDS", BP_CONFIG_INT, offsetof(T, m.http_header_timeout_seconds), \
+     "10", 1, 3600, "time a client has to send a request line and headers (and to start the "    \
+     "next request on a kept-alive connection)", false},                                          \
+    {"BP_HTTP_BODY_TIMEOUT_SECONDS", BP_CONFIG_INT, offsetof(T, m.http_body_timeout_seconds),    \
+     "30", 1, 3600, "time a client has to send a whole request body", false},                    \
     {"BP_HTTP_MAX_BODY_BYTES", BP_CONFIG_INT, offsetof(T, m.http_max_body_bytes), "65536", 1024, \
      16777216, "largest request body accepted (413 beyond)", false},                             \
     {"BP_HTTP_ACCESS_LOG", BP_CONFIG_BOOL, offsetof(T, m.http_access_log), "true", 0, 0,         \

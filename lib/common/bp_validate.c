@@ -89,7 +89,8 @@ bool bp_v_date(const json_t *obj, const char *path, const char *name, bool requi
     json_t *v = field_get(obj, path, name, required, e);
     if (v == NULL)
         return false;
-    if (!json_is_string(v) || !bp_date_parse(json_string_value(v), out)) {
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+        !bp_date_parse(json_string_value(v), out)) {
         bp_verr_set(e, path, name, "must be a calendar date YYYY-MM-DD");
         return false;
     }

@@ -419,7 +419,7 @@ bp_db_result bl_istore_insert_invoices(bp_db *db, const bl_invoice_row *rows, si
 /* The stored document with the fields that change after issuing. */
 static json_t *invoice_json(PGresult *res, int i)
 {
-    json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+    json_t *doc = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
     if (doc == NULL)
         return NULL;
     json_object_set_new(doc, "status", json_string(PQgetvalue(res, i, 1)));
@@ -428,7 +428,7 @@ static json_t *invoice_json(PGresult *res, int i)
     if (!PQgetisnull(res, i, 3))
         json_object_set_new(doc, "paidAt", json_string(PQgetvalue(res, i, 3)));
     if (!PQgetisnull(res, i, 4))
-        json_object_set_new(doc, "paymentFailure", json_loads(PQgetvalue(res, i, 4), 0, NULL));
+        json_object_set_new(doc, "paymentFailure", json_loads(PQgetvalue(res, i, 4), JSON_ALLOW_NUL, NULL));
     return doc;
 }
 
@@ -460,7 +460,7 @@ bp_db_result bl_istore_get_invoice(bp_db *db, const char *invoice_ref, json_t **
     }
     json_t *ops = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
-        json_t *op = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        json_t *op = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
         if (op != NULL) {
             json_object_set_new(op, "invoice", json_pack("{s:s}", "invoiceRef", invoice_ref));
             json_array_append_new(ops, op);
@@ -569,7 +569,7 @@ bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_
                               json_pack("{s:s, s:s, s:I, s:o*}", "invoiceRef", PQgetvalue(res, i, 0),
                                         "period", PQgetvalue(res, i, 1), "amountMinor",
                                         (json_int_t)atoll(PQgetvalue(res, i, 2)), "failure",
-                                        json_loads(PQgetvalue(res, i, 3), 0, NULL)));
+                                        json_loads(PQgetvalue(res, i, 3), JSON_ALLOW_NUL, NULL)));
     PQclear(res);
     return r;
 }

@@ -291,7 +291,7 @@ bp_db_result bl_store_find_order(bp_db *db, const char *contract_id, const char 
     if (r != BP_DB_OK)
         return r;
     if (PQntuples(res) == 1) {
-        *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        *doc = json_loads(PQgetvalue(res, 0, 0), JSON_ALLOW_NUL, NULL);
         *same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     }
     PQclear(res);
@@ -328,7 +328,7 @@ bp_db_result bl_store_get_operation(bp_db *db, const char *operation_id, json_t 
                                 " WHERE operation_id::text = $1",
                                 1, params);
     if (r == BP_DB_OK && PQntuples(res) == 1) {
-        *doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        *doc = json_loads(PQgetvalue(res, 0, 0), JSON_ALLOW_NUL, NULL);
         if (*doc != NULL && !PQgetisnull(res, 0, 1))
             json_object_set_new(*doc, "invoice",
                                 json_pack("{s:s}", "invoiceRef", PQgetvalue(res, 0, 1)));
@@ -366,7 +366,7 @@ bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t *
     json_t *arr = json_array();
     int n = PQntuples(res);
     for (int i = 0; i < n; i++) {
-        json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        json_t *doc = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
         if (doc == NULL)
             continue;
         if (!PQgetisnull(res, i, 1))

@@ -48,7 +48,7 @@ bp_db_result ct_store_get(bp_db *db, const char *contract_ref, bool for_update, 
     if (PQntuples(res) == 1) {
         snprintf(contract_id, 37, "%s", PQgetvalue(res, 0, 0));
         snprintf(iban, 35, "%s", PQgetvalue(res, 0, 2));
-        *doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+        *doc = json_loads(PQgetvalue(res, 0, 1), JSON_ALLOW_NUL, NULL);
         if (*doc == NULL)
             r = BP_DB_ERROR;
     }
@@ -95,7 +95,7 @@ bp_db_result ct_store_list(bp_db *db, const char *status, const char *customer_r
     json_t *arr = json_array();
     int n = PQntuples(res);
     for (int i = 0; i < n; i++) {
-        json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        json_t *doc = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
         if (doc != NULL)
             json_array_append_new(arr, doc);
     }

@@ -159,6 +159,46 @@ static void test_replays_and_conflicts(void **state)
         bpt_resp_free(all[i]);
 }
 
+/* \u0000 is valid JSON: in a member kept as sent (the contact) it is stored, answered,
+ * replayed under its Idempotency-Key and read back as sent; in a member billing reads
+ * (the orderRef) it is a validation error. */
+static void test_nul_escape(void **state)
+{
+    (void)state;
+    blf_contract(&st, "CTR-FLOW-NUL", "100.00", NULL);
+    char *text = blf_operation("CTR-FLOW-NUL", "NUL-1", "1.00", NULL, NULL);
+    json_t *op = json_loads(text, 0, NULL);
+    free(text);
+    json_object_set_new(op, "contact", json_pack("{s:s%}", "ccuid", "a\0b", (size_t)3));
+    text = json_dumps(op, JSON_COMPACT);
+    assert_non_null(strstr(text, "a\\u0000b"));
+    bpt_resp a = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, text,
+                          "Idempotency-Key: nul-key-1");
+    bpt_resp b = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, text,
+                          "Idempotency-Key: nul-key-1");
+    assert_int_equal(a.status, 201);
+    assert_int_equal(b.status, 201);
+    assert_non_null(strstr(b.body, "a\\u0000b"));
+    char path[256];
+    snprintf(path, sizeof path, "/operations/%s",
+             json_string_value(json_object_get(a.json, "operationId")));
+    bpt_resp c = bpt_http("GET", st.billing.port, path, BPT_READ_KEY, NULL, NULL);
+    assert_int_equal(c.status, 200);
+    assert_non_null(strstr(c.body, "a\\u0000b"));
+    free(text);
+    json_object_set_new(json_object_get(op, "order"), "orderRef",
+                        json_stringn("N\0UL", 4));
+    text = json_dumps(op, JSON_COMPACT);
+    bpt_resp d = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, text, NULL);
+    assert_int_equal(d.status, 400);
+    assert_string_equal(bpt_error_code(&d), "VALIDATION_ERROR");
+    free(text);
+    json_decref(op);
+    bpt_resp *all[] = {&a, &b, &c, &d};
+    for (size_t i = 0; i < 4; i++)
+        bpt_resp_free(all[i]);
+}
+
 typedef struct {
     const char *name, *body;
     long status;
@@ -311,6 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_rule),
         cmocka_unit_test(test_replays_and_conflicts),
+        cmocka_unit_test(test_nul_escape),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_listing),
         cmocka_unit_test(test_operation_events),

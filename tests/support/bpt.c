@@ -181,7 +181,7 @@ json_t *bpt_consume_all(const char *topic, int idle_ms)
             continue;
         }
         idle = 0;
-        json_t *value = json_loadb(m->payload, m->len, 0, NULL);
+        json_t *value = json_loadb(m->payload, m->len, JSON_ALLOW_NUL, NULL);
         json_t *headers = json_object();
         rd_kafka_headers_t *hdrs = NULL;
         if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -404,7 +404,7 @@ bpt_resp bpt_http(const char *method, int port, const char *path, const char *ke
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     r.body = b.data ? b.data : strdup("");
-    r.json = json_loads(r.body, 0, NULL);
+    r.json = json_loads(r.body, JSON_ALLOW_NUL, NULL);
     return r;
 }
 
@@ -442,4 +442,120 @@ bool bpt_wait_status(const char *url, int status, int timeout_ms)
         bpt_sleep_ms(100);
     }
     return false;
+}
+
+/* ---------- raw HTTP ---------- */
+
+long long bpt_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long bpt_now_ms(void) { return bpt_now_us() / 1000; }
+
+int bpt_raw_connect(const char *source, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
+    inet_pton(AF_INET, source, &src.sin_addr);
+    inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+    dst.sin_port = htons((uint16_t)port);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof src) != 0 ||
+        connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
+        fprintf(stderr, "bpt_raw_connect %s -> %d: %s\n", source, port, strerror(errno));
+        abort();
+    }
+    return fd;
+}
+
+bool bpt_raw_send(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Reads what is there within the time left; -1 on timeout, 0 at the end. */
+static ssize_t raw_recv(int fd, char *rb, size_t size, long long deadline_ms)
+{
+    long long left = deadline_ms - bpt_now_ms();
+    if (left <= 0)
+        return -1;
+    struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t n = recv(fd, rb, size, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return -1;
+    return n < 0 ? 0 : n;
+}
+
+int bpt_raw_read(int fd, int timeout_ms, char *ctype, size_t ctype_size, char **body)
+{
+    long long deadline = bpt_now_ms() + timeout_ms;
+    size_t cap = 65536, len = 0;
+    char *rb = malloc(cap + 1);
+    char *head_end = NULL;
+    long content_length = -1;
+    *body = NULL;
+    if (ctype_size > 0)
+        ctype[0] = '\0';
+    for (;;) {
+        if (head_end != NULL && content_length >= 0 &&
+            len - (size_t)(head_end + 4 - rb) >= (size_t)content_length)
+            break;
+        if (len == cap) {
+            cap *= 2;
+            rb = realloc(rb, cap + 1);
+            head_end = NULL;
+        }
+        ssize_t n = raw_recv(fd, rb + len, cap - len, deadline);
+        if (n <= 0) {
+            if (n < 0 || head_end == NULL) {
+                free(rb);
+                return 0;
+            }
+            break; /* closed after the body */
+        }
+        len += (size_t)n;
+        rb[len] = '\0';
+        if (head_end == NULL && (head_end = strstr(rb, "\r\n\r\n")) != NULL) {
+            const char *cl = strcasestr(rb, "\r\nContent-Length:");
+            content_length = cl != NULL && cl < head_end ? strtol(cl + 17, NULL, 10) : -1;
+            const char *ct = strcasestr(rb, "\r\nContent-Type:");
+            if (ct != NULL && ct < head_end && ctype_size > 0) {
+                ct += 15;
+                while (*ct == ' ')
+                    ct++;
+                size_t n2 = strcspn(ct, "\r");
+                snprintf(ctype, ctype_size, "%.*s", (int)n2, ct);
+            }
+        }
+    }
+    int status = 0;
+    if (sscanf(rb, "HTTP/1.%*d %d", &status) != 1)
+        status = 0;
+    *body = strdup(head_end + 4);
+    free(rb);
+    return status;
+}
+
+bool bpt_raw_closed(int fd, int timeout_ms)
+{
+    long long deadline = bpt_now_ms() + timeout_ms;
+    char rb[4096];
+    for (;;) {
+        ssize_t n = raw_recv(fd, rb, sizeof rb, deadline);
+        if (n == 0)
+            return true;
+        if (n < 0)
+            return false;
+    }
 }

@@ -93,7 +93,26 @@ int bpt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A free TCP port on 127.0.0.1. */
 int bpt_free_port(void);
 
+/* Monotonic clock, in milliseconds and microseconds. */
+long long bpt_now_ms(void);
+long long bpt_now_us(void);
+
 /* Milliseconds sleep. */
 void bpt_sleep_ms(int ms);
+
+/* Raw HTTP, for what libcurl will not send (NUL bytes, broken request lines, one
+ * byte at a time) and from another loopback address than 127.0.0.1.
+ * bpt_raw_connect: a blocking TCP socket from `source` (e.g. "127.0.0.2") to
+ * 127.0.0.1:port; aborts on failure. bpt_raw_send: writes `len` bytes; false when
+ * the server closed. bpt_raw_read: reads one response (status line, headers, then
+ * Content-Length bytes of body, or until the server closes) within timeout_ms;
+ * returns the HTTP status (0 when the connection ended or timed out first), the
+ * Content-Type into ctype and the body into a new string *body (caller frees; may be
+ * NULL). bpt_raw_closed: true when the server ended the connection within timeout_ms
+ * (anything it sent before is read and dropped). */
+int bpt_raw_connect(const char *source, int port);
+bool bpt_raw_send(int fd, const void *data, size_t len);
+int bpt_raw_read(int fd, int timeout_ms, char *ctype, size_t ctype_size, char **body);
+bool bpt_raw_closed(int fd, int timeout_ms);
 
 #endif
