@@ -2,10 +2,14 @@
  * thread before anything else starts. */
 #include "bp_config.h"
 
+#include "bp_time.h"
+#include "bp_validate.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static bool parse_bool(const char *v, bool *out)
 {
@@ -17,6 +21,40 @@ static bool parse_bool(const char *v, bool *out)
         *out = false;
         return true;
     }
+    return false;
+}
+
+/* "a, b, c": the allowed values of an ENUM row. */
+static void choices_text(const bp_config_entry *e, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; e->choices != NULL && e->choices[i] != NULL; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? ", " : "", e->choices[i]);
+    }
+}
+
+bool bp_config_check_time_zone(const char *value, char *why, size_t whysize)
+{
+    if (bp_time_zone_known(value))
+        return true;
+    snprintf(why, whysize, "is not a known time zone (tzdata)");
+    return false;
+}
+
+bool bp_config_check_email(const char *value, char *why, size_t whysize)
+{
+    if (bp_email_valid(value))
+        return true;
+    snprintf(why, whysize, "is not an e-mail address");
+    return false;
+}
+
+bool bp_config_check_readable_file(const char *value, char *why, size_t whysize)
+{
+    if (value[0] == '\0' || access(value, R_OK) == 0)
+        return true;
+    snprintf(why, whysize, "cannot be read: %s", strerror(errno));
     return false;
 }
 
@@ -37,8 +75,25 @@ static bool load_entry(const bp_config_entry *e, void *settings, char *err, size
             snprintf(err, errsize, "%s must be %ld..%ld characters long", e->name, e->min, e->max);
             return false;
         }
+        char why[200] = "";
+        if (e->check != NULL && !e->check(v, why, sizeof why)) {
+            snprintf(err, errsize, "%s='%s' %s", e->name, v, why);
+            return false;
+        }
         memcpy(field, &v, sizeof v);
         return true;
+    }
+    case BP_CONFIG_ENUM: {
+        for (size_t i = 0; e->choices != NULL && e->choices[i] != NULL; i++) {
+            if (strcmp(v, e->choices[i]) == 0) {
+                memcpy(field, &e->choices[i], sizeof e->choices[i]);
+                return true;
+            }
+        }
+        char list[200];
+        choices_text(e, list, sizeof list);
+        snprintf(err, errsize, "%s='%s' is not one of: %s", e->name, v, list);
+        return false;
     }
     case BP_CONFIG_INT: {
         errno = 0;
@@ -81,7 +136,10 @@ void bp_config_print(const bp_config_entry *table, size_t n, FILE *out)
     for (size_t i = 0; i < n; i++) {
         const bp_config_entry *e = &table[i];
         const char *def = e->def == NULL || e->secret ? "" : e->def;
-        fprintf(out, "%s=%s  # %s%s\n", e->name, def, e->def == NULL ? "(required) " : "",
-                e->help);
+        char list[200] = "";
+        if (e->type == BP_CONFIG_ENUM)
+            choices_text(e, list, sizeof list);
+        fprintf(out, "%s=%s  # %s%s%s%s%s\n", e->name, def, e->def == NULL ? "(required) " : "",
+                e->help, list[0] ? " (one of: " : "", list, list[0] ? ")" : "");
     }
 }

@@ -13,7 +13,6 @@
 static const char *log_service = "boissipay";
 static bp_log_level log_min = BP_LOG_INFO;
 
-static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void bp_log_init(const char *service, bp_log_level min_level)
 {
@@ -21,10 +20,12 @@ void bp_log_init(const char *service, bp_log_level min_level)
     log_min = min_level;
 }
 
+const char *const bp_log_level_names[] = {"debug", "info", "warn", "error", NULL};
+
 bool bp_log_level_parse(const char *text, bp_log_level *out)
 {
     for (int i = 0; i < 4; i++) {
-        if (strcmp(text, level_names[i]) == 0) {
+        if (strcmp(text, bp_log_level_names[i]) == 0) {
             *out = (bp_log_level)i;
             return true;
         }
@@ -45,7 +46,7 @@ static void log_emit(bp_log_level level, json_t *fields, const char *fmt, va_lis
 
     json_t *line = json_object();
     json_object_set_new(line, "time", json_string(now));
-    json_object_set_new(line, "level", json_string(level_names[level]));
+    json_object_set_new(line, "level", json_string(bp_log_level_names[level]));
     json_object_set_new(line, "service", json_string(log_service));
     json_object_set_new(line, "msg", json_string(msg));
     if (fields != NULL && json_is_object(fields))

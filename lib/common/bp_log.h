@@ -16,6 +16,9 @@ void bp_log_init(const char *service, bp_log_level min_level);
 /* Parses "debug", "info", "warn" or "error". Returns false on anything else. */
 bool bp_log_level_parse(const char *text, bp_log_level *out);
 
+/* The level names, in order (debug, info, warn, error), NULL-terminated. */
+extern const char *const bp_log_level_names[];
+
 /* Logs `msg` (printf format) at `level`. */
 void bp_log(bp_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -2,54 +2,42 @@
 #include "billing_config.h"
 
 #include "billing_period.h"
-#include "bp_log.h"
-#include "bp_time.h"
 
 #include <stdio.h>
-#include <string.h>
 
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(bl_settings, common, "8181",
                           "postgresql://billing@127.0.0.1:5432/billing"),
     {"BP_TOPIC_CONTRACT", BP_CONFIG_STRING, offsetof(bl_settings, topic_contract), "contract", 1,
-     249, "topic of contract events (consumed into the read model)", false},
+     249, "topic of contract events (consumed into the read model)", false, NULL, NULL},
     {"BP_TOPIC_OPERATION", BP_CONFIG_STRING, offsetof(bl_settings, topic_operation), "operation",
-     1, 249, "topic of operation events (published)", false},
+     1, 249, "topic of operation events (published)", false, NULL, NULL},
     {"BP_TOPIC_INVOICE", BP_CONFIG_STRING, offsetof(bl_settings, topic_invoice), "invoice", 1,
-     249, "topic of invoice events (invoice.issued published, invoice.sent consumed)", false},
+     249, "topic of invoice events (invoice.issued published, invoice.sent consumed)", false, NULL, NULL},
     {"BP_TOPIC_PAYMENT", BP_CONFIG_STRING, offsetof(bl_settings, topic_payment), "payment", 1,
-     249, "topic of payment events (payment.requested published, results consumed)", false},
+     249, "topic of payment events (payment.requested published, results consumed)", false, NULL, NULL},
     {"BP_BILLING_SCHEDULE", BP_CONFIG_BOOL, offsetof(bl_settings, schedule), "true", 0, 0,
-     "run the previous month automatically each month", false},
+     "run the previous month automatically each month", false, NULL, NULL},
     {"BP_BILLING_RUN_DAY", BP_CONFIG_INT, offsetof(bl_settings, run_day), "1", 1, 28,
-     "day of the month of the automatic run", false},
+     "day of the month of the automatic run", false, NULL, NULL},
     {"BP_BILLING_RUN_TIME", BP_CONFIG_STRING, offsetof(bl_settings, run_time), "00:05", 5, 5,
-     "local time (HH:MM) of the automatic run", false},
+     "local time (HH:MM) of the automatic run", false, NULL, NULL},
     {"BP_TOPIC_DEAD_LETTER", BP_CONFIG_STRING, offsetof(bl_settings, topic_dead_letter),
-     "dead-letter", 1, 249, "topic of messages billing can never handle", false},
+     "dead-letter", 1, 249, "topic of messages billing can never handle", false, NULL, NULL},
     {"BP_CONSUMER_GROUP", BP_CONFIG_STRING, offsetof(bl_settings, consumer_group), "billing", 1,
-     249, "Kafka consumer group of billing instances", false},
+     249, "Kafka consumer group of billing instances", false, NULL, NULL},
     {"BP_BILLING_TIMEZONE", BP_CONFIG_STRING, offsetof(bl_settings, timezone), "Europe/Paris", 1,
-     64, "time zone of billing dates (operation dates, billing periods)", false},
+     64, "time zone of billing dates (operation dates, billing periods)", false, NULL,
+     bp_config_check_time_zone},
 };
 
 bool bl_config_load(bl_settings *s, char *err, size_t errsize)
 {
     if (!bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize))
         return false;
-    bp_log_level lvl;
-    if (!bp_log_level_parse(s->common.log_level, &lvl)) {
-        snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
-                 s->common.log_level);
-        return false;
-    }
+    /* The one derived value: the minute of the day of the automatic run. */
     if (!bl_schedule_parse_time(s->run_time, &s->run_minute)) {
         snprintf(err, errsize, "BP_BILLING_RUN_TIME='%s' is not a time HH:MM", s->run_time);
-        return false;
-    }
-    if (!bp_time_zone_known(s->timezone)) {
-        snprintf(err, errsize, "BP_BILLING_TIMEZONE='%s' is not a known time zone (tzdata)",
-                 s->timezone);
         return false;
     }
     return true;

@@ -1,7 +1,6 @@
 /* contract_config: the one table of variables the contract daemon reads. */
 #include "contract_config.h"
 
-#include "bp_log.h"
 
 #include <stdio.h>
 
@@ -9,22 +8,14 @@ static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(ct_settings, common, "8080",
                           "postgresql://contract@127.0.0.1:5432/contract"),
     {"BP_TOPIC_CONTRACT", BP_CONFIG_STRING, offsetof(ct_settings, topic_contract), "contract", 1,
-     249, "topic of contract events", false},
+     249, "topic of contract events", false, NULL, NULL},
     {"BP_EXPIRY_SWEEP_SECONDS", BP_CONFIG_INT, offsetof(ct_settings, expiry_sweep_seconds), "60",
-     1, 86400, "how often contracts past their expireAt are marked EXPIRED", false},
+     1, 86400, "how often contracts past their expireAt are marked EXPIRED", false, NULL, NULL},
 };
 
 bool ct_config_load(ct_settings *s, char *err, size_t errsize)
 {
-    if (!bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize))
-        return false;
-    bp_log_level lvl;
-    if (!bp_log_level_parse(s->common.log_level, &lvl)) {
-        snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
-                 s->common.log_level);
-        return false;
-    }
-    return true;
+    return bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize);
 }
 
 void ct_config_print(FILE *out)

@@ -1,35 +1,37 @@
 /* payment_config: the one table of variables the payment daemon reads. */
 #include "payment_config.h"
 
-#include "bp_log.h"
 #include "bp_money.h"
-#include "bp_time.h"
 
 #include <stdio.h>
 #include <string.h>
+
+static const char *const collect_modes[] = {"due-date", "at-once", NULL};
 
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(pm_settings, common, "8282",
                           "postgresql://payment@127.0.0.1:5432/payment"),
     {"BP_TOPIC_PAYMENT", BP_CONFIG_STRING, offsetof(pm_settings, topic_payment), "payment", 1,
-     249, "topic of payment events (payment.requested consumed, results published)", false},
+     249, "topic of payment events (payment.requested consumed, results published)", false, NULL, NULL},
     {"BP_TOPIC_DEAD_LETTER", BP_CONFIG_STRING, offsetof(pm_settings, topic_dead_letter),
-     "dead-letter", 1, 249, "topic where messages that can never be handled are parked", false},
+     "dead-letter", 1, 249, "topic where messages that can never be handled are parked", false, NULL, NULL},
     {"BP_CONSUMER_GROUP", BP_CONFIG_STRING, offsetof(pm_settings, consumer_group), "payment", 1,
-     249, "Kafka consumer group of payment instances", false},
+     249, "Kafka consumer group of payment instances", false, NULL, NULL},
     {"BP_BANK_FAIL_MANDATES", BP_CONFIG_STRING, offsetof(pm_settings, bank_fail_mandates), "", 0,
-     0, "simulated bank: mandates whose debits fail, MANDATE:SEPACODE,... (MDT-X:MD01)", false},
+     0, "simulated bank: mandates whose debits fail, MANDATE:SEPACODE,... (MDT-X:MD01)", false, NULL, NULL},
     {"BP_BANK_INSUFFICIENT_ABOVE_MINOR", BP_CONFIG_INT,
      offsetof(pm_settings, bank_insufficient_above_minor), "0", 0, BP_MONEY_MAX_MINOR,
-     "simulated bank: debits above this many minor units fail AM04 (0: never)", false},
+     "simulated bank: debits above this many minor units fail AM04 (0: never)", false, NULL, NULL},
     {"BP_BANK_DELAY_MS", BP_CONFIG_INT, offsetof(pm_settings, bank_delay_ms), "0", 0, 60000,
-     "simulated bank: processing time of a new debit, in milliseconds", false},
-    {"BP_PAYMENT_COLLECT", BP_CONFIG_STRING, offsetof(pm_settings, collect), "due-date", 6, 8,
-     "when to debit: due-date (on the invoice's due date) or at-once (when requested)", false},
+     "simulated bank: processing time of a new debit, in milliseconds", false, NULL, NULL},
+    {"BP_PAYMENT_COLLECT", BP_CONFIG_ENUM, offsetof(pm_settings, collect), "due-date", 0, 0,
+     "when to debit: on the invoice's due date, or at once when requested", false, collect_modes,
+     NULL},
     {"BP_PAYMENT_TIMEZONE", BP_CONFIG_STRING, offsetof(pm_settings, timezone), "Europe/Paris", 1,
-     64, "time zone whose calendar decides when a due date has come", false},
+     64, "time zone whose calendar decides when a due date has come", false, NULL,
+     bp_config_check_time_zone},
     {"BP_PAYMENT_DUE_POLL_MS", BP_CONFIG_INT, offsetof(pm_settings, due_poll_ms), "60000", 100,
-     3600000, "how often payments that have fallen due are looked for", false},
+     3600000, "how often payments that have fallen due are looked for", false, NULL, NULL},
 };
 
 pm_bank_rules *pm_config_bank_rules(const pm_settings *s, char *err, size_t errsize)
@@ -42,21 +44,6 @@ bool pm_config_load(pm_settings *s, char *err, size_t errsize)
 {
     if (!bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize))
         return false;
-    bp_log_level lvl;
-    if (!bp_log_level_parse(s->common.log_level, &lvl)) {
-        snprintf(err, errsize, "BP_LOG_LEVEL='%s' is not debug, info, warn or error",
-                 s->common.log_level);
-        return false;
-    }
-    if (strcmp(s->collect, "due-date") != 0 && strcmp(s->collect, "at-once") != 0) {
-        snprintf(err, errsize, "BP_PAYMENT_COLLECT='%s' is not due-date or at-once", s->collect);
-        return false;
-    }
-    if (!bp_time_zone_known(s->timezone)) {
-        snprintf(err, errsize, "BP_PAYMENT_TIMEZONE='%s' is not a known time zone (tzdata)",
-                 s->timezone);
-        return false;
-    }
     pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);
     pm_bank_rules_free(rules);
     return rules != NULL;

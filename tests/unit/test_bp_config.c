@@ -23,15 +23,15 @@ typedef struct {
 
 static const bp_config_entry table[] = {
     {"BPUT_NAME", BP_CONFIG_STRING, offsetof(test_settings, name), "boissipay", 1, 10,
-     "a short name", false},
+     "a short name", false, NULL, NULL},
     {"BPUT_PORT", BP_CONFIG_INT, offsetof(test_settings, port), "8080", 1, 65535,
-     "TCP port", false},
+     "TCP port", false, NULL, NULL},
     {"BPUT_VERBOSE", BP_CONFIG_BOOL, offsetof(test_settings, verbose), "false", 0, 0,
-     "chatty logs", false},
+     "chatty logs", false, NULL, NULL},
     {"BPUT_TOKEN", BP_CONFIG_STRING, offsetof(test_settings, token), NULL, 1, 0,
-     "secret token", true},
+     "secret token", true, NULL, NULL},
     {"BPUT_RATIO", BP_CONFIG_INT, offsetof(test_settings, ratio), "-5", -10, 10,
-     "signed value", false},
+     "signed value", false, NULL, NULL},
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
@@ -227,7 +227,7 @@ static void test_print(void **state)
 static void test_print_secret_with_default(void **state)
 {
     static const bp_config_entry secret[] = {
-        {"BPUT_URL", BP_CONFIG_STRING, 0, "postgres://u:pw@h/db", 1, 0, "database", true},
+        {"BPUT_URL", BP_CONFIG_STRING, 0, "postgres://u:pw@h/db", 1, 0, "database", true, NULL, NULL},
     };
     char *text = NULL;
     size_t len = 0;
@@ -238,6 +238,84 @@ static void test_print_secret_with_default(void **state)
     assert_non_null(strstr(text, "BPUT_URL="));
     assert_null(strstr(text, "pw@h"));
     free(text);
+}
+
+/* ENUM rows and per-row checks: a second table, so the first one's tests stay as
+ * they are. */
+typedef struct {
+    const char *level;
+    const char *zone;
+    const char *word;
+} checked_settings;
+
+static bool word_check(const char *value, char *why, size_t whysize)
+{
+    if (strncmp(value, "ok-", 3) == 0)
+        return true;
+    snprintf(why, whysize, "must start with ok-");
+    return false;
+}
+
+static const char *const levels[] = {"low", "high", NULL};
+static const bp_config_entry checked[] = {
+    {"BPUT_LEVEL", BP_CONFIG_ENUM, offsetof(checked_settings, level), "low", 0, 0, "a level",
+     false, levels, NULL},
+    {"BPUT_ZONE", BP_CONFIG_STRING, offsetof(checked_settings, zone), "Europe/Paris", 1, 64,
+     "a zone", false, NULL, bp_config_check_time_zone},
+    {"BPUT_WORD", BP_CONFIG_STRING, offsetof(checked_settings, word), "ok-1", 1, 64, "a word",
+     false, NULL, word_check},
+};
+
+static void test_enum_and_checks(void **state)
+{
+    (void)state;
+    const char *vars[] = {"BPUT_LEVEL", "BPUT_ZONE", "BPUT_WORD"};
+    for (size_t i = 0; i < 3; i++)
+        unsetenv(vars[i]);
+    checked_settings s;
+    char err[256];
+    assert_true(bp_config_load(checked, 3, &s, err, sizeof err));
+    assert_ptr_equal(s.level, levels[0]); /* the table's own string */
+    setenv("BPUT_LEVEL", "high", 1);
+    assert_true(bp_config_load(checked, 3, &s, err, sizeof err));
+    assert_string_equal(s.level, "high");
+    setenv("BPUT_LEVEL", "HIGH", 1);
+    assert_false(bp_config_load(checked, 3, &s, err, sizeof err));
+    assert_string_equal(err, "BPUT_LEVEL='HIGH' is not one of: low, high");
+    unsetenv("BPUT_LEVEL");
+    const char *bad_zones[] = {"Mars/Olympus", "../../etc/passwd", "Europe"};
+    for (size_t i = 0; i < 3; i++) {
+        setenv("BPUT_ZONE", bad_zones[i], 1);
+        assert_false(bp_config_load(checked, 3, &s, err, sizeof err));
+        assert_non_null(strstr(err, "BPUT_ZONE="));
+        assert_non_null(strstr(err, "is not a known time zone"));
+    }
+    setenv("BPUT_ZONE", "America/New_York", 1);
+    assert_true(bp_config_load(checked, 3, &s, err, sizeof err));
+    setenv("BPUT_WORD", "nope", 1);
+    assert_false(bp_config_load(checked, 3, &s, err, sizeof err));
+    assert_string_equal(err, "BPUT_WORD='nope' must start with ok-");
+    for (size_t i = 0; i < 3; i++)
+        unsetenv(vars[i]);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    bp_config_print(checked, 1, out);
+    fclose(out);
+    assert_string_equal(text, "BPUT_LEVEL=low  # a level (one of: low, high)\n");
+    free(text);
+}
+
+static void test_stock_checks(void **state)
+{
+    (void)state;
+    char why[128];
+    assert_true(bp_config_check_email("billing@boissipay.example", why, sizeof why));
+    assert_false(bp_config_check_email("billing", why, sizeof why));
+    assert_true(bp_config_check_readable_file("", why, sizeof why));
+    assert_true(bp_config_check_readable_file("/proc/self/status", why, sizeof why));
+    assert_false(bp_config_check_readable_file("/nonexistent/ca.pem", why, sizeof why));
+    assert_non_null(strstr(why, "cannot be read"));
 }
 
 int main(void)
@@ -255,6 +333,8 @@ int main(void)
         T(test_first_bad_variable_named),
         T(test_print),
         T(test_print_secret_with_default),
+        T(test_enum_and_checks),
+        T(test_stock_checks),
     };
 #undef T
     return cmocka_run_group_tests(tests, 0, NULL);
