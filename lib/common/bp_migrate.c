@@ -3,6 +3,7 @@
 
 #include "bp_daemon.h"
 #include "bp_log.h"
+#include "bp_lock_keys.h"
 
 #include <stdlib.h>
 
@@ -59,7 +60,7 @@ static bp_db_result apply_one(bp_db *db, const bp_migration *m)
     if (r != BP_DB_OK)
         return r;
     /* One lock for every migrator of this database, released at commit. */
-    r = bp_db_exec(db, NULL, "SELECT pg_advisory_xact_lock(7428001)", 0, NULL);
+    r = bp_db_exec(db, NULL, "SELECT pg_advisory_xact_lock(" BP_LOCK_MIGRATE ")", 0, NULL);
     PGresult *res = NULL;
     const char *params[] = {m->id};
     if (r == BP_DB_OK)

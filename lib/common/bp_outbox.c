@@ -10,6 +10,7 @@
 
 #include "bp_cloudevent.h"
 #include "bp_idempotency.h"
+#include "bp_lock_keys.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
@@ -27,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 
-#define RELAY_LOCK_KEY "7428002"
 
 struct bp_outbox_relay {
     bp_outbox_config cfg;
@@ -137,7 +137,7 @@ static bool relay_prepare(bp_outbox_relay *r)
         return true; /* same session: the lock and LISTEN still hold */
     r->holds_lock = false;
     PGresult *res = NULL;
-    if (bp_db_exec(r->db, &res, "SELECT pg_try_advisory_lock(" RELAY_LOCK_KEY ")", 0, NULL) !=
+    if (bp_db_exec(r->db, &res, "SELECT pg_try_advisory_lock(" BP_LOCK_OUTBOX_RELAY ")", 0, NULL) !=
         BP_DB_OK)
         return false;
     bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;

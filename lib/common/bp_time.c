@@ -49,7 +49,7 @@ bp_date bp_date_from_ymd(int y, int m, int d)
     return (bp_date)(era * 146097 + doe - 719468);
 }
 
-static void date_to_ymd(bp_date z0, int *y, int *m, int *d)
+void bp_date_to_ymd(bp_date z0, int *y, int *m, int *d)
 {
     int z = z0 + 719468;
     const int era = (z >= 0 ? z : z - 146096) / 146097;
@@ -91,10 +91,17 @@ bool bp_date_parse(const char *text, bp_date *out)
     return true;
 }
 
+int bp_date_year(bp_date d)
+{
+    int y, m, day;
+    bp_date_to_ymd(d, &y, &m, &day);
+    return y;
+}
+
 void bp_date_format(bp_date d, char *buf, size_t size)
 {
     int y, m, day;
-    date_to_ymd(d, &y, &m, &day);
+    bp_date_to_ymd(d, &y, &m, &day);
     snprintf(buf, size, "%04d-%02d-%02d", y, m, day);
 }
 

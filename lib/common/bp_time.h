@@ -44,7 +44,11 @@ bp_date bp_date_today_utc(void);
  * a TZif file under /usr/share/zoneinfo, the name without "..". */
 bool bp_time_zone_known(const char *name);
 
-/* Days from civil date; exposed for tests. */
+/* Days from civil date (proleptic Gregorian), and back. */
 bp_date bp_date_from_ymd(int y, int m, int d);
+void bp_date_to_ymd(bp_date d, int *y, int *m, int *day);
+
+/* The year of a date. */
+int bp_date_year(bp_date d);
 
 #endif

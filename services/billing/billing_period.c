@@ -41,10 +41,9 @@ bp_date bl_period_last(bl_period p)
 
 bl_period bl_period_of(bp_date d)
 {
-    char text[11];
-    bp_date_format(d, text, sizeof text);
+    int day;
     bl_period p = {0, 0};
-    sscanf(text, "%4d-%2d", &p.year, &p.month);
+    bp_date_to_ymd(d, &p.year, &p.month, &day);
     return p;
 }
 

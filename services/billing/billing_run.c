@@ -15,6 +15,7 @@
 
 #include "billing_invoice.h"
 #include "billing_invoice_store.h"
+#include "bp_lock_keys.h"
 #include "billing_jsonw.h"
 #include "billing_period.h"
 #include "billing_store.h"
@@ -91,14 +92,12 @@ static one_result invoice_one(const bl_run_ctx *ctx, bp_db *db, const char *cont
             bp_log_error("billing run: contract %s not invoiced: account missing", contract_id);
         return ONE_FAILED;
     }
-    char year_text[5];
-    bp_date_format(issue, year_text, 5); /* "YYYY" of the issue date */
     int64_t number = 0;
-    *dbr = bl_istore_next_number(db, atoi(year_text), &number);
+    *dbr = bl_istore_next_number(db, bp_date_year(issue), &number);
     if (*dbr != BP_DB_OK)
         return ONE_FAILED;
     char ref[32], invoice_id[37];
-    bl_invoice_number(atoi(year_text), number, ref, sizeof ref);
+    bl_invoice_number(bp_date_year(issue), number, ref, sizeof ref);
     bp_uuid_v4(invoice_id);
     bl_invoice_line *lines = NULL;
     size_t n = 0;
@@ -216,9 +215,7 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
     *fits = false;
     chunk k;
     bp_db_result r = chunk_alloc(&k, n) ? BP_DB_OK : BP_DB_ERROR;
-    char year_text[5];
-    bp_date_format(issue, year_text, 5); /* "YYYY" of the issue date */
-    int year = atoi(year_text);
+    int year = bp_date_year(issue);
     int64_t first = 0;
     if (r == BP_DB_OK)
         r = bl_istore_reserve_numbers(db, year, (int)n, &first);
@@ -359,9 +356,7 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
         dbr = bp_db_exec_script(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (dbr == BP_DB_OK)
         dbr = bl_istore_contracts_to_bill(db, last, period, &items, &n, &c.already);
-    char year_text[5];
-    bp_date_format(today, year_text, 5); /* "YYYY" of the issue date */
-    int year = atoi(year_text);
+    int year = bp_date_year(today); /* of the issue date */
     int64_t next = 0; /* a dry run's next number */
     if (dbr == BP_DB_OK && dry && (dbr = bl_istore_peek_number(db, year, &next)) == BP_DB_OK)
         next++;
@@ -475,7 +470,7 @@ static void scheduler_tick(void *arg, const bp_ticker *t)
     if (bl_istore_period_done(s->db, period, &done) != BP_DB_OK || done)
         return;
     PGresult *res = NULL;
-    if (bp_db_exec(s->db, &res, "SELECT pg_try_advisory_lock(7428003)", 0, NULL) != BP_DB_OK)
+    if (bp_db_exec(s->db, &res, "SELECT pg_try_advisory_lock(" BP_LOCK_BILLING_SCHEDULER ")", 0, NULL) != BP_DB_OK)
         return;
     bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
@@ -487,7 +482,7 @@ static void scheduler_tick(void *arg, const bp_ticker *t)
     bl_outcome_clear(&o);
     if (r != BL_R_CREATED)
         bp_log_warn("scheduled billing run of %s did not complete; retried later", period);
-    if (bp_db_exec(s->db, NULL, "SELECT pg_advisory_unlock(7428003)", 0, NULL) != BP_DB_OK)
+    if (bp_db_exec(s->db, NULL, "SELECT pg_advisory_unlock(" BP_LOCK_BILLING_SCHEDULER ")", 0, NULL) != BP_DB_OK)
         bp_log_warn("scheduler: unlock failed: %s", bp_db_error(s->db));
 }
 

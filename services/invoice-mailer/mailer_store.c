@@ -4,6 +4,7 @@
 #include "mailer_store.h"
 
 #include "bp_money.h"
+#include "bp_lock_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 /* Advisory lock of one mail: two-key form, class 74281 (other locks of the
  * project use the one-key form, a separate space). */
-#define MAIL_LOCK "74281, ($1::bigint % 2147483647)::int"
+#define MAIL_LOCK BP_LOCK_CLASS_MAIL ", ($1::bigint % 2147483647)::int"
 
 void ml_claim_clear(ml_claim *c)
 {

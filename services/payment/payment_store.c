@@ -4,6 +4,7 @@
 #include "payment_store.h"
 
 #include "bp_random.h"
+#include "bp_lock_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,12 +147,11 @@ bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_p
 
 /* Advisory lock class of "collecting this invoice" (object: hashtext of its
  * ref; a collision only defers one payment to the next round). */
-#define CLAIM_CLASS "7428201"
 
 bp_db_result pm_store_claim(bp_db *db, const char *invoice_ref, bool *got)
 {
     static const bp_db_stmt stmt = {
-        "pm_claim", "SELECT pg_try_advisory_lock(" CLAIM_CLASS ", hashtext($1))", 1};
+        "pm_claim", "SELECT pg_try_advisory_lock(" BP_LOCK_CLASS_PAYMENT ", hashtext($1))", 1};
     const char *params[] = {invoice_ref};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
@@ -163,7 +163,7 @@ bp_db_result pm_store_claim(bp_db *db, const char *invoice_ref, bool *got)
 bp_db_result pm_store_unclaim(bp_db *db, const char *invoice_ref)
 {
     static const bp_db_stmt stmt = {
-        "pm_unclaim", "SELECT pg_advisory_unlock(" CLAIM_CLASS ", hashtext($1))", 1};
+        "pm_unclaim", "SELECT pg_advisory_unlock(" BP_LOCK_CLASS_PAYMENT ", hashtext($1))", 1};
     const char *params[] = {invoice_ref};
     return bp_db_exec_stmt(db, NULL, &stmt, params);
 }
