@@ -181,20 +181,6 @@ void bp_consumer_stop(bp_consumer *c)
     free(c);
 }
 
-bp_inbox_result bp_inbox_claim(bp_db *db, const char *consumer, const char *event_id)
-{
-    const char *params[] = {consumer, event_id};
-    PGresult *res = NULL;
-    if (bp_db_exec(db, &res,
-                   "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)"
-                   " ON CONFLICT DO NOTHING RETURNING 1",
-                   2, params) != BP_DB_OK)
-        return BP_INBOX_DB_ERROR;
-    bool fresh = PQntuples(res) == 1;
-    PQclear(res);
-    return fresh ? BP_INBOX_NEW : BP_INBOX_DUPLICATE;
-}
-
 const char *bp_consumer_event_type(const rd_kafka_message_t *msg, char *buf, size_t size)
 {
     rd_kafka_headers_t *hdrs = NULL;

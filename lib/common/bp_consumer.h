@@ -10,6 +10,7 @@
 #define BP_CONSUMER_H
 
 #include "bp_db.h"
+#include "bp_inbox.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
@@ -46,12 +47,5 @@ bool bp_consumer_joined(bp_consumer *c);
 
 /* True when the group coordinator's cluster answers within timeout_ms. */
 bool bp_consumer_kafka_up(bp_consumer *c, int timeout_ms);
-
-typedef enum { BP_INBOX_NEW = 0, BP_INBOX_DUPLICATE, BP_INBOX_DB_ERROR } bp_inbox_result;
-
-/* Records that `consumer` handled `event_id`, inside the caller's transaction.
- * BP_INBOX_DUPLICATE means it was handled before: change nothing and commit. */
-bp_inbox_result bp_inbox_claim(bp_db *db, const char *consumer, const char *event_id)
-    __attribute__((warn_unused_result));
 
 #endif

@@ -223,6 +223,33 @@ void bp_db_rollback(bp_db *db)
     PQclear(res);
 }
 
+bp_db_result bp_db_transact(bp_db *db, int attempts, unsigned retryable, bp_db_once_fn once,
+                            void *ctx, bool *committed)
+{
+    *committed = false;
+    for (int attempt = 0; attempt < attempts; attempt++) {
+        bp_db_result r = bp_db_begin(db);
+        if (r != BP_DB_OK)
+            return r;
+        bool commit = false;
+        r = once(db, ctx, &commit);
+        if (r == BP_DB_OK && !commit) {
+            bp_db_rollback(db);
+            return BP_DB_OK;
+        }
+        if (r == BP_DB_OK)
+            r = bp_db_commit(db);
+        if (r == BP_DB_OK) {
+            *committed = true;
+            return BP_DB_OK;
+        }
+        bp_db_rollback(db);
+        if ((retryable & BP_DB_RETRYABLE(r)) == 0)
+            return r;
+    }
+    return BP_DB_RETRY;
+}
+
 const char *bp_db_error(const bp_db *db) { return db->error; }
 
 PGconn *bp_db_conn(bp_db *db) { return db->conn; }

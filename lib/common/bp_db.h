@@ -54,6 +54,32 @@ bp_db_result bp_db_begin(bp_db *db) __attribute__((warn_unused_result));
 bp_db_result bp_db_commit(bp_db *db) __attribute__((warn_unused_result));
 void bp_db_rollback(bp_db *db);
 
+/* ---------- transactions ---------- */
+
+/* How many times a use case tries its transaction before answering 503: one policy
+ * for every daemon (a serialization failure or deadlock rarely strikes three times in
+ * a row; a fourth attempt costs nothing when it does not). */
+#define BP_DB_ATTEMPTS 4
+
+/* The bit of `r` in a set of retryable results: BP_DB_RETRYABLE(BP_DB_RETRY) |
+ * BP_DB_RETRYABLE(BP_DB_CONFLICT). */
+#define BP_DB_RETRYABLE(r) (1u << (unsigned)(r))
+
+/* One attempt of a transaction, run after BEGIN. Does its statements, sets *commit
+ * when the transaction is to be committed (false: rolled back, on purpose), and
+ * returns BP_DB_OK, or the database failure that ends the attempt. It must begin by
+ * resetting whatever an earlier attempt left in ctx. */
+typedef bp_db_result (*bp_db_once_fn)(bp_db *db, void *ctx, bool *commit);
+
+/* Runs `once` in a transaction, at most `attempts` times: BEGIN, once, then COMMIT
+ * when it asked for it, else ROLLBACK. A failure of once or of COMMIT whose code is
+ * in `retryable` rolls back and starts over; any other is returned at once, rolled
+ * back. Returns BP_DB_OK when an attempt ended as once wanted (*committed: COMMIT
+ * succeeded; false: rolled back on purpose); BP_DB_RETRY when every attempt failed
+ * with a retryable code; else the failure (BEGIN's included). */
+bp_db_result bp_db_transact(bp_db *db, int attempts, unsigned retryable, bp_db_once_fn once,
+                            void *ctx, bool *committed) __attribute__((warn_unused_result));
+
 /* The last error message (never NULL). */
 const char *bp_db_error(const bp_db *db);
 

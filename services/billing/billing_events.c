@@ -6,7 +6,7 @@
  * outbox, once per message; a database outage rewinds and retries. */
 #include "billing_events.h"
 
-#include "billing_service.h"
+#include "billing_readmodel.h"
 #include "billing_settlement.h"
 #include "bp_dead_letter.h"
 #include "bp_log.h"
@@ -78,7 +78,7 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
         json_decref(event);
         return dead_letter(ev, msg, "not a CloudEvent: no string attribute \"type\"");
     } else if (strncmp(type, "contract.", 9) == 0) {
-        r = bl_service_apply_contract_event(ev->db, CONSUMER_NAME, event, why, sizeof why);
+        r = bl_readmodel_apply(ev->db, CONSUMER_NAME, event, why, sizeof why);
     } else if (handled(type)) {
         r = bl_settle_apply(ev->db, SETTLEMENT_CONSUMER, event, why, sizeof why);
     } else {

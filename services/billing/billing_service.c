@@ -15,7 +15,6 @@
 #include "billing_operation.h"
 #include "billing_store.h"
 #include "bp_cloudevent.h"
-#include "bp_consumer.h"
 #include "bp_idempotency.h"
 #include "bp_log.h"
 #include "bp_money.h"
@@ -27,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ATTEMPTS 4
+/* A serialization failure or deadlock, and a unique violation: the orderRef race of
+ * two requests for the same order; the retry finds the first operation and answers it. */
+#define RETRYABLE (BP_DB_RETRYABLE(BP_DB_RETRY) | BP_DB_RETRYABLE(BP_DB_CONFLICT))
 
 void bl_outcome_clear(bl_outcome *o)
 {
@@ -66,6 +67,8 @@ typedef struct {
     char *fingerprint; /* canonical request text */
     bl_operation op;
     json_t *vat;       /* the operation's VAT breakdown, once amounts are parsed */
+    bl_outcome *o;     /* the answer */
+    bl_result res;     /* the last attempt's result */
 } attempt_ctx;
 
 /* Finishes the operation document: identity and status first, then the request. */
@@ -286,6 +289,16 @@ static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, 
     return reject(c, &a, currency, bl_reason_code(reason), msg, o, dbr);
 }
 
+static bp_db_result operate_attempt(bp_db *db, void *arg, bool *commit)
+{
+    attempt_ctx *c = arg;
+    bp_db_result dbr = BP_DB_OK;
+    bl_outcome_clear(c->o);
+    c->db = db;
+    c->res = operate_once(c, c->o, &dbr, commit);
+    return dbr;
+}
+
 /* The hot path of a purchase on a contract whose identity is cached: one
  * autocommit statement authorises, records the operation and its event.
  * Returns true with *res when it answered; false sends the request down the
@@ -335,7 +348,7 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
 bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req,
                              const char *idem_key, const char *path, bl_outcome *o)
 {
-    attempt_ctx c = {.svc = svc, .db = db, .req = req, .idem_key = idem_key, .path = path};
+    attempt_ctx c = {.svc = svc, .db = db, .req = req, .idem_key = idem_key, .path = path, .o = o};
     if (!bl_operation_parse_head(req, &c.op, &o->verr))
         return BL_R_INVALID;
     c.fingerprint = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
@@ -349,32 +362,16 @@ bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req
         free(c.fingerprint);
         return res;
     }
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        bl_outcome_clear(o);
-        bp_db_result dbr = bp_db_begin(db);
-        if (dbr != BP_DB_OK) {
-            res = db_failure(db, dbr, "operation");
-            break;
-        }
-        bool commit = false;
-        res = operate_once(&c, o, &dbr, &commit);
-        if (dbr == BP_DB_OK && commit)
-            dbr = bp_db_commit(db);
-        else if (dbr == BP_DB_OK) {
-            bp_db_rollback(db);
-            break;
-        }
-        if (dbr == BP_DB_OK) {
+    bool committed = false;
+    bp_db_result dbr = bp_db_transact(db, BP_DB_ATTEMPTS, RETRYABLE, operate_attempt, &c,
+                                      &committed);
+    if (dbr == BP_DB_OK) {
+        res = c.res;
+        if (committed)
             bp_outbox_relay_wake(svc->relay);
-            break;
-        }
-        bp_db_rollback(db);
+    } else {
         bl_outcome_clear(o);
-        if (dbr != BP_DB_RETRY && dbr != BP_DB_CONFLICT) {
-            res = db_failure(db, dbr, "operation");
-            break;
-        }
-        res = BL_R_UNAVAILABLE; /* retried too often */
+        res = dbr == BP_DB_RETRY ? BL_R_UNAVAILABLE : db_failure(db, dbr, "operation");
     }
     json_decref(c.op.doc);
     json_decref(c.vat);
@@ -407,46 +404,4 @@ bl_result bl_service_get_account(bp_db *db, const char *ref, bl_outcome *o)
     o->resource = bl_account_json(&a, updated);
     json_object_set_new(o->resource, "failedPayments", failed);
     return BL_R_OK;
-}
-
-bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
-                                                const json_t *event, char *why, size_t whysize)
-{
-    const char *problem = bp_cloudevent_check(event);
-    bl_account a;
-    if (problem == NULL)
-        problem = bl_account_from_contract(json_object_get(event, "data"), &a);
-    const char *id = json_string_value(json_object_get(event, "id"));
-    if (problem != NULL) {
-        snprintf(why, whysize, "contract event %s cannot be applied: %s", id ? id : "(no id)",
-                 problem); /* logged where the message is parked */
-        return BL_EVENT_POISON;
-    }
-    bp_db_result r = bp_db_begin(db);
-    bool applied = false;
-    if (r == BP_DB_OK) {
-        bp_inbox_result ir = bp_inbox_claim(db, consumer, id);
-        if (ir == BP_INBOX_DB_ERROR)
-            r = BP_DB_UNAVAILABLE;
-        else if (ir == BP_INBOX_NEW)
-            r = bl_store_upsert_account(db, &a, &applied);
-    }
-    if (r == BP_DB_OK)
-        r = bp_db_commit(db);
-    if (r != BP_DB_OK) {
-        bp_db_rollback(db);
-        if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) { /* would fail the same way forever */
-            snprintf(why, whysize, "contract event %s refused by the database (%s): %s", id,
-                     bp_db_result_text(r), bp_db_error(db));
-            return BL_EVENT_POISON;
-        }
-        bp_log_warn("contract event %s not applied yet (%s): %s", id, bp_db_result_text(r),
-                    bp_db_error(db));
-        return BL_EVENT_RETRY;
-    }
-    bp_log_fields(BP_LOG_DEBUG,
-                  json_pack("{s:s, s:s, s:I, s:b}", "event", id, "contract", a.contract_ref,
-                            "version", (json_int_t)a.version, "applied", applied),
-                  "contract event");
-    return applied ? BL_EVENT_APPLIED : BL_EVENT_IGNORED;
 }

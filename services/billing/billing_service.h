@@ -55,18 +55,4 @@ bl_result bl_service_get_operation(bp_db *db, const char *id, bl_outcome *o)
 bl_result bl_service_get_account(bp_db *db, const char *ref, bl_outcome *o)
     __attribute__((warn_unused_result));
 
-/* Outcome of applying one contract event. */
-typedef enum {
-    BL_EVENT_APPLIED = 0, /* the read model changed */
-    BL_EVENT_IGNORED,     /* duplicate id, or a version not newer than the stored one */
-    BL_EVENT_POISON,      /* can never be applied (malformed); logged */
-    BL_EVENT_RETRY,       /* database unavailable: try again later */
-} bl_event_result;
-
-/* Applies a `contract.*` CloudEvent (parsed) in one transaction with its inbox
- * record under consumer name `consumer`. On BL_EVENT_POISON `why` says why
- * (the caller logs it). */
-bl_event_result bl_service_apply_contract_event(bp_db *db, const char *consumer,
-                                                const json_t *event, char *why, size_t whysize);
-
 #endif

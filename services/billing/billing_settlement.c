@@ -3,14 +3,22 @@
 
 #include "billing_invoice_store.h"
 #include "bp_cloudevent.h"
-#include "bp_consumer.h"
+#include "bp_inbox.h"
 #include "bp_log.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static bp_db_result apply(bp_db *db, const char *type, const json_t *data, bool *applied)
+typedef struct {
+    const char *type;
+    const json_t *data;
+} settle_ctx;
+
+static bp_db_result apply(bp_db *db, void *arg, bool *applied)
 {
+    const settle_ctx *c = arg;
+    const char *type = c->type;
+    const json_t *data = c->data;
     const char *ref = json_string_value(json_object_get(data, "invoiceRef"));
     if (strcmp(type, "invoice.sent") == 0)
         return bl_istore_mark_sent(db, ref, json_string_value(json_object_get(data, "sentAt")),
@@ -49,25 +57,14 @@ bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *e
         return BL_EVENT_POISON;
     }
     bool applied = false;
-    bp_db_result r = bp_db_begin(db);
-    if (r == BP_DB_OK) {
-        bp_inbox_result ir = bp_inbox_claim(db, consumer, id);
-        if (ir == BP_INBOX_DB_ERROR)
-            r = BP_DB_UNAVAILABLE;
-        else if (ir == BP_INBOX_NEW)
-            r = apply(db, type, data, &applied);
-    }
-    if (r == BP_DB_OK)
-        r = bp_db_commit(db);
-    if (r != BP_DB_OK) {
-        bp_db_rollback(db);
-        if (r == BP_DB_ERROR || r == BP_DB_CONFLICT) {
-            snprintf(why, whysize, "%s event %s refused by the database: %s", type, id,
-                     bp_db_error(db));
-            return BL_EVENT_POISON;
-        }
-        return BL_EVENT_RETRY;
-    }
+    bp_db_result r = BP_DB_OK;
+    settle_ctx c = {type, data};
+    bp_inbox_outcome out = bp_inbox_apply(db, consumer, id, apply, &c, &applied, &r);
+    if (out == BP_INBOX_REFUSED)
+        snprintf(why, whysize, "%s event %s refused by the database: %s", type, id,
+                 bp_db_error(db));
+    if (out != BP_INBOX_DONE)
+        return bl_event_result_of(out, applied);
     bp_log_fields(BP_LOG_INFO,
                   json_pack("{s:s, s:O, s:b}", "event", type, "invoice",
                             json_object_get(data, "invoiceRef"), "applied", applied),

@@ -7,7 +7,7 @@
 #ifndef BILLING_SETTLEMENT_H
 #define BILLING_SETTLEMENT_H
 
-#include "billing_service.h"
+#include "billing_readmodel.h"
 #include "bp_db.h"
 
 #include <jansson.h>

@@ -1,7 +1,10 @@
 /* contract_service: transactions of the contract use cases.
  * Pattern of every change: BEGIN → claim the Idempotency-Key → lock/insert the
  * row → pure model change → UPDATE/INSERT → outbox row → store the response
- * under the key → COMMIT; BP_DB_RETRY restarts the whole transaction. */
+ * under the key → COMMIT, run by bp_db_transact. A serialization failure or deadlock
+ * (BP_DB_RETRY) restarts the whole transaction; a unique violation (BP_DB_CONFLICT)
+ * does not: the only one a change can meet is a taken contractRef, which the create
+ * attempt handles itself (a fresh generated ref, or 409 for a chosen one). */
 #include "contract_service.h"
 
 #include "bp_cloudevent.h"
@@ -16,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_ATTEMPTS 3
+#define RETRYABLE BP_DB_RETRYABLE(BP_DB_RETRY)
 
 void ct_outcome_clear(ct_outcome *o)
 {
@@ -116,31 +119,45 @@ static ct_result create_once(const ct_service *svc, bp_db *db, const json_t *req
     return CT_OK;
 }
 
+/* One use case's transaction: the attempt to run and what it answered. */
+typedef struct {
+    const ct_service *svc;
+    const char *ref, *idem_key, *method, *path;
+    ct_action action;
+    const json_t *body;
+    ct_outcome *o;
+    ct_result res;
+} tx_ctx;
+
+static bp_db_result create_attempt(bp_db *db, void *arg, bool *commit)
+{
+    tx_ctx *c = arg;
+    bp_db_result dbr = BP_DB_OK;
+    ct_outcome_clear(c->o);
+    c->res = create_once(c->svc, db, c->body, c->idem_key, c->path, c->o, &dbr);
+    *commit = c->res == CT_OK;
+    return dbr;
+}
+
+/* Runs `attempt` under the service's retry policy and maps the database outcome. */
+static ct_result transact(tx_ctx *c, bp_db *db, bp_db_once_fn attempt, const char *what)
+{
+    bool committed = false;
+    bp_db_result dbr = bp_db_transact(db, BP_DB_ATTEMPTS, RETRYABLE, attempt, c, &committed);
+    if (dbr != BP_DB_OK) {
+        ct_outcome_clear(c->o);
+        return dbr == BP_DB_RETRY ? CT_UNAVAILABLE : db_failure(db, dbr, what);
+    }
+    if (committed)
+        bp_outbox_relay_wake(c->svc->relay);
+    return c->res;
+}
+
 ct_result ct_service_create(const ct_service *svc, bp_db *db, const json_t *req,
                             const char *idem_key, const char *path, ct_outcome *o)
 {
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        ct_outcome_clear(o);
-        bp_db_result dbr = bp_db_begin(db);
-        if (dbr != BP_DB_OK)
-            return db_failure(db, dbr, "create");
-        ct_result res = create_once(svc, db, req, idem_key, path, o, &dbr);
-        if (dbr == BP_DB_OK && res == CT_OK)
-            dbr = bp_db_commit(db);
-        else if (dbr == BP_DB_OK) {
-            bp_db_rollback(db);
-            return res;
-        }
-        if (dbr == BP_DB_OK) {
-            bp_outbox_relay_wake(svc->relay);
-            return CT_OK;
-        }
-        bp_db_rollback(db);
-        ct_outcome_clear(o);
-        if (dbr != BP_DB_RETRY)
-            return db_failure(db, dbr, "create");
-    }
-    return CT_UNAVAILABLE;
+    tx_ctx c = {.svc = svc, .body = req, .idem_key = idem_key, .path = path, .o = o};
+    return transact(&c, db, create_attempt, "create");
 }
 
 static ct_result change_once(const ct_service *svc, bp_db *db, const char *ref, ct_action action,
@@ -193,34 +210,33 @@ static ct_result change_once(const ct_service *svc, bp_db *db, const char *ref, 
     return CT_OK;
 }
 
+static bp_db_result change_attempt(bp_db *db, void *arg, bool *commit)
+{
+    tx_ctx *c = arg;
+    bp_db_result dbr = BP_DB_OK;
+    ct_outcome_clear(c->o);
+    c->res = change_once(c->svc, db, c->ref, c->action, c->body, c->idem_key, c->method, c->path,
+                         c->o, &dbr);
+    *commit = c->res == CT_OK;
+    return dbr;
+}
+
 ct_result ct_service_change(const ct_service *svc, bp_db *db, const char *ref, ct_action action,
                             const json_t *body, const char *idem_key, const char *method,
                             const char *path, ct_outcome *o)
 {
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        ct_outcome_clear(o);
-        bp_db_result dbr = bp_db_begin(db);
-        if (dbr != BP_DB_OK)
-            return db_failure(db, dbr, "change");
-        ct_result res = change_once(svc, db, ref, action, body, idem_key, method, path, o, &dbr);
-        if (dbr == BP_DB_OK && res == CT_OK)
-            dbr = bp_db_commit(db);
-        else if (dbr == BP_DB_OK) {
-            bp_db_rollback(db);
-            return res;
-        }
-        if (dbr == BP_DB_OK) {
-            bp_outbox_relay_wake(svc->relay);
-            if (action == CT_ACTION_EXPIRE)
-                bp_log_info("contract %s expired", ref);
-            return CT_OK;
-        }
-        bp_db_rollback(db);
-        ct_outcome_clear(o);
-        if (dbr != BP_DB_RETRY)
-            return db_failure(db, dbr, "change");
-    }
-    return CT_UNAVAILABLE;
+    tx_ctx c = {.svc = svc,
+                .ref = ref,
+                .action = action,
+                .body = body,
+                .idem_key = idem_key,
+                .method = method,
+                .path = path,
+                .o = o};
+    ct_result res = transact(&c, db, change_attempt, "change");
+    if (res == CT_OK && action == CT_ACTION_EXPIRE)
+        bp_log_info("contract %s expired", ref);
+    return res;
 }
 
 ct_result ct_service_get(bp_db *db, const char *ref, ct_outcome *o)

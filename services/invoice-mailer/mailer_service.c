@@ -42,7 +42,7 @@
 #include "mailer_service.h"
 
 #include "bp_cloudevent.h"
-#include "bp_consumer.h"
+#include "bp_inbox.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 #include "bp_random.h"
@@ -54,11 +54,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static ml_event_result event_failure(bp_db *db, bp_db_result r, const char *what)
+static bp_db_result queue_mail(bp_db *db, void *row, bool *inserted)
 {
-    bp_db_rollback(db);
-    bp_log_warn("%s not recorded yet (%s): %s", what, bp_db_result_text(r), bp_db_error(db));
-    return ML_EVENT_RETRY;
+    return ml_store_insert_mail(db, row, inserted);
 }
 
 ml_event_result ml_service_queue(const ml_service *svc, bp_db *db, const char *inbox_consumer,
@@ -82,19 +80,15 @@ ml_event_result ml_service_queue(const ml_service *svc, bp_db *db, const char *i
                        .message = message,
                        .event_id = event_id,
                        .total_with_tax = inv->total_with_tax};
-    bp_db_result r = bp_db_begin(db);
-    if (r != BP_DB_OK)
-        return event_failure(db, r, "invoice.issued");
-    bp_inbox_result ir = bp_inbox_claim(db, inbox_consumer, event_id);
-    if (ir == BP_INBOX_DB_ERROR)
-        return event_failure(db, BP_DB_UNAVAILABLE, "invoice.issued");
     bool inserted = false;
-    if (ir == BP_INBOX_NEW)
-        r = ml_store_insert_mail(db, &row, &inserted);
-    if (r == BP_DB_OK)
-        r = bp_db_commit(db);
-    if (r != BP_DB_OK)
-        return event_failure(db, r, "invoice.issued");
+    bp_db_result r = BP_DB_OK;
+    /* Whatever the database says, the invoice is retried: a mail is never dropped. */
+    if (bp_inbox_apply(db, inbox_consumer, event_id, queue_mail, &row, &inserted, &r) !=
+        BP_INBOX_DONE) {
+        bp_log_warn("invoice.issued not recorded yet (%s): %s", bp_db_result_text(r),
+                    bp_db_error(db));
+        return ML_EVENT_RETRY;
+    }
     bp_log_fields(BP_LOG_INFO,
                   json_pack("{s:s, s:s, s:s}", "event", event_id, "invoiceRef", inv->invoice_ref,
                             "outcome", inserted ? "queued" : "duplicate"),
