@@ -13,6 +13,7 @@
 """
 
 import datetime
+import json
 import os
 import re
 
@@ -227,5 +228,5 @@ def _date_range(failure, case, response):
         failure.code == "ST202"
         and _status(response) == 400
         and "must be a calendar date YYYY-MM-DD" in response.text
-        and re.search(r'"[0-1][0-8][0-9]{2}-[0-9]{2}-[0-9]{2}"', case.as_curl_command() or "") is not None
+        and re.search(r'"1[0-8][0-9]{2}-|"0[0-9]{3}-', json.dumps(case.body, default=str)) is not None
     )
