@@ -84,7 +84,7 @@ bool bp_date_parse(const char *text, bp_date *out)
             parts[p] = parts[p] * 10 + (c - '0');
         }
     }
-    if (parts[0] < 1900 || parts[1] < 1 || parts[1] > 12 || parts[2] < 1 ||
+    if (parts[0] < BP_DATE_YEAR_MIN || parts[1] < 1 || parts[1] > 12 || parts[2] < 1 ||
         parts[2] > days_in_month(parts[0], parts[1]))
         return false;
     *out = bp_date_from_ymd(parts[0], parts[1], parts[2]);

@@ -22,7 +22,11 @@ void bp_time_format_ms(int64_t ms, char *buf, size_t size);
 /* A calendar date as days since 1970-01-01 (may be negative). */
 typedef int32_t bp_date;
 
-/* Parses exactly "YYYY-MM-DD" (a real calendar day, years 1900..9999).
+/* The years bp_date_parse accepts, and the words error messages use for them. */
+#define BP_DATE_YEAR_MIN 1900
+#define BP_DATE_RANGE_TEXT "years 1900 to 9999"
+
+/* Parses exactly "YYYY-MM-DD" (a real calendar day, years BP_DATE_YEAR_MIN..9999).
  * Returns false on anything else; *out is untouched then. */
 bool bp_date_parse(const char *text, bp_date *out);
 

@@ -119,7 +119,8 @@ static bool date_query(bp_http_request *req, bp_http_response *resp, const char 
     if (*out == NULL || bp_date_parse(*out, &d))
         return true;
     char msg[128];
-    snprintf(msg, sizeof msg, "query parameter %s must be a date YYYY-MM-DD", name);
+    snprintf(msg, sizeof msg, "query parameter %s must be a date YYYY-MM-DD (" BP_DATE_RANGE_TEXT ")",
+             name);
     bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
     return false;
 }
@@ -234,7 +235,8 @@ static void h_list_invoices(bp_http_request *req, bp_http_response *resp)
     bl_period p;
     if (f.period != NULL && !bl_period_parse(f.period, &p)) {
         bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
-                            "query parameter period must be a month YYYY-MM", "period");
+                            "query parameter period must be a month YYYY-MM (" BL_PERIOD_RANGE_TEXT ")",
+                            "period");
         return;
     }
     f.limit = size;

@@ -12,6 +12,9 @@ typedef struct {
     int year, month; /* 2026, 10 */
 } bl_period;
 
+/* The years bl_period_parse accepts, as error messages name them. */
+#define BL_PERIOD_RANGE_TEXT "2000-01 to 9999-12"
+
 /* Parses exactly "YYYY-MM" (years 2000..9999). */
 bool bl_period_parse(const char *text, bl_period *out);
 

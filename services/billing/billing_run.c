@@ -334,13 +334,15 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
 {
     bl_period p;
     if (!bl_period_parse(period_text, &p)) {
-        bp_verr_set(&o->verr, "", "period", "must be a month YYYY-MM");
+        bp_verr_set(&o->verr, "", "period", "must be a month YYYY-MM (" BL_PERIOD_RANGE_TEXT ")");
         return BL_R_INVALID;
     }
     bp_date today = bp_date_local(bp_time_now_ms());
-    if (bl_period_first(p) > today) {
-        bp_verr_set(&o->verr, "", "period", "has not started yet");
-        return BL_R_INVALID;
+    if (bl_period_first(p) > today) { /* a well-formed period, refused by a rule: 422 */
+        snprintf(o->code, sizeof o->code, "PERIOD_NOT_STARTED");
+        snprintf(o->message, sizeof o->message, "period %s has not started yet", period_text);
+        snprintf(o->detail, sizeof o->detail, "period");
+        return BL_R_REJECTED;
     }
     char period[8], last[11], run_id[37];
     bl_period_format(p, period, sizeof period);

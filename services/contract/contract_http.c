@@ -3,6 +3,8 @@
 #include "contract_http.h"
 
 #include "bp_idempotency.h"
+#include "bp_query.h"
+#include "contract_model.h"
 #include "bp_ready.h"
 #include "bp_log.h"
 
@@ -83,6 +85,7 @@ static void h_create(bp_http_request *req, bp_http_response *resp)
         const char *ref = json_string_value(json_object_get(o.resource, "contractRef"));
         snprintf(resp->location, sizeof resp->location, "/contracts/%s", ref ? ref : "");
     }
+    ct_model_spellings(o.resource, true);
     reply(resp, r, &o, 201);
     ct_outcome_clear(&o);
 }
@@ -91,6 +94,7 @@ static void h_get(bp_http_request *req, bp_http_response *resp)
 {
     ct_outcome o = {0};
     ct_result r = ct_service_get(conn(req), bp_http_param(req, 0), &o);
+    ct_model_spellings(o.resource, true);
     reply(resp, r, &o, 200);
     ct_outcome_clear(&o);
 }
@@ -108,10 +112,16 @@ static void h_list(bp_http_request *req, bp_http_response *resp)
                             "status");
         return;
     }
-    const char *customer = bp_http_query(req, "customerRef");
+    const char *customer;
+    if (!bp_query_text(req, resp, "customerRef", 1, 200, &customer))
+        return;
     ct_outcome o = {0};
     int64_t total = 0;
     ct_result r = ct_service_list(conn(req), status, customer, page, size, &total, &o);
+    json_t *item;
+    size_t i;
+    json_array_foreach(json_object_get(o.resource, "contracts"), i, item)
+        ct_model_spellings(item, true);
     if (r == CT_OK)
         json_object_set_new(
             o.resource, "metadata",
@@ -134,6 +144,7 @@ static void change(bp_http_request *req, bp_http_response *resp, ct_action actio
     ct_result r = ct_service_change(&app_of(req)->service, conn(req), bp_http_param(req, 0),
                                     action, body, key, bp_http_method(req), bp_http_path(req),
                                     &o);
+    ct_model_spellings(o.resource, false);
     reply(resp, r, &o, 200);
     ct_outcome_clear(&o);
 }

@@ -149,10 +149,8 @@ static json_t *parse_distributor(const json_t *req, bp_verr *e)
     const char *legacy = bp_v_string(src, "distributor", "disributorRef", false, 0, TEXT_MAX, e);
     if (ref == NULL)
         ref = legacy;
-    if (ref != NULL) { /* both spellings answered, for clients of the old API */
+    if (ref != NULL) /* stored as spelt now; ct_model_spellings answers the old one */
         json_object_set_new(out, "distributorRef", json_string(ref));
-        json_object_set_new(out, "disributorRef", json_string(ref));
-    }
     set_opt(out, "eFacturation", parse_einvoicing(src, "distributor", "eFacturation", e));
     set_opt(out, "contactPerson", parse_person(src, "distributor", "contactPerson", false, e));
     set_opt(out, "contactAddress", parse_address(src, "distributor", "contactAddress", e));
@@ -379,6 +377,18 @@ bool ct_model_status(const json_t *doc, ct_status *out)
     return s != NULL && ct_status_parse(s, out);
 }
 
+void ct_model_spellings(json_t *contract, bool earlier_api)
+{
+    json_t *distributor = json_object_get(contract, "distributor");
+    if (!json_is_object(distributor))
+        return;
+    json_t *ref = json_object_get(distributor, "distributorRef");
+    if (earlier_api && json_is_string(ref))
+        json_object_set(distributor, "disributorRef", ref);
+    else if (!earlier_api)
+        json_object_del(distributor, "disributorRef");
+}
+
 /* ---------- lifecycle ---------- */
 
 static ct_apply_result apply_body(json_t *doc, const char *stored_iban, ct_action action,
@@ -467,6 +477,7 @@ ct_apply_result ct_model_apply(const json_t *doc, const char *stored_iban, ct_ac
         return CT_APPLY_ILLEGAL;
     }
     json_t *next = json_deep_copy(doc);
+    ct_model_spellings(next, false);
     ct_apply_result r =
         apply_body(next, stored_iban, action, body, updated_at, iban_out, e, message);
     if (r != CT_APPLY_OK) {

@@ -57,6 +57,14 @@ ct_apply_result ct_model_apply(const json_t *doc, const char *stored_iban, ct_ac
                                const json_t *body, const char *updated_at, json_t **out_doc,
                                char *iban_out, bp_verr *e, char *message);
 
+/* Sets the earlier API's spellings of a contract answered to a client: with
+ * `earlier_api` (the routes that API had: POST /contracts, GET /contracts and
+ * GET /contracts/{contractRef}) distributor.disributorRef is added beside
+ * distributorRef with its value; without it (our own routes, events) it is
+ * removed (documents stored before it was dropped still hold it). Changes
+ * `contract` in place; NULL is ignored. Pure. */
+void ct_model_spellings(json_t *contract, bool earlier_api);
+
 /* The status recorded in a stored document. */
 bool ct_model_status(const json_t *doc, ct_status *out);
 

@@ -2,6 +2,7 @@
  * Runs on MHD worker threads, each with its own pooled connection. */
 #include "payment_http.h"
 
+#include "bp_query.h"
 #include "bp_ready.h"
 #include "payment_service.h"
 
@@ -60,9 +61,10 @@ static void h_list_payments(bp_http_request *req, bp_http_response *resp)
 {
     static const char *const statuses[] = {"PENDING", "SUCCEEDED", "FAILED", NULL};
     int64_t page, size;
-    pm_filter f = {.invoice_ref = bp_http_query(req, "invoiceRef"),
-                   .contract_ref = bp_http_query(req, "contractRef")};
-    if (!bp_http_page(req, resp, &page, &size) ||
+    pm_filter f = {0};
+    if (!bp_query_text(req, resp, "invoiceRef", 1, 100, &f.invoice_ref) ||
+        !bp_query_text(req, resp, "contractRef", 1, 100, &f.contract_ref) ||
+        !bp_http_page(req, resp, &page, &size) ||
         !enum_query(req, resp, "status", statuses, &f.status))
         return;
     f.limit = size;

@@ -43,9 +43,9 @@ void mlf_sink_start(mlf_sink *s, const char *where, int port, bool wipe)
         FILE *f = freopen(log, "a", stdout);
         if (f == NULL || dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
             _exit(127);
-        const char *argv[24] = {"python3", script, "--port", portarg, "--dir", dir};
+        const char *argv[24] = {"python3", script, "--port", portarg, "--dir", dir, "--ready-file"};
         for (int i = 0; i < 8 && s->args[i] != NULL; i++)
-            argv[6 + i] = s->args[i];
+            argv[7 + i] = s->args[i];
         execv("/usr/bin/python3", (char *const *)argv);
         _exit(127);
     }

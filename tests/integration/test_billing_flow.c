@@ -265,6 +265,11 @@ static void test_bad_input(void **state)
                           NULL);
     assert_int_equal(r.status, 400);
     bpt_resp_free(&r);
+    /* Dates before 1900: the message names the years accepted, not only the format. */
+    r = bpt_http("GET", st.billing.port, "/operations?to=0229-09-26", BPT_READ_KEY, NULL, NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "years 1900 to 9999"));
+    bpt_resp_free(&r);
     r = bpt_http("GET", st.billing.port, "/operations/not-an-id", BPT_READ_KEY, NULL, NULL);
     assert_int_equal(r.status, 404);
     bpt_resp_free(&r);

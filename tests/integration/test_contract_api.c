@@ -60,6 +60,9 @@ static void test_create_then_get(void **state)
     assert_string_equal(str(r.json, "payment.mandate.iban"), "FR76*******************0189");
     assert_string_equal(str(r.json, "payment.mandate.status"), "VALID");
     assert_string_equal(str(r.json, "billing.creditLimit.amount"), "5000.00");
+    /* POST /contracts is a route of the earlier API: both spellings, same value. */
+    assert_string_equal(str(r.json, "distributor.distributorRef"), "esgi SA");
+    assert_string_equal(str(r.json, "distributor.disributorRef"), "esgi SA");
 
     bpt_resp g = bpt_http("GET", svc.port, loc, BPT_READ_KEY, NULL, NULL);
     assert_int_equal(g.status, 200);
@@ -130,9 +133,19 @@ static void test_lifecycle_publishes_every_change(void **state)
             fprintf(stderr, "%s: %s\n", path, r.body);
         assert_int_equal(r.status, 200);
         assert_int_equal(json_integer_value(json_object_get(r.json, "version")), (int)i + 2);
+        /* Routes the earlier API did not have answer only the right spelling. */
+        assert_string_equal(str(r.json, "distributor.distributorRef"), "esgi SA");
+        assert_null(json_object_get(json_object_get(r.json, "distributor"), "disributorRef"));
         bpt_resp_free(&r);
     }
     bpt_resp g = bpt_http("GET", svc.port, "/contracts/CTR-LIFE-1", BPT_READ_KEY, NULL, NULL);
+    /* Its routes answer its misspelling too (docs/compatibility.md). */
+    assert_string_equal(str(g.json, "distributor.disributorRef"), "esgi SA");
+    bpt_resp list = bpt_http("GET", svc.port, "/contracts?size=100", BPT_READ_KEY, NULL, NULL);
+    assert_string_equal(
+        str(json_array_get(json_object_get(list.json, "contracts"), 0), "distributor.disributorRef"),
+        "esgi SA");
+    bpt_resp_free(&list);
     assert_string_equal(str(g.json, "status"), "CANCELLED");
     assert_string_equal(str(g.json, "cancellationReason"), "customer left");
     assert_string_equal(str(g.json, "payment.mandate.iban"), "DE89**************3000");
@@ -159,6 +172,9 @@ static void test_lifecycle_publishes_every_change(void **state)
         assert_string_equal(str(v, "subject"), id);
         assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "data"), "version")),
                          (int)seen + 1);
+        /* Events are ours: the right spelling only. */
+        assert_null(json_object_get(json_object_get(json_object_get(v, "data"), "distributor"),
+                                    "disributorRef"));
         seen++;
     }
     assert_int_equal(seen, 7);

@@ -127,6 +127,14 @@ static const bad_case cases[] = {
     {"path not UTF-8", "GET", "/contracts/%FF", NULL, NULL, R, NULL, 404, "NOT_FOUND", NULL},
     {"query not UTF-8", "GET", "/contracts?customerRef=%FF", NULL, NULL, R, NULL, 400,
      "VALIDATION_ERROR", NULL},
+    {"empty customerRef filter", "GET", "/contracts?customerRef=", NULL, NULL, R, NULL, 400,
+     "VALIDATION_ERROR", "customerRef"},
+    {"customerRef filter too long", "GET",
+     "/contracts?customerRef="
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxx",
+     NULL, NULL, R, NULL, 400, "VALIDATION_ERROR", "customerRef"},
     {"reactivate an active contract", "POST", "/contracts/DUP-1/reactivate", NULL, NULL, W, NULL,
      409, "ILLEGAL_TRANSITION", NULL},
     {"activate an active contract", "POST", "/contracts/DUP-1/activate", NULL, NULL, W, NULL, 409,

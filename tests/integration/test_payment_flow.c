@@ -442,11 +442,18 @@ static void test_http(void **state)
     assert_int_equal(meta(b, "totalItems"), 0);
     json_decref(b);
 
-    const char *bad[][2] = {{"?status=PAID", "status"}, {"?size=0", "size"},
-                            {"?size=101", "size"},      {"?page=0", "page"},
-                            {"?page=x", "page"}};
+#define REF101 "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789X"
+    const char *bad[][2] = {{"?status=PAID", "status"},
+                            {"?size=0", "size"},
+                            {"?size=101", "size"},
+                            {"?page=0", "page"},
+                            {"?page=x", "page"},
+                            /* the spec's lengths: 1 to 100 characters */
+                            {"?invoiceRef=" REF101, "invoiceRef"},
+                            {"?invoiceRef=", "invoiceRef"},
+                            {"?contractRef=" REF101, "contractRef"}};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        char path[128];
+        char path[256];
         snprintf(path, sizeof path, "/payments%s", bad[k][0]);
         bpt_resp r = bpt_http("GET", st.proc.port, path, BPT_READ_KEY, NULL, NULL);
         assert_int_equal(r.status, 400);

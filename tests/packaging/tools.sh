@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Boissipay packaging tests: installs their pinned tools once and prints where they are.
 #
-#   tools.sh python   a venv (Debian's /usr/bin/python3) with requirements.txt
-#   tools.sh node     a folder with node_modules/ from package.json + package-lock.json
+#   tools.sh python        a venv (Debian's /usr/bin/python3) with requirements.txt
+#   tools.sh schemathesis  a venv of its own with tests/api/requirements.txt (contract fuzzing)
+#   tools.sh node          a folder with node_modules/ from package.json + package-lock.json
 #
 # Prints the folder on stdout. Installs live in the user's cache, shared by every clone
 # (${XDG_CACHE_HOME:-~/.cache}/boissipay/tools; .stack/tools/ in the clone when that is not
@@ -37,6 +38,10 @@ python)
     inputs=("$here/requirements.txt")
     salt="$("$python" -c 'import sys; print(sys.version)')"
     ;;
+schemathesis)
+    inputs=("$root/tests/api/requirements.txt")
+    salt="$("$python" -c 'import sys; print(sys.version)')"
+    ;;
 node)
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         die "node and npm are needed (scripts/install-deps.sh installs them)"
@@ -44,7 +49,7 @@ node)
     inputs=("$here/package.json" "$here/package-lock.json")
     salt="$(node --version)"
     ;;
-*) die "usage: $0 python|node" ;;
+*) die "usage: $0 python|schemathesis|node" ;;
 esac
 
 hash="$({ cat "${inputs[@]}"; printf '%s\n' "$salt"; } | sha256sum | cut -c1-12)"
@@ -64,11 +69,11 @@ rm -rf "$dir"
 t0="$(date +%s)"
 log "installing the $kind tools into ${dir#"$root"/} (first run only)"
 case "$kind" in
-python)
+python | schemathesis)
     "$python" -m venv "$dir" ||
         die "could not create a venv with $python (Debian: apt-get install python3-venv)"
     if ! timeout "$limit" "$dir/bin/pip" install --disable-pip-version-check --no-input \
-        --quiet --timeout 30 --retries 2 -r "$here/requirements.txt" >&2; then
+        --quiet --timeout 30 --retries 2 -r "${inputs[0]}" >&2; then
         rm -rf "$dir"
         die "pip install failed or took more than $limit s"
     fi

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real SMTP server for the invoice-mailer tests (Debian's python3-aiosmtpd).
 
-Usage: /usr/bin/python3 smtp_sink.py --port PORT --dir DIR
+Usage: /usr/bin/python3 smtp_sink.py --port PORT --dir DIR [--ready-file]
                          [--tls-cert PEM --tls-key PEM] [--auth USER:PASSWORD]
 
 Listens on 127.0.0.1:PORT and stores every accepted message as DIR/mail-NNNNNN.eml
@@ -22,7 +22,9 @@ The test drives its behaviour with flag files in DIR, checked on every command:
                  creates DIR/stalling-rcpt when it starts holding
   stall-data     the message is stored, then the "250" is held while the file
                  exists; the sink creates DIR/stalling-data when it starts holding
-A held reply is given up after 120 s. DIR/ready is created once the sink listens.
+A held reply is given up after 120 s. With --ready-file (the tests' way to wait for it)
+DIR/ready is created once the sink listens and removed when it stops; without it (the
+native stack's mail catcher) DIR holds only the mails.
 """
 
 import argparse
@@ -111,6 +113,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--ready-file", action="store_true", help="create DIR/ready once listening")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--auth", help="USER:PASSWORD")
@@ -142,12 +145,14 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     controller.start()
-    sink.touch("ready")
+    if args.ready_file:
+        sink.touch("ready")
     try:
         while not stop.wait(0.2):
             pass
     finally:
-        os.unlink(os.path.join(args.dir, "ready"))
+        if args.ready_file:
+            os.unlink(os.path.join(args.dir, "ready"))
         controller.stop()
 
 
