@@ -1,12 +1,14 @@
-/* bp_consumer: consumer-group membership, the poll loop and the inbox table.
- * One thread per consumer polls and runs the handler; offsets are stored only
- * after the handler said OK or SKIP and committed by librdkafka's auto-commit of
- * stored offsets (and once more at close). */
+/* bp_consumer: consumer-group membership, the poll loop and the dead-letter path.
+ * One thread per consumer polls and runs the handler on the consumer's connection;
+ * offsets are stored only after the handler said OK or SKIP (or its poison message
+ * was parked) and committed by librdkafka's auto-commit of stored offsets (and once
+ * more at close). */
 #include "bp_consumer.h"
 
 #include "bp_cloudevent.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
+#include "bp_metrics.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +22,9 @@ struct bp_consumer {
     atomic_bool joined;
     bp_consumer_fn fn;
     void *ctx;
+    bp_db *db;
+    const char *service;
+    bp_dead_letter_dest dead_letter;
     pthread_t thread;
     atomic_bool stop;
 };
@@ -53,6 +58,36 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Parks a poison message; logged and counted once, on the redelivery that parks it. */
+static bp_consume_result park(bp_consumer *c, const rd_kafka_message_t *msg, const char *why)
+{
+    switch (bp_dead_letter_park(c->db, &c->dead_letter, msg, why)) {
+    case BP_DEAD_LETTER_PARKED:
+        bp_log_fields(BP_LOG_ERROR,
+                      json_pack("{s:s, s:i, s:I, s:s}", "topic", rd_kafka_topic_name(msg->rkt),
+                                "partition", (int)msg->partition, "offset",
+                                (json_int_t)msg->offset, "reason", why),
+                      "message cannot be handled: sent to %s", c->dead_letter.topic);
+        bp_metrics_counter_add_label("bp_dead_letters_total", "service", c->service,
+                                       "Messages that can never be handled, parked on the "
+                                       "dead-letter topic.",
+                                       1);
+        return BP_CONSUME_SKIP;
+    case BP_DEAD_LETTER_DUPLICATE:
+        return BP_CONSUME_SKIP;
+    case BP_DEAD_LETTER_FAILED:
+        break;
+    }
+    return BP_CONSUME_RETRY;
+}
+
+static bp_consume_result handle(bp_consumer *c, const rd_kafka_message_t *msg)
+{
+    char why[1024] = "";
+    bp_consume_result r = c->fn(c->ctx, c->db, msg, why, sizeof why);
+    return r == BP_CONSUME_POISON ? park(c, msg, why[0] ? why : "can never be handled") : r;
+}
+
 static void *consumer_main(void *arg)
 {
     bp_consumer *c = arg;
@@ -67,7 +102,7 @@ static void *consumer_main(void *arg)
             rd_kafka_message_destroy(msg);
             continue;
         }
-        bp_consume_result r = c->fn(c->ctx, msg);
+        bp_consume_result r = handle(c, msg);
         if (r == BP_CONSUME_RETRY) {
             rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
             rd_kafka_topic_partition_list_add(pos, rd_kafka_topic_name(msg->rkt), msg->partition)
@@ -124,17 +159,21 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     bp_consumer *c = calloc(1, sizeof *c);
-    if (c == NULL) {
+    if (c == NULL || (c->db = bp_db_new(cfg->database_url)) == NULL) {
+        free(c);
         rd_kafka_conf_destroy(conf);
         snprintf(err, errsize, "out of memory");
         return NULL;
     }
+    c->service = cfg->service;
+    c->dead_letter = cfg->dead_letter;
     atomic_init(&c->joined, false);
     rd_kafka_conf_set_opaque(conf, c);
     bp_kafka_conf_logging(conf);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsize);
     if (rk == NULL) {
         rd_kafka_conf_destroy(conf);
+        bp_db_free(c->db);
         free(c);
         return NULL;
     }
@@ -147,6 +186,7 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         snprintf(err, errsize, "subscribe failed: %s", rd_kafka_err2str(e));
         rd_kafka_destroy(rk);
+        bp_db_free(c->db);
         free(c);
         return NULL;
     }
@@ -157,6 +197,7 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
     if (pthread_create(&c->thread, NULL, consumer_main, c) != 0) {
         snprintf(err, errsize, "cannot start the consumer thread");
         rd_kafka_destroy(rk);
+        bp_db_free(c->db);
         free(c);
         return NULL;
     }
@@ -178,6 +219,7 @@ void bp_consumer_stop(bp_consumer *c)
     pthread_join(c->thread, NULL);
     rd_kafka_consumer_close(c->rk);
     rd_kafka_destroy(c->rk);
+    bp_db_free(c->db);
     free(c);
 }
 

@@ -1,9 +1,10 @@
 /* bp_dead_letter: see bp_dead_letter.h. */
 #include "bp_dead_letter.h"
 
-#include "bp_consumer.h"
+#include "bp_inbox.h"
 #include "bp_log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,35 +80,71 @@ json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
                      "valueTruncated", kept < len);
 }
 
-bp_dead_letter_result bp_dead_letter_park(bp_db *db, const bp_dead_letter_dest *to,
-                                          const char *claim_id, const rd_kafka_message_t *msg,
-                                          const char *reason)
+void bp_dead_letter_claim_id(const rd_kafka_message_t *msg, char *out, size_t size)
 {
-    char key[BP_DEAD_LETTER_MAX_TEXT + 1];
+    snprintf(out, size, "dead-letter:%s:%d:%lld", rd_kafka_topic_name(msg->rkt),
+             (int)msg->partition, (long long)msg->offset);
+}
+
+typedef struct {
+    const bp_dead_letter_dest *to;
+    const rd_kafka_message_t *msg;
+    const char *key, *payload;
+} park_ctx;
+
+/* True when the message was parked under the mailer's earlier claim id. */
+static bp_db_result legacy_claimed(bp_db *db, const park_ctx *c, bool *claimed)
+{
+    char id[400];
+    snprintf(id, sizeof id, "kafka:%s/%d/%lld", rd_kafka_topic_name(c->msg->rkt),
+             (int)c->msg->partition, (long long)c->msg->offset);
+    const char *params[] = {c->to->inbox_consumer, id};
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res,
+                                "SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2",
+                                2, params);
+    *claimed = r == BP_DB_OK && PQntuples(res) > 0;
+    if (r == BP_DB_OK)
+        PQclear(res);
+    return r;
+}
+
+static bp_db_result park(bp_db *db, void *arg, bool *parked)
+{
+    const park_ctx *c = arg;
+    bool before = false;
+    bp_db_result r = c->to->legacy_kafka_claims ? legacy_claimed(db, c, &before) : BP_DB_OK;
+    if (r != BP_DB_OK || before)
+        return r;
+    r = bp_outbox_add_raw(db, c->to->topic, c->key, c->payload);
+    *parked = r == BP_DB_OK;
+    return r;
+}
+
+bp_dead_letter_result bp_dead_letter_park(bp_db *db, const bp_dead_letter_dest *to,
+                                          const rd_kafka_message_t *msg, const char *reason)
+{
+    char key[BP_DEAD_LETTER_MAX_TEXT + 1], claim_id[600];
     bp_dead_letter_key(msg, key, sizeof key);
+    bp_dead_letter_claim_id(msg, claim_id, sizeof claim_id);
     json_t *letter = bp_dead_letter_doc(to->group, msg, reason);
     char *payload = letter ? json_dumps(letter, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(letter);
-    bool built = payload != NULL;
-    bp_db_result r = built ? bp_db_begin(db) : BP_DB_ERROR;
-    bp_inbox_result ir = BP_INBOX_DB_ERROR;
-    if (r == BP_DB_OK) {
-        ir = bp_inbox_claim(db, to->inbox_consumer, claim_id);
-        if (ir == BP_INBOX_DB_ERROR)
-            r = BP_DB_UNAVAILABLE;
-        else if (ir == BP_INBOX_NEW)
-            r = bp_outbox_add_raw(db, to->topic, key, payload);
-    }
-    if (r == BP_DB_OK)
-        r = bp_db_commit(db);
-    free(payload);
-    if (r != BP_DB_OK) {
-        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim_id, bp_db_result_text(r),
-                    built ? bp_db_error(db) : "out of memory");
-        bp_db_rollback(db);
+    if (payload == NULL) {
+        bp_log_warn("dead letter %s not recorded yet: out of memory", claim_id);
         return BP_DEAD_LETTER_FAILED;
     }
-    if (ir != BP_INBOX_NEW)
+    park_ctx c = {.to = to, .msg = msg, .key = key, .payload = payload};
+    bool parked = false;
+    bp_db_result r = BP_DB_OK;
+    bp_inbox_outcome out = bp_inbox_apply(db, to->inbox_consumer, claim_id, park, &c, &parked, &r);
+    free(payload);
+    if (out != BP_INBOX_DONE) {
+        bp_log_warn("dead letter %s not recorded yet (%s): %s", claim_id, bp_db_result_text(r),
+                    bp_db_error(db));
+        return BP_DEAD_LETTER_FAILED;
+    }
+    if (!parked)
         return BP_DEAD_LETTER_DUPLICATE;
     bp_outbox_relay_wake(to->relay);
     return BP_DEAD_LETTER_PARKED;

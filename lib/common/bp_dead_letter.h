@@ -7,6 +7,7 @@
 #include "bp_outbox.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <librdkafka/rdkafka.h>
 
 /* At most this many bytes of the original value are kept: a dead letter must
@@ -40,15 +41,22 @@ typedef struct {
     const char *inbox_consumer; /* inbox name under which each parked message is claimed */
     const char *topic;          /* the dead-letter topic */
     bp_outbox_relay *relay;     /* woken after COMMIT */
+    /* Also honour the claims the invoice-mailer wrote before the claim id was one
+     * format ("kafka:TOPIC/PARTITION/OFFSET"), so no message parks twice after an
+     * upgrade. */
+    bool legacy_kafka_claims;
 } bp_dead_letter_dest;
+
+/* The inbox id under which a message is parked: "dead-letter:TOPIC:PARTITION:OFFSET",
+ * its coordinates (written at most size - 1 bytes). */
+void bp_dead_letter_claim_id(const rd_kafka_message_t *msg, char *out, size_t size);
 
 /* Parks message `msg` with `reason` (its bp_dead_letter_doc, under
  * bp_dead_letter_key) on to->topic through the outbox, in one transaction with
- * the inbox claim (to->inbox_consumer, `claim_id`, which names the message's
- * coordinates) so a redelivered message is parked once. On
- * BP_DEAD_LETTER_FAILED the transaction is rolled back and the cause logged. */
+ * the inbox claim (to->inbox_consumer, bp_dead_letter_claim_id) so a redelivered
+ * message is parked once. On BP_DEAD_LETTER_FAILED the transaction is rolled back
+ * and the cause logged. */
 bp_dead_letter_result bp_dead_letter_park(bp_db *db, const bp_dead_letter_dest *to,
-                                          const char *claim_id, const rd_kafka_message_t *msg,
-                                          const char *reason);
+                                          const rd_kafka_message_t *msg, const char *reason);
 
 #endif

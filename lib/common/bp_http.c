@@ -6,6 +6,7 @@
 
 #include "bp_http_gate.h"
 #include "bp_http_head.h"
+#include "bp_json_lax.h"
 #include "bp_log.h"
 #include "bp_idempotency.h"
 #include "bp_metrics.h"
@@ -77,6 +78,37 @@ void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
                          const char *message, const char *detail)
 {
     bp_http_reply_json(resp, status, error_body(status, code, message, detail, resp->path));
+}
+
+bool bp_http_reply_common(bp_http_response *resp, int result, const bp_verr *verr,
+                          const char *not_found, const char *service)
+{
+    char msg[400];
+    switch ((bp_result)result) {
+    case BP_R_INVALID:
+        snprintf(msg, sizeof msg, "%s %s", verr ? verr->field : "", verr ? verr->message : "");
+        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, verr ? verr->field : NULL);
+        return true;
+    case BP_R_NOT_FOUND:
+        bp_http_reply_error(resp, 404, "NOT_FOUND", not_found, NULL);
+        return true;
+    case BP_R_IDEM_MISMATCH:
+        bp_http_reply_error(resp, 409, "IDEMPOTENCY_KEY_REUSED",
+                            "this Idempotency-Key was used with a different request", NULL);
+        return true;
+    case BP_R_UNAVAILABLE:
+        snprintf(msg, sizeof msg, "the %s database cannot be reached; retry later", service);
+        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE", msg, NULL);
+        return true;
+    case BP_R_INTERNAL:
+        bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
+        return true;
+    case BP_R_OK:
+    case BP_R_REPLAY:
+    case BP_R_DOMAIN:
+        break;
+    }
+    return false;
 }
 
 char *bp_http_error_text(int status, const char *code, const char *message, const char *path)
@@ -235,8 +267,20 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
     json_error_t jerr;
     /* \u0000 inside a string is valid JSON: the fields a service reads refuse it
      * (bp_v_string), the others are kept as sent. */
-    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                           &jerr);
+    const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
+    json_t *v = json_loadb(req->body, req->body_len, flags, &jerr);
+    /* Valid JSON jansson cannot hold as written (\u0000 in a key, an integer past
+     * int64): read it again as it can (bp_json_lax). */
+    char *lax = NULL;
+    size_t lax_len = 0;
+    if (v == NULL &&
+        (json_error_code(&jerr) == json_error_null_byte_in_key ||
+         json_error_code(&jerr) == json_error_numeric_overflow) &&
+        bp_json_lax_rewrite(req->body, req->body_len, &lax, &lax_len)) {
+        json_error_t again;
+        v = json_loadb(lax, lax_len, flags, &again);
+        free(lax);
+    }
     if (v == NULL) {
         char msg[300];
         snprintf(msg, sizeof msg, "body is not valid JSON: %s (line %d, column %d)",

@@ -12,6 +12,8 @@
 #define BP_HTTP_H
 
 #include "bp_auth.h"
+#include "bp_result.h"
+#include "bp_validate.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -117,6 +119,15 @@ void bp_http_reply_json(bp_http_response *resp, int status, json_t *body);
  * `detail` may be NULL. */
 void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
                          const char *message, const char *detail);
+
+/* Answers the results every service shares (bp_result.h): 400 VALIDATION_ERROR from
+ * `verr` ("<field> <message>", detail the field), 404 NOT_FOUND with `not_found` as its
+ * message, 409 IDEMPOTENCY_KEY_REUSED, 503 DATABASE_UNAVAILABLE naming the `service`'s
+ * database, 500 INTERNAL. Returns false, replying nothing, for BP_R_OK, BP_R_REPLAY and a
+ * service's own codes (>= BP_R_DOMAIN), which the service answers. `verr` may be NULL
+ * when the service never returns BP_R_INVALID. */
+bool bp_http_reply_common(bp_http_response *resp, int result, const bp_verr *verr,
+                          const char *not_found, const char *service);
 
 /* The same ErrorResponse as compact JSON text, for answers given outside a handler
  * (bp_http_gate). Caller frees; NULL when out of memory. */

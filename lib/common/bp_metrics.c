@@ -4,6 +4,7 @@
 #include "bp_metrics.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ typedef struct {
 
 typedef struct {
     const char *name, *help;
+    const char *label, *value_of_label; /* NULL: a series without labels */
     int is_counter;
     double value;
 } scalar;
@@ -66,12 +68,19 @@ void bp_metrics_http_observe(const char *route, const char *method, int status, 
     pthread_mutex_unlock(&lock);
 }
 
-static void scalar_update(const char *name, const char *help, int is_counter, double v)
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void scalar_update(const char *name, const char *label, const char *value,
+                          const char *help, int is_counter, double v)
 {
     pthread_mutex_lock(&lock);
     scalar *s = NULL;
     for (size_t i = 0; i < nscalars; i++) {
-        if (strcmp(scalars[i].name, name) == 0) {
+        if (strcmp(scalars[i].name, name) == 0 && same_text(scalars[i].label, label) &&
+            same_text(scalars[i].value_of_label, value)) {
             s = &scalars[i];
             break;
         }
@@ -80,6 +89,8 @@ static void scalar_update(const char *name, const char *help, int is_counter, do
         s = &scalars[nscalars++];
         s->name = name;
         s->help = help;
+        s->label = label;
+        s->value_of_label = value;
         s->is_counter = is_counter;
         s->value = 0;
     }
@@ -90,12 +101,18 @@ static void scalar_update(const char *name, const char *help, int is_counter, do
 
 void bp_metrics_gauge_set(const char *name, const char *help, double value)
 {
-    scalar_update(name, help, 0, value);
+    scalar_update(name, NULL, NULL, help, 0, value);
 }
 
 void bp_metrics_counter_add(const char *name, const char *help, double delta)
 {
-    scalar_update(name, help, 1, delta);
+    scalar_update(name, NULL, NULL, help, 1, delta);
+}
+
+void bp_metrics_counter_add_label(const char *name, const char *label, const char *value,
+                                  const char *help, double delta)
+{
+    scalar_update(name, label, value, help, 1, delta);
 }
 
 char *bp_metrics_render(void)
@@ -132,10 +149,25 @@ char *bp_metrics_render(void)
         fprintf(f, "bp_http_request_duration_seconds_count{%s} %llu\n", labels,
                 (unsigned long long)s->count);
     }
-    for (size_t i = 0; i < nscalars; i++)
-        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", scalars[i].name, scalars[i].help,
-                scalars[i].name, scalars[i].is_counter ? "counter" : "gauge", scalars[i].name,
-                scalars[i].value);
+    for (size_t i = 0; i < nscalars; i++) {
+        bool first = true; /* HELP and TYPE once per name, before its first series */
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(scalars[j].name, scalars[i].name) != 0;
+        if (!first)
+            continue;
+        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", scalars[i].name, scalars[i].help,
+                scalars[i].name, scalars[i].is_counter ? "counter" : "gauge");
+        for (size_t j = i; j < nscalars; j++) {
+            const scalar *x = &scalars[j];
+            if (strcmp(x->name, scalars[i].name) != 0)
+                continue;
+            if (x->label != NULL)
+                fprintf(f, "%s{%s=\"%s\"} %.17g\n", x->name, x->label, x->value_of_label,
+                        x->value);
+            else
+                fprintf(f, "%s %.17g\n", x->name, x->value);
+        }
+    }
     pthread_mutex_unlock(&lock);
     fclose(f);
     return out;

@@ -15,6 +15,12 @@ void bp_metrics_gauge_set(const char *name, const char *help, double value);
 /* Adds to a counter (created on first use). `name` and `help` must be static strings. */
 void bp_metrics_counter_add(const char *name, const char *help, double delta);
 
+/* Adds to the series {label="value"} of a counter (created on first use); series of
+ * one name share its HELP and TYPE lines. Every string must outlive the process's
+ * metrics (static, or configuration kept until exit). */
+void bp_metrics_counter_add_label(const char *name, const char *label, const char *value,
+                                  const char *help, double delta);
+
 /* Renders every metric. Returns a malloc'd NUL-terminated string (caller frees)
  * or NULL when out of memory. */
 char *bp_metrics_render(void);

@@ -236,6 +236,69 @@ static bp_db_result relay_mark(bp_outbox_relay *r, const delivery *d, int n)
 }
 
 /* One round. Returns the number of rows read (0: nothing to do), -1 on error. */
+/* Produces the rows of `res` in order, each with its delivery slot d[i]; stops at the
+ * first refusal (the rest waits for the next round, to keep the order). Returns how
+ * many were handed to the producer. */
+static int relay_produce(bp_outbox_relay *r, PGresult *res, delivery *d, int n)
+{
+    int produced = 0;
+    for (int i = 0; i < n; i++) {
+        d[i].id = atoll(PQgetvalue(res, i, 0));
+        const char *key = PQgetvalue(res, i, 2);
+        /* Structured CloudEvents; the type also as a header, so that consumers
+         * skip the types they do not handle without parsing the payload. */
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(2);
+        rd_kafka_header_add(hdrs, "content-type", -1, BP_CLOUDEVENT_CONTENT_TYPE, -1);
+        if (!PQgetisnull(res, i, 4))
+            rd_kafka_header_add(hdrs, BP_CLOUDEVENT_TYPE_HEADER, -1, PQgetvalue(res, i, 4), -1);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            r->rk, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
+            RD_KAFKA_V_KEY(key, strlen(key)),
+            RD_KAFKA_V_VALUE(PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3)),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(&d[i]), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_headers_destroy(hdrs); /* owned by the message only once produced */
+            bp_log_warn("outbox: produce failed: %s", rd_kafka_err2str(e));
+            d[i].state = -1;
+            break;
+        }
+        produced++;
+    }
+    return produced;
+}
+
+/* Waits for the report of each of the `produced` messages; message.timeout.ms bounds
+ * this, and a stop request past the drain deadline purges what is queued (reports then
+ * arrive at once). Returns how many, from the first, were acknowledged in a row: rows
+ * after the first failure are published again later, with it, even if Kafka
+ * acknowledged them (consumers drop the duplicates), so their slots are cleared. */
+static int relay_await(bp_outbox_relay *r, delivery *d, int produced)
+{
+    bool purged = false;
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < produced; i++)
+            pending += d[i].state == 0;
+        if (pending == 0)
+            break;
+        if (atomic_load(&r->stop) && !purged && bp_time_mono_us() >= r->drain_deadline) {
+            rd_kafka_purge(r->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            purged = true;
+        }
+        rd_kafka_poll(r->rk, 100);
+    }
+    int ok = 0;
+    while (ok < produced && d[ok].state == 1)
+        ok++;
+    for (int i = ok; i < produced; i++)
+        d[i].state = 0;
+    return ok;
+}
+
+/* One round: read up to a batch of unpublished rows in id order, produce them, wait
+ * for every report, mark the acknowledged prefix. Returns the rows published, 0 when
+ * there were none, -1 when something failed (read, produce or delivery). */
 static int relay_round(bp_outbox_relay *r)
 {
     char limit[16];
@@ -254,63 +317,14 @@ static int relay_round(bp_outbox_relay *r)
     int n = PQntuples(res);
     bp_metrics_gauge_set("bp_outbox_batch_rows", "Rows read by the last relay round.", n);
     bp_metrics_gauge_set("bp_database_up", "1 when the relay reached the database.", 1);
-    if (n == 0) {
-        PQclear(res);
-        return 0;
-    }
-    delivery *d = calloc((size_t)n, sizeof *d);
+    delivery *d = n > 0 ? calloc((size_t)n, sizeof *d) : NULL;
     if (d == NULL) {
         PQclear(res);
-        return -1;
+        return n == 0 ? 0 : -1;
     }
-    int produced = 0;
-    for (int i = 0; i < n; i++) {
-        d[i].id = atoll(PQgetvalue(res, i, 0));
-        const char *key = PQgetvalue(res, i, 2);
-        /* Structured CloudEvents; the type also as a header, so that consumers
-         * skip the types they do not handle without parsing the payload. */
-        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(2);
-        rd_kafka_header_add(hdrs, "content-type", -1, BP_CLOUDEVENT_CONTENT_TYPE, -1);
-        if (!PQgetisnull(res, i, 4))
-            rd_kafka_header_add(hdrs, BP_CLOUDEVENT_TYPE_HEADER, -1, PQgetvalue(res, i, 4), -1);
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            r->rk, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
-            RD_KAFKA_V_KEY(key, strlen(key)),
-            RD_KAFKA_V_VALUE(PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3)),
-            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(&d[i]), RD_KAFKA_V_END);
-        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-            rd_kafka_headers_destroy(hdrs); /* owned by the message only once produced */
-        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            bp_log_warn("outbox: produce failed: %s", rd_kafka_err2str(e));
-            d[i].state = -1;
-            break; /* keep order: the rest waits for the next round */
-        }
-        produced++;
-    }
+    int produced = relay_produce(r, res, d, n);
     PQclear(res);
-    /* Wait for every report; message.timeout.ms bounds this, and a stop
-     * request purges what is queued (reports then arrive at once). */
-    bool purged = false;
-    for (;;) {
-        int pending = 0;
-        for (int i = 0; i < produced; i++)
-            pending += d[i].state == 0;
-        if (pending == 0)
-            break;
-        if (atomic_load(&r->stop) && !purged && bp_time_mono_us() >= r->drain_deadline) {
-            rd_kafka_purge(r->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-            purged = true;
-        }
-        rd_kafka_poll(r->rk, 100);
-    }
-    /* Keep order: rows after the first failed one are published again later,
-     * with it, even if Kafka acknowledged them (consumers drop the duplicates). */
-    int ok = 0;
-    while (ok < produced && d[ok].state == 1)
-        ok++;
-    for (int i = ok; i < produced; i++)
-        d[i].state = 0;
+    int ok = relay_await(r, d, produced);
     bp_metrics_gauge_set("bp_kafka_up", "1 when the last relay round was acknowledged by Kafka.",
                          ok == n);
     if (relay_mark(r, d, produced) != BP_DB_OK)

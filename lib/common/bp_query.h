@@ -1,4 +1,4 @@
-/* bp_query: checks of query-string parameters that handlers share (text length),
+/* bp_query: checks of query-string parameters that handlers share (text length, enums),
  * answering 400 VALIDATION_ERROR with the parameter's name in `detail`. Runs on the
  * HTTP worker thread of the request; no I/O besides the reply. */
 #ifndef BP_QUERY_H
@@ -19,6 +19,13 @@ size_t bp_query_char_count(const char *s);
  * characters long") and returns false. */
 bool bp_query_text(bp_http_request *req, bp_http_response *resp, const char *name,
                    size_t min_len, size_t max_len, const char **out)
+    __attribute__((warn_unused_result));
+
+/* Reads the optional parameter `name`, which must be one of `allowed` (NULL-terminated),
+ * into *out (NULL when absent). Returns true when it is absent or allowed; otherwise
+ * replies 400 ("query parameter NAME must be one of: A, B") and returns false. */
+bool bp_query_enum(bp_http_request *req, bp_http_response *resp, const char *name,
+                   const char *const *allowed, const char **out)
     __attribute__((warn_unused_result));
 
 #endif

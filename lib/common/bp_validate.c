@@ -41,6 +41,14 @@ static json_t *field_get(const json_t *obj, const char *path, const char *name, 
     return v;
 }
 
+size_t bp_utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80; /* continuation bytes start nothing */
+    return n;
+}
+
 const char *bp_v_string(const json_t *obj, const char *path, const char *name, bool required,
                         size_t min_len, size_t max_len, bp_verr *e)
 {
@@ -51,13 +59,13 @@ const char *bp_v_string(const json_t *obj, const char *path, const char *name, b
         bp_verr_set(e, path, name, "must be a string");
         return NULL;
     }
-    size_t len = json_string_length(v);
+    size_t len = bp_utf8_chars(json_string_value(v), json_string_length(v));
     if (len < min_len || (max_len > 0 && len > max_len)) {
         bp_verr_set(e, path, name, "must be %zu to %zu characters long", min_len, max_len);
         return NULL;
     }
     const char *s = json_string_value(v);
-    if (strlen(s) != len) {
+    if (strlen(s) != json_string_length(v)) {
         bp_verr_set(e, path, name, "must not contain NUL characters");
         return NULL;
     }
@@ -91,7 +99,7 @@ bool bp_v_date(const json_t *obj, const char *path, const char *name, bool requi
         return false;
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
         !bp_date_parse(json_string_value(v), out)) {
-        bp_verr_set(e, path, name, "must be a calendar date YYYY-MM-DD");
+        bp_verr_set(e, path, name, "must be a calendar date YYYY-MM-DD, " BP_DATE_RANGE_TEXT);
         return false;
     }
     return true;

@@ -27,7 +27,9 @@ void bp_verr_set(bp_verr *e, const char *path, const char *name, const char *fmt
 void bp_path_join(char *buf, size_t size, const char *path, const char *name);
 
 /* String field. Returns the string (owned by `obj`) or NULL when absent (and not
- * required) or invalid. Length is counted in bytes; max 0 means unlimited. */
+ * required) or invalid (not a string, a length out of bounds, a U+0000 inside).
+ * Length is counted in characters (code points), as JSON Schema's minLength and
+ * maxLength count them; max 0 means unlimited. */
 const char *bp_v_string(const json_t *obj, const char *path, const char *name, bool required,
                         size_t min_len, size_t max_len, bp_verr *e);
 
@@ -46,6 +48,13 @@ bool bp_v_int(const json_t *obj, const char *path, const char *name, bool requir
 /* Object field. Returns it (borrowed) or NULL when absent (and not required) or invalid. */
 json_t *bp_v_object(const json_t *obj, const char *path, const char *name, bool required,
                     bp_verr *e);
+
+/* Bytes a buffer needs for a text of at most n characters (UTF-8: four bytes each at
+ * most) and its NUL: what bp_v_string's max_len admits. */
+#define BP_TEXT_BYTES(n) ((n) * 4 + 1)
+
+/* Characters (code points) of the UTF-8 text s[0..len): the bytes that start one. */
+size_t bp_utf8_chars(const char *s, size_t len);
 
 /* True when `s` is well-formed UTF-8 (no overlongs, no surrogates). */
 bool bp_utf8_valid(const char *s);

@@ -16,6 +16,13 @@ static bool copy(char *dst, size_t size, const json_t *v)
     return true;
 }
 
+/* A text of at most max_chars characters (what contract admits) into dst. */
+static bool copy_text(char *dst, size_t size, const json_t *v, size_t max_chars)
+{
+    const char *s = json_string_value(v);
+    return s != NULL && bp_utf8_chars(s, strlen(s)) <= max_chars && copy(dst, size, v);
+}
+
 static bool date_of(const json_t *v, bp_date *out)
 {
     return json_is_string(v) && bp_date_parse(json_string_value(v), out);
@@ -59,7 +66,8 @@ const char *bl_account_from_contract(const json_t *data, bl_account *a)
     json_t *mandate = json_object_get(json_object_get(data, "payment"), "mandate");
     if (json_is_object(mandate)) {
         a->has_mandate = true;
-        if (!copy(a->mandate_ref, sizeof a->mandate_ref, json_object_get(mandate, "reference")) ||
+        if (!copy_text(a->mandate_ref, sizeof a->mandate_ref,
+                       json_object_get(mandate, "reference"), 35) ||
             !copy(a->mandate_status, sizeof a->mandate_status,
                   json_object_get(mandate, "status")) ||
             !date_of(json_object_get(mandate, "signedAt"), &a->mandate_signed_at))

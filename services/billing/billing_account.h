@@ -5,6 +5,7 @@
 #define BILLING_ACCOUNT_H
 
 #include "bp_time.h"
+#include "bp_validate.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -13,11 +14,11 @@
 typedef struct {
     char contract_id[37];
     char contract_ref[65];
-    char customer_ref[201];
+    char customer_ref[BP_TEXT_BYTES(200)];
     char status[16];          /* CREATED, ACTIVE, SUSPENDED, CANCELLED, EXPIRED */
     bp_date activated_at, expire_at;
     bool has_mandate;
-    char mandate_ref[36];
+    char mandate_ref[BP_TEXT_BYTES(35)];
     char mandate_status[16];  /* VALID, REVOKED */
     bp_date mandate_signed_at;
     bool mandate_has_expiry;

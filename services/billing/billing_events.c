@@ -8,7 +8,6 @@
 
 #include "billing_readmodel.h"
 #include "billing_settlement.h"
-#include "bp_dead_letter.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 
@@ -22,9 +21,6 @@
 
 struct bl_events {
     bp_consumer *consumer;
-    bp_db *db;
-    const char *group, *dead_letter_topic;
-    bp_outbox_relay *relay;
 };
 
 static bool handled(const char *type)
@@ -33,33 +29,10 @@ static bool handled(const char *type)
                             !strcmp(type, "payment.succeeded") || !strcmp(type, "payment.failed"));
 }
 
-static bp_consume_result dead_letter(bl_events *ev, const rd_kafka_message_t *msg,
-                                     const char *reason)
+static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg,
+                                    char *why, size_t whysize)
 {
-    const char *topic = rd_kafka_topic_name(msg->rkt);
-    char claim[400];
-    snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
-             (long long)msg->offset);
-    const bp_dead_letter_dest to = {.group = ev->group,
-                                    .inbox_consumer = DEAD_LETTER_CONSUMER,
-                                    .topic = ev->dead_letter_topic,
-                                    .relay = ev->relay};
-    bp_dead_letter_result r = bp_dead_letter_park(ev->db, &to, claim, msg, reason);
-    if (r == BP_DEAD_LETTER_FAILED)
-        return BP_CONSUME_RETRY;
-    if (r == BP_DEAD_LETTER_PARKED) {
-        bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic,
-                     (int)msg->partition, (long long)msg->offset, reason,
-                     ev->dead_letter_topic);
-        bp_metrics_counter_add("bp_readmodel_poison_total", "Consumed events never applicable.",
-                               1);
-    }
-    return BP_CONSUME_SKIP;
-}
-
-static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
-{
-    bl_events *ev = ctx;
+    (void)ctx;
     char header_type[128];
     const char *ht = bp_consumer_event_type(msg, header_type, sizeof header_type);
     if (ht != NULL && !handled(ht))
@@ -67,20 +40,19 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
     json_error_t jerr;
     json_t *event = msg->payload ? json_loadb(msg->payload, msg->len, 0, &jerr) : NULL;
     if (event == NULL) {
-        char reason[300];
-        snprintf(reason, sizeof reason, "not JSON: %s", msg->payload ? jerr.text : "no value");
-        return dead_letter(ev, msg, reason);
+        snprintf(why, whysize, "not JSON: %s", msg->payload ? jerr.text : "no value");
+        return BP_CONSUME_POISON;
     }
     const char *type = json_string_value(json_object_get(event, "type"));
-    char why[512] = "";
     bl_event_result r;
     if (type == NULL) {
         json_decref(event);
-        return dead_letter(ev, msg, "not a CloudEvent: no string attribute \"type\"");
+        snprintf(why, whysize, "not a CloudEvent: no string attribute \"type\"");
+        return BP_CONSUME_POISON;
     } else if (strncmp(type, "contract.", 9) == 0) {
-        r = bl_readmodel_apply(ev->db, CONSUMER_NAME, event, why, sizeof why);
+        r = bl_readmodel_apply(db, CONSUMER_NAME, event, why, whysize);
     } else if (handled(type)) {
-        r = bl_settle_apply(ev->db, SETTLEMENT_CONSUMER, event, why, sizeof why);
+        r = bl_settle_apply(db, SETTLEMENT_CONSUMER, event, why, whysize);
     } else {
         json_decref(event);
         return BP_CONSUME_SKIP; /* another service's event */
@@ -95,7 +67,7 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
                                "Consumed events ignored (duplicate or older version).", 1);
         return BP_CONSUME_OK;
     case BL_EVENT_POISON:
-        return dead_letter(ev, msg, why[0] ? why : "can never be applied");
+        return BP_CONSUME_POISON;
     case BL_EVENT_RETRY:
         break;
     }
@@ -105,19 +77,22 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
 bl_events *bl_events_start(const bl_events_config *cfg, char *err, size_t errsize)
 {
     bl_events *ev = calloc(1, sizeof *ev);
-    if (ev == NULL)
+    if (ev == NULL) {
+        snprintf(err, errsize, "out of memory");
         return NULL;
-    ev->group = cfg->group;
-    ev->dead_letter_topic = cfg->dead_letter_topic;
-    ev->relay = cfg->relay;
-    ev->db = bp_db_new(cfg->database_url);
+    }
     bp_consumer_config cc = {.brokers = cfg->brokers,
                              .group_id = cfg->group,
                              .topics = cfg->topics,
-                             .offset_reset = "earliest"};
-    ev->consumer = ev->db ? bp_consumer_start(&cc, on_message, ev, err, errsize) : NULL;
+                             .offset_reset = "earliest",
+                             .database_url = cfg->database_url,
+                             .service = "billing",
+                             .dead_letter = {.group = cfg->group,
+                                             .inbox_consumer = DEAD_LETTER_CONSUMER,
+                                             .topic = cfg->dead_letter_topic,
+                                             .relay = cfg->relay}};
+    ev->consumer = bp_consumer_start(&cc, on_message, ev, err, errsize);
     if (ev->consumer == NULL) {
-        bp_db_free(ev->db);
         free(ev);
         return NULL;
     }
@@ -131,6 +106,5 @@ void bl_events_stop(bl_events *ev)
     if (ev == NULL)
         return;
     bp_consumer_stop(ev->consumer);
-    bp_db_free(ev->db);
     free(ev);
 }

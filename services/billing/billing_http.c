@@ -6,6 +6,7 @@
 #include "billing_period.h"
 #include "billing_store.h"
 #include "bp_idempotency.h"
+#include "bp_query.h"
 #include "bp_ready.h"
 #include "bp_time.h"
 
@@ -37,33 +38,15 @@ static void reply(bp_http_response *resp, bl_result r, bl_outcome *o)
     case BL_R_REJECTED:
         bp_http_reply_error(resp, 422, o->code, o->message, o->detail);
         return;
-    case BL_R_INVALID: {
-        char msg[400];
-        snprintf(msg, sizeof msg, "%s %s", o->verr.field, o->verr.message);
-        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, o->verr.field);
-        return;
-    }
-    case BL_R_NOT_FOUND:
-        bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource", NULL);
-        return;
     case BL_R_DUPLICATE_ORDER:
         bp_http_reply_error(resp, 409, "DUPLICATE_ORDER_REF",
                             "this contract already has an accepted operation with this orderRef "
                             "and a different content",
                             "order.orderRef");
         return;
-    case BL_R_IDEM_MISMATCH:
-        bp_http_reply_error(resp, 409, "IDEMPOTENCY_KEY_REUSED",
-                            "this Idempotency-Key was used with a different request", NULL);
-        return;
-    case BL_R_UNAVAILABLE:
-        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
-                            "the billing database cannot be reached; retry later", NULL);
-        return;
-    case BL_R_INTERNAL:
-        break;
+    default:
+        bp_http_reply_common(resp, r, &o->verr, "no such resource", "billing");
     }
-    bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
 }
 
 static void h_post_operation(bp_http_request *req, bp_http_response *resp)
@@ -94,23 +77,6 @@ static void h_get_operation(bp_http_request *req, bp_http_response *resp)
     bl_outcome_clear(&o);
 }
 
-/* An optional query filter that must be one of `allowed` (NULL-terminated). */
-static bool enum_query(bp_http_request *req, bp_http_response *resp, const char *name,
-                       const char *const *allowed, const char **out)
-{
-    *out = bp_http_query(req, name);
-    if (*out == NULL)
-        return true;
-    for (size_t i = 0; allowed[i] != NULL; i++) {
-        if (strcmp(*out, allowed[i]) == 0)
-            return true;
-    }
-    char msg[128];
-    snprintf(msg, sizeof msg, "query parameter %s has an unknown value", name);
-    bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
-    return false;
-}
-
 static bool date_query(bp_http_request *req, bp_http_response *resp, const char *name,
                        const char **out)
 {
@@ -133,8 +99,8 @@ static void h_list_operations(bp_http_request *req, bp_http_response *resp)
     bl_op_filter f = {.contract_ref = bp_http_query(req, "contractRef"),
                       .invoice_ref = bp_http_query(req, "invoiceRef")};
     if (!bp_http_page(req, resp, &page, &size) ||
-        !enum_query(req, resp, "status", statuses, &f.status) ||
-        !enum_query(req, resp, "operationType", types, &f.type) ||
+        !bp_query_enum(req, resp, "status", statuses, &f.status) ||
+        !bp_query_enum(req, resp, "operationType", types, &f.type) ||
         !date_query(req, resp, "from", &f.from) || !date_query(req, resp, "to", &f.to))
         return;
     f.limit = size;
@@ -230,7 +196,7 @@ static void h_list_invoices(bp_http_request *req, bp_http_response *resp)
     bl_invoice_filter f = {.contract_ref = bp_http_query(req, "contractRef"),
                            .period = bp_http_query(req, "period")};
     if (!bp_http_page(req, resp, &page, &size) ||
-        !enum_query(req, resp, "status", statuses, &f.status))
+        !bp_query_enum(req, resp, "status", statuses, &f.status))
         return;
     bl_period p;
     if (f.period != NULL && !bl_period_parse(f.period, &p)) {

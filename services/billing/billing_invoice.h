@@ -8,6 +8,7 @@
 #include "billing_account.h"
 #include "billing_operation.h"
 #include "bp_time.h"
+#include "bp_validate.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -16,7 +17,7 @@
 /* One billed operation, as stored (amounts positive, refunds included). */
 typedef struct {
     char operation_id[37];
-    char order_ref[101];
+    char order_ref[BP_TEXT_BYTES(100)];
     bl_op_type type;
     bp_date date;
     int64_t seq;                 /* order of arrival, to sort equal dates */

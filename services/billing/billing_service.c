@@ -40,12 +40,7 @@ void bl_outcome_clear(bl_outcome *o)
 
 static bl_result db_failure(bp_db *db, bp_db_result r, const char *what)
 {
-    if (r == BP_DB_UNAVAILABLE) {
-        bp_log_warn("%s: database unavailable: %s", what, bp_db_error(db));
-        return BL_R_UNAVAILABLE;
-    }
-    bp_log_error("%s: database %s: %s", what, bp_db_result_text(r), bp_db_error(db));
-    return BL_R_INTERNAL;
+    return (bl_result)bp_db_failure(db, r, what);
 }
 
 static bp_db_result emit(const bl_service *svc, bp_db *db, const char *type, const char *key,

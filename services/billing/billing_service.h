@@ -6,22 +6,24 @@
 #define BILLING_SERVICE_H
 
 #include "bp_db.h"
+#include "bp_result.h"
 #include "bp_outbox.h"
 #include "bp_validate.h"
 
 #include <jansson.h>
 
+/* The shared results (bp_result.h) under billing's names, then its own. */
 typedef enum {
-    BL_R_CREATED = 0,     /* 201, *resource: the accepted operation */
-    BL_R_OK,              /* 200, *resource */
-    BL_R_REPLAY,          /* replay_status, *resource */
-    BL_R_REJECTED,        /* 422: code, message, operation id in detail */
-    BL_R_INVALID,         /* 400: verr */
-    BL_R_NOT_FOUND,       /* 404 */
-    BL_R_DUPLICATE_ORDER, /* 409: same orderRef, another request */
-    BL_R_IDEM_MISMATCH,   /* 409 */
-    BL_R_UNAVAILABLE,     /* 503 */
-    BL_R_INTERNAL,        /* 500 */
+    BL_R_OK = BP_R_OK,                       /* 200, *resource */
+    BL_R_REPLAY = BP_R_REPLAY,               /* replay_status, *resource */
+    BL_R_INVALID = BP_R_INVALID,             /* 400: verr */
+    BL_R_NOT_FOUND = BP_R_NOT_FOUND,         /* 404 */
+    BL_R_IDEM_MISMATCH = BP_R_IDEM_MISMATCH, /* 409 */
+    BL_R_UNAVAILABLE = BP_R_UNAVAILABLE,     /* 503 */
+    BL_R_INTERNAL = BP_R_INTERNAL,           /* 500 */
+    BL_R_CREATED = BP_R_DOMAIN,              /* 201, *resource: the accepted operation */
+    BL_R_REJECTED,                           /* 422: code, message, operation id in detail */
+    BL_R_DUPLICATE_ORDER,                    /* 409: same orderRef, another request */
 } bl_result;
 
 typedef struct {

@@ -26,15 +26,6 @@ static void reply(bp_http_response *resp, ct_result r, ct_outcome *o, int ok_sta
         bp_http_reply_json(resp, o->replay_status, o->resource);
         o->resource = NULL;
         return;
-    case CT_INVALID: {
-        char msg[400];
-        snprintf(msg, sizeof msg, "%s %s", o->verr.field, o->verr.message);
-        bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, o->verr.field);
-        return;
-    }
-    case CT_NOT_FOUND:
-        bp_http_reply_error(resp, 404, "NOT_FOUND", "no contract with this contractRef", NULL);
-        return;
     case CT_DUPLICATE_REF:
         bp_http_reply_error(resp, 409, "DUPLICATE_CONTRACT_REF",
                             "a contract with this contractRef already exists", "contractRef");
@@ -42,21 +33,12 @@ static void reply(bp_http_response *resp, ct_result r, ct_outcome *o, int ok_sta
     case CT_ILLEGAL_TRANSITION:
         bp_http_reply_error(resp, 409, "ILLEGAL_TRANSITION", o->message, NULL);
         return;
-    case CT_IDEM_MISMATCH:
-        bp_http_reply_error(resp, 409, "IDEMPOTENCY_KEY_REUSED",
-                            "this Idempotency-Key was used with a different request", NULL);
-        return;
     case CT_CURRENCY_MISMATCH:
         bp_http_reply_error(resp, 422, "CURRENCY_MISMATCH", o->message, "currency");
         return;
-    case CT_UNAVAILABLE:
-        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
-                            "the contract database cannot be reached; retry later", NULL);
-        return;
-    case CT_INTERNAL:
-        break;
+    default:
+        bp_http_reply_common(resp, r, &o->verr, "no contract with this contractRef", "contract");
     }
-    bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
 }
 
 /* Reads the (scoped) Idempotency-Key into buf. Returns false after replying 400. */

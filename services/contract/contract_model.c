@@ -176,7 +176,7 @@ static json_t *parse_party(const json_t *sub, char *customer_ref, bp_verr *e)
         json_object_set(out, "professionnal", direct);
     const char *cref = json_string_value(json_object_get(direct, "customerRef"));
     if (cref != NULL)
-        snprintf(customer_ref, 201, "%s", cref);
+        snprintf(customer_ref, BP_TEXT_BYTES(200), "%s", cref);
     json_decref(direct);
     json_decref(legacy);
     return out;
@@ -197,7 +197,7 @@ static json_t *parse_subscriber(const json_t *req, char *customer_ref, bp_verr *
     if (customer_ref[0] == '\0') {
         const char *flat = bp_v_string(src, "subscriber", "customerRef", false, 0, TEXT_MAX, e);
         if (flat != NULL)
-            snprintf(customer_ref, 201, "%s", flat);
+            snprintf(customer_ref, BP_TEXT_BYTES(200), "%s", flat);
     }
     if (customer_ref[0] != '\0')
         json_object_set_new(out, "customerRef", json_string(customer_ref));

@@ -24,7 +24,7 @@ typedef struct {
     json_t *doc;              /* normalised resource, without contractId/contractRef/version */
     const char *contract_ref; /* client-chosen ref (borrowed from the request) or NULL */
     ct_status status;
-    char customer_ref[201];   /* "" when none */
+    char customer_ref[BP_TEXT_BYTES(200)]; /* "" when none */
     bp_date expire_at;
     char iban[CT_IBAN_MAX + 1]; /* full IBAN of the mandate, "" when none */
 } ct_new_contract;

@@ -29,12 +29,7 @@ void ct_outcome_clear(ct_outcome *o)
 
 static ct_result db_failure(bp_db *db, bp_db_result r, const char *what)
 {
-    if (r == BP_DB_UNAVAILABLE) {
-        bp_log_warn("%s: database unavailable: %s", what, bp_db_error(db));
-        return CT_UNAVAILABLE;
-    }
-    bp_log_error("%s: database %s: %s", what, bp_db_result_text(r), bp_db_error(db));
-    return CT_INTERNAL;
+    return (ct_result)bp_db_failure(db, r, what);
 }
 
 /* Claims the key if any. Returns CT_OK to go on, or the final result. */

@@ -7,23 +7,25 @@
 #define CONTRACT_SERVICE_H
 
 #include "bp_db.h"
+#include "bp_result.h"
 #include "bp_outbox.h"
 #include "bp_validate.h"
 #include "contract_lifecycle.h"
 
 #include <jansson.h>
 
+/* The shared results (bp_result.h) under contract's names, then its own. */
 typedef enum {
-    CT_OK = 0,             /* *resource is the contract */
-    CT_REPLAY,             /* idempotent replay: *replay_status and *resource */
-    CT_INVALID,            /* 400, see verr */
-    CT_NOT_FOUND,          /* 404 */
-    CT_DUPLICATE_REF,      /* 409 */
-    CT_ILLEGAL_TRANSITION, /* 409, see message */
-    CT_IDEM_MISMATCH,      /* 409 */
-    CT_CURRENCY_MISMATCH,  /* 422, see message */
-    CT_UNAVAILABLE,        /* 503: the database is down */
-    CT_INTERNAL,           /* 500 */
+    CT_OK = BP_R_OK,                       /* *resource is the contract */
+    CT_REPLAY = BP_R_REPLAY,               /* idempotent replay: *replay_status and *resource */
+    CT_INVALID = BP_R_INVALID,             /* 400, see verr */
+    CT_NOT_FOUND = BP_R_NOT_FOUND,         /* 404 */
+    CT_IDEM_MISMATCH = BP_R_IDEM_MISMATCH, /* 409 */
+    CT_UNAVAILABLE = BP_R_UNAVAILABLE,     /* 503: the database is down */
+    CT_INTERNAL = BP_R_INTERNAL,           /* 500 */
+    CT_DUPLICATE_REF = BP_R_DOMAIN,        /* 409 */
+    CT_ILLEGAL_TRANSITION,                 /* 409, see message */
+    CT_CURRENCY_MISMATCH,                  /* 422, see message */
 } ct_result;
 
 typedef struct {

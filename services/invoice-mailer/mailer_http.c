@@ -2,6 +2,7 @@
  * connection. Read-only: mails are created by events, never by the API. */
 #include "mailer_http.h"
 
+#include "bp_query.h"
 #include "bp_ready.h"
 #include "mailer_service.h"
 
@@ -18,16 +19,8 @@ static void reply(bp_http_response *resp, ml_result r, json_t *doc)
     case ML_R_OK:
         bp_http_reply_json(resp, 200, doc);
         return;
-    case ML_R_NOT_FOUND:
-        bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource", NULL);
-        break;
-    case ML_R_UNAVAILABLE:
-        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
-                            "the invoice-mailer database cannot be reached; retry later", NULL);
-        break;
-    case ML_R_INTERNAL:
-        bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
-        break;
+    default:
+        bp_http_reply_common(resp, r, NULL, "no such resource", "invoice-mailer");
     }
     json_decref(doc);
 }
@@ -43,16 +36,7 @@ static bool status_query(bp_http_request *req, bp_http_response *resp, const cha
 {
     static const char *const statuses[] = {"PENDING", "SENDING", "RETRY", "SENT", "FAILED",
                                            NULL};
-    *out = bp_http_query(req, "status");
-    if (*out == NULL)
-        return true;
-    for (size_t i = 0; statuses[i] != NULL; i++) {
-        if (strcmp(*out, statuses[i]) == 0)
-            return true;
-    }
-    bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
-                        "query parameter status has an unknown value", "status");
-    return false;
+    return bp_query_enum(req, resp, "status", statuses, out);
 }
 
 static void h_list_mails(bp_http_request *req, bp_http_response *resp)

@@ -9,6 +9,7 @@
 #define MAILER_SERVICE_H
 
 #include "bp_db.h"
+#include "bp_result.h"
 #include "bp_outbox.h"
 #include "mailer_invoice.h"
 #include "mailer_smtp.h"
@@ -76,11 +77,12 @@ bp_db_result ml_service_recover(bp_db *db) __attribute__((warn_unused_result));
 
 /* --- the API --- */
 
+/* The shared results (bp_result.h) the mailer's reads can have. */
 typedef enum {
-    ML_R_OK = 0,     /* 200, *doc */
-    ML_R_NOT_FOUND,  /* 404 */
-    ML_R_UNAVAILABLE,/* 503 */
-    ML_R_INTERNAL,   /* 500 */
+    ML_R_OK = BP_R_OK,                   /* 200, *doc */
+    ML_R_NOT_FOUND = BP_R_NOT_FOUND,     /* 404 */
+    ML_R_UNAVAILABLE = BP_R_UNAVAILABLE, /* 503 */
+    ML_R_INTERNAL = BP_R_INTERNAL,       /* 500 */
 } ml_result;
 
 /* GET /mails/{invoiceRef}: *doc (caller decrefs) on ML_R_OK. */

@@ -7,7 +7,6 @@
  * retries. */
 #include "payment_events.h"
 
-#include "bp_dead_letter.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
 
@@ -17,50 +16,30 @@
 
 struct pm_events {
     bp_consumer *consumer;
-    bp_db *db;
     pm_service svc;
     char group[250];
 };
 
-static bp_consume_result dead_letter(pm_events *ev, const rd_kafka_message_t *msg,
-                                     const char *reason)
-{
-    const char *topic = rd_kafka_topic_name(msg->rkt);
-    bp_log_error("%s[%d]@%lld cannot be handled (%s): sent to %s", topic, (int)msg->partition,
-                 (long long)msg->offset, reason, ev->svc.dead_letter_topic);
-    bp_metrics_counter_add("bp_payment_poison_total", "Messages that can never be handled.", 1);
-    char claim[400];
-    snprintf(claim, sizeof claim, "dead-letter:%s:%d:%lld", topic, (int)msg->partition,
-             (long long)msg->offset);
-    const bp_dead_letter_dest to = {.group = ev->group,
-                                    .inbox_consumer = ev->svc.consumer,
-                                    .topic = ev->svc.dead_letter_topic,
-                                    .relay = ev->svc.relay};
-    return bp_dead_letter_park(ev->db, &to, claim, msg, reason) == BP_DEAD_LETTER_FAILED
-               ? BP_CONSUME_RETRY
-               : BP_CONSUME_SKIP;
-}
-
-static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
+static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg,
+                                    char *why, size_t whysize)
 {
     pm_events *ev = ctx;
     json_error_t jerr;
     json_t *event = json_loadb(msg->payload, msg->len, 0, &jerr);
     if (!json_is_object(event) || !json_is_string(json_object_get(event, "type"))) {
-        char reason[300];
         if (event == NULL)
-            snprintf(reason, sizeof reason, "not JSON: %s", jerr.text);
+            snprintf(why, whysize, "not JSON: %s", jerr.text);
         else
-            snprintf(reason, sizeof reason, "not a CloudEvent (no string type)");
+            snprintf(why, whysize, "not a CloudEvent (no string type)");
         json_decref(event);
-        return dead_letter(ev, msg, reason);
+        return BP_CONSUME_POISON;
     }
     if (strcmp(json_string_value(json_object_get(event, "type")), "payment.requested") != 0) {
         json_decref(event);
         return BP_CONSUME_SKIP; /* our own results, or another family's type */
     }
-    char why[300] = "";
-    pm_event_result r = pm_service_handle_request(&ev->svc, ev->db, event, why, sizeof why);
+    char problem[300] = "";
+    pm_event_result r = pm_service_handle_request(&ev->svc, db, event, problem, sizeof problem);
     json_decref(event);
     switch (r) {
     case PM_EVENT_DONE:
@@ -75,11 +54,9 @@ static bp_consume_result on_message(void *ctx, const rd_kafka_message_t *msg)
         bp_metrics_counter_add("bp_payment_requests_scheduled_total",
                                "payment.requested events recorded for their due date.", 1);
         return BP_CONSUME_OK;
-    case PM_EVENT_POISON: {
-        char reason[400];
-        snprintf(reason, sizeof reason, "invalid payment.requested: %s", why);
-        return dead_letter(ev, msg, reason);
-    }
+    case PM_EVENT_POISON:
+        snprintf(why, whysize, "invalid payment.requested: %s", problem);
+        return BP_CONSUME_POISON;
     case PM_EVENT_RETRY:
         break;
     }
@@ -97,13 +74,19 @@ pm_events *pm_events_start(const char *brokers, const char *group, const char *t
     }
     ev->svc = *svc;
     snprintf(ev->group, sizeof ev->group, "%s", group);
-    ev->db = bp_db_new(database_url);
     const char *topics[] = {topic, NULL};
-    bp_consumer_config cc = {
-        .brokers = brokers, .group_id = group, .topics = topics, .offset_reset = "earliest"};
-    ev->consumer = ev->db ? bp_consumer_start(&cc, on_message, ev, err, errsize) : NULL;
+    bp_consumer_config cc = {.brokers = brokers,
+                             .group_id = group,
+                             .topics = topics,
+                             .offset_reset = "earliest",
+                             .database_url = database_url,
+                             .service = "payment",
+                             .dead_letter = {.group = ev->group,
+                                             .inbox_consumer = ev->svc.consumer,
+                                             .topic = ev->svc.dead_letter_topic,
+                                             .relay = ev->svc.relay}};
+    ev->consumer = bp_consumer_start(&cc, on_message, ev, err, errsize);
     if (ev->consumer == NULL) {
-        bp_db_free(ev->db);
         free(ev);
         return NULL;
     }
@@ -117,6 +100,5 @@ void pm_events_stop(pm_events *ev)
     if (ev == NULL)
         return;
     bp_consumer_stop(ev->consumer);
-    bp_db_free(ev->db);
     free(ev);
 }

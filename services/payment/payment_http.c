@@ -19,16 +19,8 @@ static void reply(bp_http_response *resp, pm_result r, json_t *body)
     case PM_R_OK:
         bp_http_reply_json(resp, 200, body);
         return;
-    case PM_R_NOT_FOUND:
-        bp_http_reply_error(resp, 404, "NOT_FOUND", "no such resource", NULL);
-        break;
-    case PM_R_UNAVAILABLE:
-        bp_http_reply_error(resp, 503, "DATABASE_UNAVAILABLE",
-                            "the payment database cannot be reached; retry later", NULL);
-        break;
-    case PM_R_INTERNAL:
-        bp_http_reply_error(resp, 500, "INTERNAL", "internal error; see the service log", NULL);
-        break;
+    default:
+        bp_http_reply_common(resp, r, NULL, "no such resource", "payment");
     }
     json_decref(body);
 }
@@ -40,23 +32,6 @@ static void h_get_payment(bp_http_request *req, bp_http_response *resp)
     reply(resp, r, resource);
 }
 
-/* An optional query filter that must be one of `allowed` (NULL-terminated). */
-static bool enum_query(bp_http_request *req, bp_http_response *resp, const char *name,
-                       const char *const *allowed, const char **out)
-{
-    *out = bp_http_query(req, name);
-    if (*out == NULL)
-        return true;
-    for (size_t i = 0; allowed[i] != NULL; i++) {
-        if (strcmp(*out, allowed[i]) == 0)
-            return true;
-    }
-    char msg[128];
-    snprintf(msg, sizeof msg, "query parameter %s has an unknown value", name);
-    bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
-    return false;
-}
-
 static void h_list_payments(bp_http_request *req, bp_http_response *resp)
 {
     static const char *const statuses[] = {"PENDING", "SUCCEEDED", "FAILED", NULL};
@@ -65,7 +40,7 @@ static void h_list_payments(bp_http_request *req, bp_http_response *resp)
     if (!bp_query_text(req, resp, "invoiceRef", 1, 100, &f.invoice_ref) ||
         !bp_query_text(req, resp, "contractRef", 1, 100, &f.contract_ref) ||
         !bp_http_page(req, resp, &page, &size) ||
-        !enum_query(req, resp, "status", statuses, &f.status))
+        !bp_query_enum(req, resp, "status", statuses, &f.status))
         return;
     f.limit = size;
     f.offset = (page - 1) * size;

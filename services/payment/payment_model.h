@@ -16,12 +16,12 @@
 /* One payment: the collection of one invoice. Strings are "" when absent. */
 typedef struct {
     char payment_id[37];
-    char invoice_ref[PM_REF_MAX + 1];
+    char invoice_ref[BP_TEXT_BYTES(PM_REF_MAX)];
     char contract_id[37];
-    char contract_ref[PM_REF_MAX + 1];
+    char contract_ref[BP_TEXT_BYTES(PM_REF_MAX)];
     int64_t amount_minor; /* > 0 */
     char currency[4];
-    char mandate_ref[PM_REF_MAX + 1];
+    char mandate_ref[BP_TEXT_BYTES(PM_REF_MAX)];
     char due_date[11];    /* YYYY-MM-DD */
     char status[10];      /* PENDING, SUCCEEDED, FAILED */
     char reason_code[5];  /* FAILED only */

@@ -149,12 +149,7 @@ pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *
 
 static pm_result db_failure(bp_db *db, bp_db_result r, const char *what)
 {
-    if (r == BP_DB_UNAVAILABLE) {
-        bp_log_warn("%s: database unavailable: %s", what, bp_db_error(db));
-        return PM_R_UNAVAILABLE;
-    }
-    bp_log_error("%s: database %s: %s", what, bp_db_result_text(r), bp_db_error(db));
-    return PM_R_INTERNAL;
+    return (pm_result)bp_db_failure(db, r, what);
 }
 
 pm_result pm_service_get(bp_db *db, const char *payment_id, json_t **resource)

@@ -6,6 +6,7 @@
 #define PAYMENT_SERVICE_H
 
 #include "bp_db.h"
+#include "bp_result.h"
 #include "bp_outbox.h"
 #include "payment_bank.h"
 #include "payment_store.h"
@@ -53,11 +54,12 @@ pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *
                                    const pm_payment *p) __attribute__((warn_unused_result));
 
 /* Results of the read use cases. */
+/* The shared results (bp_result.h) payment's reads can have. */
 typedef enum {
-    PM_R_OK = 0,      /* 200 */
-    PM_R_NOT_FOUND,   /* 404 */
-    PM_R_UNAVAILABLE, /* 503: database unreachable */
-    PM_R_INTERNAL,    /* 500: see the log */
+    PM_R_OK = BP_R_OK,                   /* 200 */
+    PM_R_NOT_FOUND = BP_R_NOT_FOUND,     /* 404 */
+    PM_R_UNAVAILABLE = BP_R_UNAVAILABLE, /* 503: database unreachable */
+    PM_R_INTERNAL = BP_R_INTERNAL,       /* 500: see the log */
 } pm_result;
 
 /* GET /payments/{paymentId}: *resource (caller decrefs) on PM_R_OK. */

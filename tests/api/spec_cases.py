@@ -7,6 +7,7 @@ Usage: python spec_cases.py ROOT   (with openapi-schema-validator: tests/packagi
 """
 
 import copy
+import re
 import sys
 
 import yaml
@@ -20,6 +21,10 @@ PURCHASE = {"contractRef": "CTR-1", "operationAt": "2026-11-20",
 # (spec, schema, value, valid?, why)
 CASES = [
     ("contract", "parameters/CustomerRefQuery", "", False, "empty filter: 400"),
+    ("contract", "parameters/CustomerRefQuery", "ACME\x00", False, "a control character: 400"),
+    ("contract", "parameters/ContractRefPath", "CTR-1\x1f", False, "a control character: 400"),
+    ("contract", "schemas/Currency", "ABC", False, "not an active ISO 4217 code: 400"),
+    ("contract", "schemas/Currency", "JPY", True, "an active code"),
     ("contract", "parameters/CustomerRefQuery", "x" * 201, False, "201 characters: 400"),
     ("contract", "parameters/CustomerRefQuery", "ACME", True, "a customer reference"),
     ("contract", "parameters/PageQuery", 2147483646, False, "beyond 1000000: 400"),
@@ -94,7 +99,23 @@ def main():
             print(f"FAIL {spec} {where}: {value!r} should be {'valid' if valid else 'invalid'}"
                   f" ({why})")
     print(f"{len(CASES) - failed}/{len(CASES)} spec cases hold")
+    failed += currencies_agree()
     return 1 if failed else 0
+
+
+def currencies_agree():
+    """The specs' Currency enum is bp_money's table of active ISO 4217 codes, exactly."""
+    with open(f"{ROOT}/lib/common/bp_money.c", encoding="utf-8") as f:
+        known = re.findall(r'\{"([A-Z]{3})", \d\}', f.read())
+    bad = 0
+    for spec in ("contract", "billing"):
+        with open(f"{ROOT}/openapi/{spec}.yaml", encoding="utf-8") as f:
+            enum = yaml.safe_load(f)["components"]["schemas"]["Currency"].get("enum")
+        if enum != known:
+            bad += 1
+            print(f"FAIL {spec} Currency enum differs from lib/common/bp_money.c's table")
+    print(f"Currency enums: {2 - bad}/2 agree with bp_money ({len(known)} codes)")
+    return bad
 
 
 if __name__ == "__main__":

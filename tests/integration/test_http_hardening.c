@@ -163,12 +163,17 @@ static void test_nul_bytes_in_body(void **state)
     assert_string_equal(bpt_error_code(&r), "VALIDATION_ERROR");
     assert_null(strstr(r.body, "JSON_ALLOW_NUL"));
     bpt_resp_free(&r);
-    r = bpt_http("POST", g_proc.port, path, BPT_API_KEY, "{\"a\\u0000b\":1}", NULL);
-    assert_int_equal(r.status, 400);
-    assert_string_equal(bpt_error_code(&r), "MALFORMED_JSON");
-    assert_null(strstr(r.body, "JSON_ALLOW_NUL"));
-    assert_null(strstr(r.body, "not supported"));
-    bpt_resp_free(&r);
+    /* Valid JSON jansson cannot hold as written (\u0000 in a key, an integer past
+     * int64) in members the service ignores is read: the answer is about `reason`. */
+    const char *lax[] = {"{\"a\\u0000b\":1,\"reason\":5}",
+                         "{\"x\":123456789012345678901234567890,\"reason\":5}"};
+    for (size_t i = 0; i < 2; i++) {
+        r = bpt_http("POST", g_proc.port, path, BPT_API_KEY, lax[i], NULL);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(bpt_error_code(&r), "VALIDATION_ERROR");
+        assert_non_null(strstr(r.body, "reason"));
+        bpt_resp_free(&r);
+    }
     assert_string_equal(contract_status(), "ACTIVE");
 }
 

@@ -34,6 +34,8 @@ static int teardown(void **state)
 }
 
 /* The value of counter `metric` on the mailer (0 when absent). */
+#define DEAD_LETTERS "bp_dead_letters_total{service=\"invoice-mailer\"}"
+
 static long metric(const char *name)
 {
     bpt_resp r = bpt_http("GET", st.mailer.port, "/metrics", NULL, NULL, NULL);
@@ -200,7 +202,7 @@ static void test_redelivery_sends_nothing_more(void **state)
 
 static void test_dead_letters_and_other_types(void **state)
 {
-    long dead = metric("bp_mailer_dead_letters_total");
+    long dead = metric(DEAD_LETTERS);
     bpt_produce(st.invoice_topic, "key-1", "this is not an event");
     /* A CloudEvent of a type the mailer does not handle: skipped, no dead letter. */
     bpt_produce(st.invoice_topic, MLF_CONTRACT_ID,
@@ -217,7 +219,7 @@ static void test_dead_letters_and_other_types(void **state)
     /* The consumer moved on: the next invoice is mailed. */
     mlf_issue(&st, "INV-2026-000104", "ap@acme.example", "CTR-ACME-001");
     assert_true(mlf_wait_status(&st, "INV-2026-000104", "SENT", 20000));
-    assert_true(wait_metric("bp_mailer_dead_letters_total", dead + 3, 10000));
+    assert_true(wait_metric(DEAD_LETTERS, dead + 3, 10000));
     assert_null(mlf_mail_doc(&st, "INV-2026-000199"));
     json_t *letters = NULL;
     for (int i = 0; i < 50; i++) { /* the relay publishes within a round */
@@ -269,6 +271,56 @@ static long list_total(const char *query, const char *key, long *status)
         json_object_get(json_object_get(r.json, "metadata"), "totalItems"));
     bpt_resp_free(&r);
     return total;
+}
+
+/* A message parked before the dead-letter claim id was one format (the mailer
+ * wrote "kafka:TOPIC/PARTITION/OFFSET") is not parked again after the upgrade. */
+static void test_legacy_dead_letter_claim(void **state)
+{
+    (void)state;
+    bpt_proc_stop(&st.mailer, SIGTERM);
+    /* Not a CloudEvent: a poison message, parked once by an earlier version. */
+    bpt_produce(st.invoice_topic, MLF_CONTRACT_ID,
+                "{\"type\":\"invoice.issued\",\"data\":{\"invoiceRef\":\"INV-LEGACY-PARKED\"}}");
+    json_t *all = bpt_consume_all(st.invoice_topic, 1000);
+    long partition = -1, offset = -1;
+    size_t i;
+    json_t *m;
+    json_array_foreach(all, i, m)
+    {
+        const json_t *ref =
+            json_object_get(json_object_get(json_object_get(m, "value"), "data"), "invoiceRef");
+        if (json_is_string(ref) && strcmp(json_string_value(ref), "INV-LEGACY-PARKED") == 0) {
+            partition = (long)json_integer_value(json_object_get(m, "partition"));
+            offset = (long)json_integer_value(json_object_get(m, "offset"));
+        }
+    }
+    json_decref(all);
+    assert_true(partition >= 0 && offset >= 0);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO inbox (consumer, event_id) VALUES ('invoice-mailer.invoice',"
+             " 'kafka:%s/%ld/%ld') RETURNING 1",
+             st.invoice_topic, partition, offset);
+    free(bpt_sql(st.db, sql));
+    long before = json_array_size(all = bpt_consume_all(st.dead_letter_topic, 500));
+    json_decref(all);
+    bpt_proc_restart(&st.mailer);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ready", st.mailer.port);
+    assert_true(bpt_wait_status(url, 200, 30000));
+    /* Same key, same partition: once the next invoice is mailed, the poison was read. */
+    mlf_issue(&st, "INV-2026-000105", "ap@acme.example", "CTR-ACME-001");
+    assert_true(mlf_wait_status(&st, "INV-2026-000105", "SENT", 20000));
+    bpt_sleep_ms(1500); /* a relay round, had anything been parked */
+    all = bpt_consume_all(st.dead_letter_topic, 1000);
+    assert_int_equal((long)json_array_size(all), before);
+    json_decref(all);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM inbox WHERE consumer = 'invoice-mailer.invoice' AND"
+             " event_id = 'dead-letter:%s:%ld:%ld'",
+             st.invoice_topic, partition, offset);
+    assert_int_equal(bpt_sql_long(st.db, sql), 1); /* seen under today's id as well */
 }
 
 static void test_api(void **state)
@@ -331,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_mail_sent_once_with_both_parts),
         cmocka_unit_test(test_redelivery_sends_nothing_more),
         cmocka_unit_test(test_dead_letters_and_other_types),
+        cmocka_unit_test(test_legacy_dead_letter_claim),
         cmocka_unit_test(test_api),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -510,7 +510,7 @@ static void test_http(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "bp_payment_requests_handled_total"));
     assert_non_null(strstr(r.body, "bp_payment_requests_duplicate_total"));
-    assert_non_null(strstr(r.body, "bp_payment_poison_total 2"));
+    assert_non_null(strstr(r.body, "bp_dead_letters_total{service=\"payment\"} 2"));
     bpt_resp_free(&r);
 }
 

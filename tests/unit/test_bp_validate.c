@@ -124,11 +124,14 @@ static void test_string_length_bounds(void **state)
     bp_verr e3 = {0};
     assert_null(bp_v_string(req, "", "empty", true, 1, 0, &e3));
     expect_err(&e3, "empty", "characters");
-    /* Length is in bytes: "é" is two. */
-    json_t *o = json_pack("{s:s}", "v", "\xc3\xa9");
+    /* Length is in characters, as JSON Schema counts: "é" is one, "éé" two. */
+    json_t *o = json_pack("{s:s, s:s}", "v", "\xc3\xa9", "w", "\xc3\xa9\xc3\xa9");
     bp_verr e4 = {0};
-    assert_null(bp_v_string(o, "", "v", true, 0, 1, &e4));
-    expect_err(&e4, "v", "characters");
+    assert_non_null(bp_v_string(o, "", "v", true, 1, 1, &e4));
+    assert_false(e4.failed);
+    assert_null(bp_v_string(o, "", "w", true, 0, 1, &e4));
+    expect_err(&e4, "w", "characters");
+    assert_int_equal(bp_utf8_chars("a\xc3\xa9\xf0\x9f\x98\x80", 7), 3);
     json_decref(o);
 }
 
