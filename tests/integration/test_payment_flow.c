@@ -273,6 +273,7 @@ static void test_legacy_request(void **state)
     assert_true(pmf_wait_status(&st, "INV-LEGACY-1", "SUCCEEDED", WAIT_MS));
     json_t *p = payment_of("INV-LEGACY-1");
     assert_int_equal(bpt_money(p, "amount", "EUR"), 1772); /* answered in today's shape */
+    json_decref(p);
     free(old);
     json_decref(ev);
     free(text);
