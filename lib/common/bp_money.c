@@ -9,10 +9,10 @@
 typedef struct {
     char code[4];
     int exponent;
-} currency;
+} currency_entry;
 
 /* Active ISO 4217 currencies (list 1), with their minor-unit digits. */
-static const currency currencies[] = {
+static const currency_entry currencies[] = {
     {"AED", 2}, {"AFN", 2}, {"ALL", 2}, {"AMD", 2}, {"ANG", 2}, {"AOA", 2}, {"ARS", 2},
     {"AUD", 2}, {"AWG", 2}, {"AZN", 2}, {"BAM", 2}, {"BBD", 2}, {"BDT", 2}, {"BGN", 2},
     {"BHD", 3}, {"BIF", 0}, {"BMD", 2}, {"BND", 2}, {"BOB", 2}, {"BRL", 2}, {"BSD", 2},
@@ -157,6 +157,92 @@ void bp_money_format(int64_t minor, int exponent, char *buf, size_t size)
                  (unsigned long long)(mag / scale), exponent, (unsigned long long)(mag % scale));
 }
 
+json_t *bp_money_json(int64_t minor, const char *currency)
+{
+    int exponent;
+    if (!bp_currency_exponent(currency, &exponent))
+        return NULL;
+    char text[32];
+    bp_money_format(minor, exponent, text, sizeof text);
+    return json_pack("{s:s, s:s, s:I}", "amount", text, "currency", currency, "minorUnits",
+                     (json_int_t)minor);
+}
+
+size_t bp_money_render(int64_t minor, const char *currency, char *buf, size_t size)
+{
+    int exponent;
+    if (size > 0)
+        buf[0] = '\0';
+    if (!bp_currency_exponent(currency, &exponent))
+        return 0;
+    char text[32];
+    bp_money_format(minor, exponent, text, sizeof text);
+    int n = snprintf(buf, size, "{\"amount\":\"%s\",\"currency\":\"%s\",\"minorUnits\":%lld}",
+                     text, currency, (long long)minor);
+    if (n < 0 || (size_t)n >= size) {
+        if (size > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    return (size_t)n;
+}
+
+/* A legacy amount: the integer twin "<name>Minor" of a bare JSON number. */
+static bp_money_result read_legacy(const json_t *obj, const char *name, int64_t *minor)
+{
+    char key[64];
+    int n = snprintf(key, sizeof key, "%sMinor", name);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return BP_MONEY_MISSING;
+    const json_t *v = json_object_get(obj, key);
+    if (v == NULL)
+        return BP_MONEY_MISSING;
+    if (!json_is_integer(v))
+        return BP_MONEY_MALFORMED;
+    *minor = json_integer_value(v);
+    return BP_MONEY_OK;
+}
+
+bp_money_result bp_money_read(const json_t *obj, const char *name, const char *currency,
+                              bool allow_negative, int64_t *minor)
+{
+    const json_t *v = json_object_get(obj, name);
+    int64_t value = 0;
+    bp_money_result r = BP_MONEY_OK;
+    if (json_is_object(v)) {
+        const json_t *units = json_object_get(v, "minorUnits");
+        const char *text = json_string_value(json_object_get(v, "amount"));
+        const char *cur = json_string_value(json_object_get(v, "currency"));
+        int exponent;
+        if (!json_is_integer(units) || text == NULL || cur == NULL)
+            return BP_MONEY_MALFORMED;
+        if (!bp_currency_exponent(cur, &exponent) ||
+            (currency != NULL && strcmp(cur, currency) != 0))
+            return BP_MONEY_CURRENCY;
+        value = json_integer_value(units);
+        if (value < -BP_MONEY_MAX_MINOR || value > BP_MONEY_MAX_MINOR)
+            return BP_MONEY_TOO_LARGE;
+        char expected[32];
+        bp_money_format(value, exponent, expected, sizeof expected);
+        if (strcmp(text, expected) != 0)
+            return BP_MONEY_DISAGREES; /* exactly the currency's decimals, as we write it */
+    } else if (v == NULL || json_is_number(v)) {
+        r = read_legacy(obj, name, &value); /* a bare number is only read through its twin */
+        if (r == BP_MONEY_MISSING && v != NULL)
+            r = BP_MONEY_MALFORMED;
+        if (r != BP_MONEY_OK)
+            return r;
+    } else {
+        return BP_MONEY_MALFORMED;
+    }
+    if (value < -BP_MONEY_MAX_MINOR || value > BP_MONEY_MAX_MINOR)
+        return BP_MONEY_TOO_LARGE;
+    if (value < 0 && !allow_negative)
+        return BP_MONEY_NEGATIVE;
+    *minor = value;
+    return BP_MONEY_OK;
+}
+
 const char *bp_money_result_text(bp_money_result r)
 {
     switch (r) {
@@ -170,6 +256,14 @@ const char *bp_money_result_text(bp_money_result r)
         return "must not be negative";
     case BP_MONEY_TOO_LARGE:
         return "is too large";
+    case BP_MONEY_MISSING:
+        return "is missing";
+    case BP_MONEY_MALFORMED:
+        return "is not a Money object {amount, currency, minorUnits}";
+    case BP_MONEY_CURRENCY:
+        return "is in an unknown or unexpected currency";
+    case BP_MONEY_DISAGREES:
+        return "has an amount that disagrees with its minorUnits";
     }
     return "is invalid";
 }

@@ -153,18 +153,8 @@ void bl_reason_message(bl_reason r, const bl_account *a, const char *currency, b
     snprintf(buf, size, "refused");
 }
 
-static json_t *money(int64_t minor, int exponent)
-{
-    double scale = 1;
-    for (int i = 0; i < exponent; i++)
-        scale *= 10;
-    return json_real((double)minor / scale);
-}
-
 json_t *bl_account_json(const bl_account *a, const char *updated_at)
 {
-    int exponent = 2;
-    bp_currency_exponent(a->currency, &exponent);
     char act[11], exp[11];
     bp_date_format(a->activated_at, act, sizeof act);
     bp_date_format(a->expire_at, exp, sizeof exp);
@@ -174,12 +164,9 @@ json_t *bl_account_json(const bl_account *a, const char *updated_at)
                           "expireAt", exp, "currency", a->currency);
     if (a->customer_ref[0])
         json_object_set_new(j, "customerRef", json_string(a->customer_ref));
-    json_object_set_new(j, "creditLimit", money(a->credit_limit, exponent));
-    json_object_set_new(j, "outstanding", money(a->outstanding, exponent));
-    json_object_set_new(j, "available", money(available, exponent));
-    json_object_set_new(j, "creditLimitMinor", json_integer(a->credit_limit));
-    json_object_set_new(j, "outstandingMinor", json_integer(a->outstanding));
-    json_object_set_new(j, "availableMinor", json_integer(available));
+    json_object_set_new(j, "creditLimit", bp_money_json(a->credit_limit, a->currency));
+    json_object_set_new(j, "outstanding", bp_money_json(a->outstanding, a->currency));
+    json_object_set_new(j, "available", bp_money_json(available, a->currency));
     if (a->has_mandate) {
         char signed_at[11];
         bp_date_format(a->mandate_signed_at, signed_at, sizeof signed_at);

@@ -36,8 +36,7 @@ char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t
                         int64_t *total)
 {
     const bl_account *a = h->account;
-    int exponent = 2;
-    bp_currency_exponent(a->currency, &exponent);
+    const char *cur = a->currency;
     qsort(lines, n, sizeof *lines, line_cmp);
     rate_sum rates[64];
     size_t nrates = 0;
@@ -77,17 +76,17 @@ char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t
     bl_jw_kstring(&w, "issueDate", issue);
     bl_jw_kstring(&w, "dueDate", due);
     bl_jw_kstring(&w, "currency", a->currency);
-    bl_jw_kamount(&w, "totalWithoutTax", without, exponent);
-    bl_jw_kamount(&w, "totalTax", tax, exponent);
-    bl_jw_kamount(&w, "totalWithTax", with, exponent);
+    bl_jw_kmoney(&w, "totalWithoutTax", without, cur);
+    bl_jw_kmoney(&w, "totalTax", tax, cur);
+    bl_jw_kmoney(&w, "totalWithTax", with, cur);
     bl_jw_key(&w, "vatBreakdown");
     bl_jw_array(&w);
     for (size_t r = 0; r < nrates; r++) {
         bl_jw_object(&w);
         bl_jw_key(&w, "vatRate");
-        bl_jw_money(&w, rates[r].bp, 2);
-        bl_jw_kamount(&w, "base", rates[r].base, exponent);
-        bl_jw_kamount(&w, "tax", rates[r].tax, exponent);
+        bl_jw_rate(&w, rates[r].bp);
+        bl_jw_kmoney(&w, "base", rates[r].base, cur);
+        bl_jw_kmoney(&w, "tax", rates[r].tax, cur);
         bl_jw_end(&w, '}');
     }
     bl_jw_end(&w, ']');
@@ -103,9 +102,9 @@ char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t
         bl_jw_kstring(&w, "orderRef", l->order_ref);
         bl_jw_kstring(&w, "operationType", bl_op_type_name(l->type));
         bl_jw_kstring(&w, "operationDate", date);
-        bl_jw_kamount(&w, "amountWithoutTax", sign * l->without, exponent);
-        bl_jw_kamount(&w, "amountTax", sign * l->tax, exponent);
-        bl_jw_kamount(&w, "amountWithTax", sign * l->with, exponent);
+        bl_jw_kmoney(&w, "amountWithoutTax", sign * l->without, cur);
+        bl_jw_kmoney(&w, "amountTax", sign * l->tax, cur);
+        bl_jw_kmoney(&w, "amountWithTax", sign * l->with, cur);
         bl_jw_end(&w, '}');
     }
     bl_jw_end(&w, ']');
@@ -122,15 +121,12 @@ char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t
 json_t *bl_invoice_payment_request(const bl_invoice_head *h, int64_t total)
 {
     const bl_account *a = h->account;
-    int exponent = 2;
-    bp_currency_exponent(a->currency, &exponent);
-    char due[11], amount[32];
+    char due[11];
     bp_date_format(h->due_date, due, sizeof due);
-    bp_money_format(total, exponent, amount, sizeof amount);
-    json_t *req = json_pack("{s:s, s:s, s:s, s:I, s:f, s:s, s:s}", "invoiceRef", h->invoice_ref,
+    json_t *req = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "invoiceRef", h->invoice_ref,
                             "contractId", a->contract_id, "contractRef", a->contract_ref,
-                            "amountMinor", (json_int_t)total, "amount", strtod(amount, NULL),
-                            "currency", a->currency, "dueDate", due);
+                            "amount", bp_money_json(total, a->currency), "currency", a->currency,
+                            "dueDate", due);
     if (req != NULL && a->has_mandate &&
         json_object_set_new(req, "mandateReference", json_string(a->mandate_ref)) != 0) {
         json_decref(req);

@@ -3,6 +3,8 @@
  * consumer). */
 #include "billing_invoice_store.h"
 
+#include "billing_legacy.h"
+#include "bp_money.h"
 #include "bp_sql.h"
 
 #include <stdio.h>
@@ -422,6 +424,7 @@ static json_t *invoice_json(PGresult *res, int i)
     json_t *doc = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
     if (doc == NULL)
         return NULL;
+    bl_legacy_upgrade(doc);
     json_object_set_new(doc, "status", json_string(PQgetvalue(res, i, 1)));
     if (!PQgetisnull(res, i, 2))
         json_object_set_new(doc, "sentAt", json_string(PQgetvalue(res, i, 2)));
@@ -462,6 +465,7 @@ bp_db_result bl_istore_get_invoice(bp_db *db, const char *invoice_ref, json_t **
     for (int i = 0; i < PQntuples(res); i++) {
         json_t *op = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
         if (op != NULL) {
+            bl_legacy_upgrade(op);
             json_object_set_new(op, "invoice", json_pack("{s:s}", "invoiceRef", invoice_ref));
             json_array_append_new(ops, op);
         }
@@ -557,7 +561,8 @@ bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_
     PGresult *res = NULL;
     bp_db_result r;
     if (!check(bp_db_exec(db, &res,
-                          "SELECT invoice_ref, period, total_with_tax, payment_failure FROM invoices"
+                          "SELECT invoice_ref, period, total_with_tax, payment_failure, currency"
+                          " FROM invoices"
                           " WHERE contract_id = $1::uuid AND status = 'PAYMENT_FAILED'"
                           " ORDER BY seq",
                           1, params),
@@ -566,10 +571,12 @@ bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_
     *items = json_array();
     for (int i = 0; i < PQntuples(res); i++)
         json_array_append_new(*items,
-                              json_pack("{s:s, s:s, s:I, s:o*}", "invoiceRef", PQgetvalue(res, i, 0),
-                                        "period", PQgetvalue(res, i, 1), "amountMinor",
-                                        (json_int_t)atoll(PQgetvalue(res, i, 2)), "failure",
-                                        json_loads(PQgetvalue(res, i, 3), JSON_ALLOW_NUL, NULL)));
+                              json_pack("{s:s, s:s, s:o*, s:o*}", "invoiceRef",
+                                        PQgetvalue(res, i, 0), "period", PQgetvalue(res, i, 1),
+                                        "amount",
+                                        bp_money_json(atoll(PQgetvalue(res, i, 2)),
+                                                      PQgetvalue(res, i, 4)),
+                                        "failure", json_loads(PQgetvalue(res, i, 3), JSON_ALLOW_NUL, NULL)));
     PQclear(res);
     return r;
 }

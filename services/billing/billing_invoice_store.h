@@ -133,7 +133,8 @@ bp_db_result bl_istore_mark_paid(bp_db *db, const char *invoice_ref, const char 
 bp_db_result bl_istore_mark_failed(bp_db *db, const char *invoice_ref, const json_t *failure,
                                    bool *applied) __attribute__((warn_unused_result));
 
-/* The contract's invoices whose payment failed (still owed), as a JSON array. */
+/* The contract's invoices whose payment failed (still owed), as a JSON array of
+ * {invoiceRef, period, amount (Money), failure}. */
 bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_t **items)
     __attribute__((warn_unused_result));
 

@@ -1,6 +1,8 @@
 /* billing_jsonw: JSON text into one buffer. */
 #include "billing_jsonw.h"
 
+#include "bp_money.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,14 +171,33 @@ void bl_jw_int(bl_jw *w, int64_t v)
     number(w, v, 0);
 }
 
-void bl_jw_money(bl_jw *w, int64_t minor, int exponent)
+void bl_jw_money(bl_jw *w, int64_t minor, const char *currency)
+{
+    char text[BP_MONEY_JSON_MAX];
+    size_t n = bp_money_render(minor, currency, text, sizeof text);
+    value_prefix(w);
+    if (n == 0) {
+        w->failed = true; /* no such currency */
+        return;
+    }
+    put(w, text, n);
+}
+
+void bl_jw_rate(bl_jw *w, int64_t bp)
 {
     value_prefix(w);
-    if (exponent < 0 || exponent > 18) {
+    if (bp < 0) {
         w->failed = true;
         return;
     }
-    number(w, minor, exponent);
+    if (bp % 100 == 0) {
+        number(w, bp / 100, 0);
+        put(w, ".0", 2);
+    } else if (bp % 10 == 0) {
+        number(w, bp / 10, 1);
+    } else {
+        number(w, bp, 2);
+    }
 }
 
 void bl_jw_raw(bl_jw *w, const char *json_text)
@@ -202,19 +223,10 @@ void bl_jw_kint(bl_jw *w, const char *key, int64_t v)
     bl_jw_int(w, v);
 }
 
-void bl_jw_kamount(bl_jw *w, const char *name, int64_t minor, int exponent)
+void bl_jw_kmoney(bl_jw *w, const char *name, int64_t minor, const char *currency)
 {
-    char key[64];
-    size_t n = strlen(name);
-    if (n + sizeof "Minor" > sizeof key) {
-        w->failed = true;
-        return;
-    }
     bl_jw_key(w, name);
-    bl_jw_money(w, minor, exponent);
-    memcpy(key, name, n);
-    memcpy(key + n, "Minor", sizeof "Minor");
-    bl_jw_kint(w, key, minor);
+    bl_jw_money(w, minor, currency);
 }
 
 char *bl_jw_finish(bl_jw *w)

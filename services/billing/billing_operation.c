@@ -117,17 +117,12 @@ static void agree(const json_t *obj, const char *path, const char *name, int exp
     }
 }
 
-static json_t *amount_json(int64_t minor, int exponent)
-{
-    /* A number with exactly the currency's decimals: minor units scaled once,
-     * rendered with 15 significant digits (JSON_REAL_PRECISION), so the text is exact. */
-    double scale = 1;
-    for (int i = 0; i < exponent; i++)
-        scale *= 10;
-    return json_real((double)minor / scale);
-}
+/* A VAT rate in basis points as the JSON number of its percentage (550 → 5.5).
+ * A rate is not an amount: it stays a number. */
+static json_t *rate_json(int64_t bp) { return json_real((double)bp / 100); }
 
 typedef struct {
+    const char *currency; /* every amount is a Money object in it */
     int64_t without, tax, with;
     bl_vat_share *vat;
     int *nvat;
@@ -169,11 +164,11 @@ static json_t *parse_product(const json_t *item, const char *path, int exponent,
     agree(item, path, "amountTax", exponent, tax, e);
     agree(item, path, "amountWithTax", exponent, with, e);
     json_object_set_new(out, "quantity", json_integer(qty));
-    json_object_set_new(out, "unitPrice", amount_json(unit, exponent));
-    json_object_set_new(out, "vatRate", amount_json(bp, 2));
-    json_object_set_new(out, "amountWithoutTax", amount_json(without, exponent));
-    json_object_set_new(out, "amountTax", amount_json(tax, exponent));
-    json_object_set_new(out, "amountWithTax", amount_json(with, exponent));
+    json_object_set_new(out, "unitPrice", bp_money_json(unit, t->currency));
+    json_object_set_new(out, "vatRate", rate_json(bp));
+    json_object_set_new(out, "amountWithoutTax", bp_money_json(without, t->currency));
+    json_object_set_new(out, "amountTax", bp_money_json(tax, t->currency));
+    json_object_set_new(out, "amountWithTax", bp_money_json(with, t->currency));
     int k = 0;
     while (k < *t->nvat && t->vat[k].bp != bp)
         k++;
@@ -264,7 +259,7 @@ bool bl_operation_parse_amounts(const json_t *req, const char *currency, int exp
 {
     json_t *order = json_object_get(req, "order");
     op->nvat = 0;
-    totals t = {0, 0, 0, op->vat, &op->nvat};
+    totals t = {currency, 0, 0, 0, op->vat, &op->nvat};
     size_t nproducts = 0;
     json_t *items = parse_items(order, exponent, &t, &nproducts, e);
     if (items == NULL)
@@ -289,10 +284,9 @@ bool bl_operation_parse_amounts(const json_t *req, const char *currency, int exp
     if (order_type != NULL)
         json_object_set_new(o, "orderType", json_string(order_type));
     json_object_set_new(o, "orderItems", items);
-    json_object_set_new(o, "totalWithoutTax", amount_json(t.without, exponent));
-    json_object_set_new(o, "totalTax", amount_json(t.tax, exponent));
-    json_object_set_new(o, "totalWithTax", amount_json(t.with, exponent));
-    json_object_set_new(o, "totalWithTaxMinor", json_integer(t.with));
+    json_object_set_new(o, "totalWithoutTax", bp_money_json(t.without, currency));
+    json_object_set_new(o, "totalTax", bp_money_json(t.tax, currency));
+    json_object_set_new(o, "totalWithTax", bp_money_json(t.with, currency));
 
     char date[11];
     bp_date_format(op->operation_date, date, sizeof date);

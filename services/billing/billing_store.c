@@ -2,6 +2,7 @@
  * worker threads and on the consumer thread, each with its own connection. */
 #include "billing_store.h"
 
+#include "billing_legacy.h"
 #include "bp_random.h"
 #include "bp_sql.h"
 
@@ -292,6 +293,7 @@ bp_db_result bl_store_find_order(bp_db *db, const char *contract_id, const char 
         return r;
     if (PQntuples(res) == 1) {
         *doc = json_loads(PQgetvalue(res, 0, 0), JSON_ALLOW_NUL, NULL);
+        bl_legacy_upgrade(*doc);
         *same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     }
     PQclear(res);
@@ -329,6 +331,7 @@ bp_db_result bl_store_get_operation(bp_db *db, const char *operation_id, json_t 
                                 1, params);
     if (r == BP_DB_OK && PQntuples(res) == 1) {
         *doc = json_loads(PQgetvalue(res, 0, 0), JSON_ALLOW_NUL, NULL);
+        bl_legacy_upgrade(*doc);
         if (*doc != NULL && !PQgetisnull(res, 0, 1))
             json_object_set_new(*doc, "invoice",
                                 json_pack("{s:s}", "invoiceRef", PQgetvalue(res, 0, 1)));
@@ -369,6 +372,7 @@ bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t *
         json_t *doc = json_loads(PQgetvalue(res, i, 0), JSON_ALLOW_NUL, NULL);
         if (doc == NULL)
             continue;
+        bl_legacy_upgrade(doc);
         if (!PQgetisnull(res, i, 1))
             json_object_set_new(doc, "invoice",
                                 json_pack("{s:s}", "invoiceRef", PQgetvalue(res, i, 1)));

@@ -245,7 +245,7 @@ static json_t *parse_mandate(const json_t *src, const char *path, char *iban_out
     return out;
 }
 
-/* Parses {"amount", "currency"} into the response form with minorUnits. */
+/* Parses {"amount", "currency"} into the Money object (bp_money_json). */
 static json_t *parse_credit_limit(const json_t *src, const char *path, const char *def_currency,
                                   bp_verr *e)
 {
@@ -266,10 +266,7 @@ static json_t *parse_credit_limit(const json_t *src, const char *path, const cha
         bp_verr_set(e, path, "amount", "%s", bp_money_result_text(mr));
         return NULL;
     }
-    char text[32];
-    bp_money_format(minor, exponent, text, sizeof text);
-    return json_pack("{s:s, s:s, s:I}", "amount", text, "currency", cur, "minorUnits",
-                     (json_int_t)minor);
+    return bp_money_json(minor, cur);
 }
 
 static json_t *parse_billing(const json_t *req, const json_t *subscriber, bp_verr *e)
@@ -278,8 +275,7 @@ static json_t *parse_billing(const json_t *req, const json_t *subscriber, bp_ver
     json_t *out = json_object();
     json_t *limit_src = src ? bp_v_object(src, "billing", "creditLimit", false, e) : NULL;
     json_t *limit = limit_src ? parse_credit_limit(limit_src, "billing.creditLimit", "EUR", e)
-                              : json_pack("{s:s, s:s, s:i}", "amount", "0.00", "currency",
-                                          "EUR", "minorUnits", 0);
+                              : bp_money_json(0, "EUR");
     set_opt(out, "creditLimit", limit);
     int64_t term = 30;
     if (src != NULL)

@@ -54,9 +54,10 @@ static const char *text(checker *c, const json_t *obj, const char *path, const c
             fail(c, "%s%s is missing", path, name);
         return NULL;
     }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max ||
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        bp_utf8_chars(json_string_value(v), json_string_length(v)) > max ||
         strlen(json_string_value(v)) != json_string_length(v)) {
-        fail(c, "%s%s must be a non-empty string of at most %zu bytes", path, name, max);
+        fail(c, "%s%s must be a non-empty string of at most %zu characters", path, name, max);
         return NULL;
     }
     return json_string_value(v);
@@ -74,21 +75,20 @@ static const char *date(checker *c, const json_t *obj, const char *path, const c
     return s;
 }
 
-static int64_t minor(checker *c, const json_t *obj, const char *path, const char *name)
+/* An amount: a Money object in the invoice's currency, or — an invoice issued
+ * before amounts were Money objects — the integer twin `<name>Minor`. */
+static int64_t amount(checker *c, const json_t *obj, const char *path, const char *name,
+                      const char *currency)
 {
     if (c->failed)
         return 0;
-    const json_t *v = json_object_get(obj, name);
-    if (!json_is_integer(v)) {
-        fail(c, "%s%s must be an integer number of minor units", path, name);
-        return 0;
-    }
-    json_int_t n = json_integer_value(v);
-    if (n > BP_MONEY_MAX_MINOR || n < -BP_MONEY_MAX_MINOR) {
-        fail(c, "%s%s is out of range", path, name);
-        return 0;
-    }
-    return (int64_t)n;
+    int64_t v = 0;
+    bp_money_result r = bp_money_read(obj, name, currency, true, &v);
+    if (r == BP_MONEY_CURRENCY)
+        fail(c, "%s%s must be in data.currency %s", path, name, currency);
+    else if (r != BP_MONEY_OK)
+        fail(c, "%s%s %s", path, name, bp_money_result_text(r));
+    return v;
 }
 
 bool ml_invoice_ref_valid(const char *ref)
@@ -165,11 +165,11 @@ static void parse_lines(checker *c, const json_t *data, ml_invoice *inv)
             fail(c, "%soperationType must be PURCHASE or REFUND", path);
         line->order_ref = text(c, l, path, "orderRef", false, 200);
         line->operation_date = date(c, l, path, "operationDate", false);
-        line->without_tax = minor(c, l, path, "amountWithoutTaxMinor");
-        line->tax = minor(c, l, path, "amountTaxMinor");
-        line->with_tax = minor(c, l, path, "amountWithTaxMinor");
+        line->without_tax = amount(c, l, path, "amountWithoutTax", inv->currency);
+        line->tax = amount(c, l, path, "amountTax", inv->currency);
+        line->with_tax = amount(c, l, path, "amountWithTax", inv->currency);
         if (!c->failed && line->without_tax + line->tax != line->with_tax)
-            fail(c, "%samountWithTaxMinor is not amountWithoutTaxMinor + amountTaxMinor", path);
+            fail(c, "%samountWithTax is not amountWithoutTax + amountTax", path);
         if (line->order_ref == NULL)
             line->order_ref = "";
         if (line->operation_date == NULL)
@@ -210,8 +210,8 @@ static void parse_vat(checker *c, const json_t *data, ml_invoice *inv)
         }
         rate_text(c, json_object_get(v, "vatRate"), path, inv->vat[i].rate,
                   sizeof inv->vat[i].rate);
-        inv->vat[i].base = minor(c, v, path, "baseMinor");
-        inv->vat[i].tax = minor(c, v, path, "taxMinor");
+        inv->vat[i].base = amount(c, v, path, "base", inv->currency);
+        inv->vat[i].tax = amount(c, v, path, "tax", inv->currency);
     }
 }
 
@@ -237,11 +237,11 @@ static void parse_head(checker *c, const json_t *data, ml_invoice *inv)
     inv->currency = text(c, data, "data.", "currency", true, 3);
     if (inv->currency != NULL && !bp_currency_exponent(inv->currency, &inv->exponent))
         fail(c, "data.currency is not an ISO 4217 currency code");
-    inv->total_without_tax = minor(c, data, "data.", "totalWithoutTaxMinor");
-    inv->total_tax = minor(c, data, "data.", "totalTaxMinor");
-    inv->total_with_tax = minor(c, data, "data.", "totalWithTaxMinor");
+    inv->total_without_tax = amount(c, data, "data.", "totalWithoutTax", inv->currency);
+    inv->total_tax = amount(c, data, "data.", "totalTax", inv->currency);
+    inv->total_with_tax = amount(c, data, "data.", "totalWithTax", inv->currency);
     if (!c->failed && inv->total_without_tax + inv->total_tax != inv->total_with_tax)
-        fail(c, "data.totalWithTaxMinor is not totalWithoutTaxMinor + totalTaxMinor");
+        fail(c, "data.totalWithTax is not totalWithoutTax + totalTax");
 }
 
 bool ml_invoice_parse(const json_t *data, ml_invoice *inv, char *reason, size_t size)

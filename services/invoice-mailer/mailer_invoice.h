@@ -1,7 +1,8 @@
 /* mailer_invoice: the `data` of an `invoice.issued` event (docs/cycle-events.md)
  * read into a struct, with every check the mailer needs before it may render and
- * send: identifiers safe for mail headers, a plausible recipient, integer amounts
- * in minor units that add up. Pure: no I/O, no clock. */
+ * send: identifiers safe for mail headers, a plausible recipient, amounts (Money
+ * objects, or the `...Minor` integers of older invoices) that add up. Pure: no
+ * I/O, no clock. */
 #ifndef MAILER_INVOICE_H
 #define MAILER_INVOICE_H
 
@@ -44,8 +45,10 @@ typedef struct {
  * and leaves nothing to free.
  * Required: invoiceRef (letters, digits, '.', '_', '-'; at most 64), contractId,
  * invoiceEmail (one ASCII address), currency (ISO 4217), period, issueDate,
- * dueDate, the three total*Minor integers, lines (a non-empty array whose
- * *Minor amounts add up to the totals) and vatBreakdown (an array). */
+ * dueDate, the three totals, lines (a non-empty array whose amounts add up to
+ * the totals) and vatBreakdown (an array). Every amount is a Money object in
+ * `currency` (bp_money_read); an invoice issued before amounts were Money
+ * objects is read from the integer `...Minor` twins of its numbers. */
 bool ml_invoice_parse(const json_t *data, ml_invoice *inv, char *reason, size_t size)
     __attribute__((warn_unused_result));
 

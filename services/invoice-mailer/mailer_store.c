@@ -248,14 +248,8 @@ static json_t *mail_json(PGresult *res, int row)
     json_t *doc = json_object();
     for (int i = 0; i < 12; i++)
         set_text(doc, first[i], res, row, i);
-    int exponent = 2;
-    bp_currency_exponent(PQgetvalue(res, row, 11), &exponent);
-    long long total = atoll(PQgetvalue(res, row, 12));
-    double scale = 1;
-    for (int i = 0; i < exponent; i++)
-        scale *= 10;
-    json_object_set_new(doc, "totalWithTax", json_real((double)total / scale));
-    json_object_set_new(doc, "totalWithTaxMinor", json_integer(total));
+    json_object_set_new(doc, "totalWithTax",
+                        bp_money_json(atoll(PQgetvalue(res, row, 12)), PQgetvalue(res, row, 11)));
     const char *status = PQgetvalue(res, row, 13);
     set_text(doc, "status", res, row, 13);
     json_object_set_new(doc, "attempts", json_integer(atoi(PQgetvalue(res, row, 14))));

@@ -15,6 +15,24 @@ static void copy(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* data.amount: a Money object in data.currency, or (a request published before
+ * amounts were Money objects) the integer data.amountMinor; 1 minor unit at
+ * least. */
+static void read_amount(const json_t *d, const char *currency, pm_payment *p, bp_verr *e)
+{
+    if (e->failed)
+        return;
+    bp_money_result r = bp_money_read(d, "amount", currency, false, &p->amount_minor);
+    if (r == BP_MONEY_OK && p->amount_minor < 1)
+        bp_verr_set(e, "data", "amount", "must be at least one minor unit");
+    else if (r == BP_MONEY_MISSING)
+        bp_verr_set(e, "data", "amount", "is required (a Money object)");
+    else if (r == BP_MONEY_CURRENCY)
+        bp_verr_set(e, "data", "amount", "must be in data.currency %s", currency);
+    else if (r != BP_MONEY_OK)
+        bp_verr_set(e, "data", "amount", "%s", bp_money_result_text(r));
+}
+
 bool pm_request_parse(const json_t *event, pm_payment *p, bp_verr *e)
 {
     memset(p, 0, sizeof *p);
@@ -41,11 +59,11 @@ bool pm_request_parse(const json_t *event, pm_payment *p, bp_verr *e)
     if (contract_id != NULL && !bp_uuid_valid(contract_id))
         bp_verr_set(e, "data", "contractId", "must be a UUID");
     const char *contract_ref = bp_v_string(d, "data", "contractRef", false, 1, PM_REF_MAX, e);
-    bp_v_int(d, "data", "amountMinor", true, 1, BP_MONEY_MAX_MINOR, &p->amount_minor, e);
     const char *currency = bp_v_string(d, "data", "currency", true, 3, 3, e);
     int exponent;
     if (currency != NULL && !bp_currency_exponent(currency, &exponent))
         bp_verr_set(e, "data", "currency", "must be an active ISO 4217 currency code");
+    read_amount(d, currency, p, e);
     const char *mandate = bp_v_string(d, "data", "mandateReference", false, 1, PM_REF_MAX, e);
     bp_date due;
     bool has_due = bp_v_date(d, "data", "dueDate", false, &due, e);
@@ -62,17 +80,6 @@ bool pm_request_parse(const json_t *event, pm_payment *p, bp_verr *e)
     return true;
 }
 
-/* The amount as a JSON number with the currency's decimals, from minor units. */
-static json_t *amount_json(int64_t minor, const char *currency)
-{
-    int exponent = 2;
-    bp_currency_exponent(currency, &exponent);
-    double scale = 1;
-    for (int i = 0; i < exponent; i++)
-        scale *= 10;
-    return json_real((double)minor / scale);
-}
-
 /* Sets `name` to `value` unless it is empty (optional fields are left out). */
 static void set_opt(json_t *obj, const char *name, const char *value)
 {
@@ -87,8 +94,7 @@ json_t *pm_payment_json(const pm_payment *p)
     json_t *o = json_pack("{s:s, s:s, s:s}", "paymentId", p->payment_id, "invoiceRef",
                           p->invoice_ref, "contractId", p->contract_id);
     set_opt(o, "contractRef", p->contract_ref);
-    json_object_set_new(o, "amountMinor", json_integer((json_int_t)p->amount_minor));
-    json_object_set_new(o, "amount", amount_json(p->amount_minor, p->currency));
+    json_object_set_new(o, "amount", bp_money_json(p->amount_minor, p->currency));
     json_object_set_new(o, "currency", json_string(p->currency));
     set_opt(o, "mandateReference", p->mandate_ref);
     set_opt(o, "dueDate", p->due_date);
@@ -116,10 +122,9 @@ json_t *pm_payment_event_data(const pm_payment *p)
 {
     if (pm_payment_event_type(p) == NULL)
         return NULL;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "paymentId", p->payment_id, "invoiceRef",
-                          p->invoice_ref, "contractId", p->contract_id, "amountMinor",
-                          (json_int_t)p->amount_minor);
-    json_object_set_new(o, "amount", amount_json(p->amount_minor, p->currency));
+    json_t *o = json_pack("{s:s, s:s, s:s}", "paymentId", p->payment_id, "invoiceRef",
+                          p->invoice_ref, "contractId", p->contract_id);
+    json_object_set_new(o, "amount", bp_money_json(p->amount_minor, p->currency));
     json_object_set_new(o, "currency", json_string(p->currency));
     set_opt(o, "mandateReference", p->mandate_ref);
     json_object_set_new(o, "status", json_string(p->status));

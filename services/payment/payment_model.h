@@ -33,9 +33,10 @@ typedef struct {
 
 /* Reads a `payment.requested` CloudEvent (parsed JSON) into *p: the envelope
  * (bp_cloudevent_check, type payment.requested) and its data — invoiceRef
- * (1..100), contractId (a UUID), amountMinor (integer 1..BP_MONEY_MAX_MINOR),
- * currency (ISO 4217), and the optional contractRef, mandateReference (1..100)
- * and dueDate (YYYY-MM-DD). `amount` is not read: amountMinor is the truth.
+ * (1..100), contractId (a UUID), currency (ISO 4217), amount (a Money object in
+ * that currency, 1..BP_MONEY_MAX_MINOR minor units; a request published before
+ * Money objects is read from its integer amountMinor instead), and the
+ * optional contractRef, mandateReference (1..100) and dueDate (YYYY-MM-DD).
  * Status is set PENDING, payment_id left empty. Returns false with the first
  * problem in *e (field paths below "data"). */
 bool pm_request_parse(const json_t *event, pm_payment *p, bp_verr *e);

@@ -207,6 +207,12 @@ def _required(text, name):
     return f"'{name}' is a required property" in text or f'"{name}" is a required property' in text
 
 
+@difference("Amounts are Money objects")
+def _amounts(failure, case, response):
+    text = _text(failure)
+    return failure.code == "ST108" and "is not of type 'number'" in text and "minorUnits" in text
+
+
 @difference("Currency codes are active ISO 4217 codes")
 def _currency_codes(failure, case, response):
     return (

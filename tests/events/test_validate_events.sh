@@ -68,6 +68,14 @@ mutate_from() {
 import json
 import sys
 
+
+def M(minor, currency="EUR"):
+    """A Money object: minor units of `currency` (EUR 2, JPY 0, KWD 3, CLF 4 decimals)."""
+    e = {"EUR": 2, "JPY": 0, "KWD": 3, "CLF": 4}[currency]
+    sign, m = ("-" if minor < 0 else ""), abs(minor)
+    text = str(m) if e == 0 else f"{m // 10**e}.{m % 10**e:0{e}d}"
+    return {"amount": sign + text, "currency": currency, "minorUnits": minor}
+
 src, dst, code = sys.argv[1:4]
 with open(src, encoding="utf-8") as handle:
     e = json.loads(handle.readline())
@@ -91,6 +99,14 @@ import json
 import sys
 import uuid
 
+
+def M(minor, currency="EUR"):
+    """A Money object: minor units of `currency` (EUR 2, JPY 0, KWD 3, CLF 4 decimals)."""
+    e = {"EUR": 2, "JPY": 0, "KWD": 3, "CLF": 4}[currency]
+    sign, m = ("-" if minor < 0 else ""), abs(minor)
+    text = str(m) if e == 0 else f"{m // 10**e}.{m % 10**e:0{e}d}"
+    return {"amount": sign + text, "currency": currency, "minorUnits": minor}
+
 tmp = sys.argv[1]
 with open(f"{tmp}/batch.jsonl", "w", encoding="utf-8") as out:
     for case in sys.argv[2:]:
@@ -98,7 +114,7 @@ with open(f"{tmp}/batch.jsonl", "w", encoding="utf-8") as out:
         with open(f"{tmp}/{src}.jsonl", encoding="utf-8") as handle:
             e = json.loads(handle.readline())
         e["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, "bp-events-test/" + name))
-        exec(code, {"e": e})
+        exec(code, {"e": e, "M": M})
         out.write(json.dumps(e) + "\n")
         print(e["id"])
 EOF
@@ -239,11 +255,14 @@ tr -d '\n' >"$tmp/op_good.jsonl" <<EOF
 "contact":{"firstName":"John","lastName":"DOE"},
 "order":{"orderRef":"ORD-1","currencyCode":"EUR","orderType":"PS",
 "orderItems":[{"deliveredOn":"2026-11-20","productItems":[
-{"productRef":"TGV-PARIS-LYON","quantity":2,"unitPrice":8.4,"vatRate":5.5,
-"amountWithoutTax":16.8,"amountTax":0.92,"amountWithTax":17.72},
-{"productLabel":"Frais de port","packaging":"PCE","quantity":1,"unitPrice":2.8,
-"vatRate":20.0,"amountWithoutTax":2.8,"amountTax":0.56,"amountWithTax":3.36}]}],
-"totalWithoutTax":19.6,"totalTax":1.48,"totalWithTax":21.08,"totalWithTaxMinor":2108},
+{"productRef":"TGV-PARIS-LYON","quantity":2,"unitPrice":{"amount":"8.40","currency":"EUR","minorUnits":840},"vatRate":5.5,
+"amountWithoutTax":{"amount":"16.80","currency":"EUR","minorUnits":1680},"amountTax":{"amount":"0.92","currency":"EUR","minorUnits":92},
+"amountWithTax":{"amount":"17.72","currency":"EUR","minorUnits":1772}},
+{"productLabel":"Frais de port","packaging":"PCE","quantity":1,"unitPrice":{"amount":"2.80","currency":"EUR","minorUnits":280},
+"vatRate":20.0,"amountWithoutTax":{"amount":"2.80","currency":"EUR","minorUnits":280},"amountTax":{"amount":"0.56","currency":"EUR","minorUnits":56},
+"amountWithTax":{"amount":"3.36","currency":"EUR","minorUnits":336}}]}],
+"totalWithoutTax":{"amount":"19.60","currency":"EUR","minorUnits":1960},"totalTax":{"amount":"1.48","currency":"EUR","minorUnits":148},
+"totalWithTax":{"amount":"21.08","currency":"EUR","minorUnits":2108}},
 "createdAt":"2026-11-20T09:15:00.123Z"}}
 EOF
 echo >>"$tmp/op_good.jsonl"
@@ -260,7 +279,7 @@ check "valid rejection of an unknown contractId accepted" 0 '^1 passed, 0 failed
     -- "$tmp/op_unknown_by_id.jsonl"
 mutate_from op_good op_limit "e['type'] = 'operation.rejected'; e['data'].update(status='REJECTED', rejection={'code': 'CREDIT_LIMIT_EXCEEDED', 'message': 'too much'})"
 check "valid credit-limit rejection accepted" 0 '^1 passed, 0 failed$' -- "$tmp/op_limit.jsonl"
-mutate_from op_good op_jpy "o = e['data']['order']; o.update(currencyCode='JPY', orderItems=[{'productItems': [{'quantity': 3, 'unitPrice': 1500.0, 'vatRate': 10.0, 'amountWithoutTax': 4500.0, 'amountTax': 450.0, 'amountWithTax': 4950.0}]}], totalWithoutTax=4500.0, totalTax=450.0, totalWithTax=4950.0, totalWithTaxMinor=4950)"
+mutate_from op_good op_jpy "o = e['data']['order']; o.update(currencyCode='JPY', orderItems=[{'productItems': [{'quantity': 3, 'unitPrice': M(1500, 'JPY'), 'vatRate': 10.0, 'amountWithoutTax': M(4500, 'JPY'), 'amountTax': M(450, 'JPY'), 'amountWithTax': M(4950, 'JPY')}]}], totalWithoutTax=M(4500, 'JPY'), totalTax=M(450, 'JPY'), totalWithTax=M(4950, 'JPY'))"
 check "valid JPY operation accepted" 0 '^1 passed, 0 failed$' -- "$tmp/op_jpy.jsonl"
 
 # Broken operation events: SOURCE, NAME, change, a pattern the FAIL line must contain.
@@ -269,13 +288,20 @@ op_bad_cases=(
     "op_good|op_subject_is_contract|e['subject'] = e['data']['contractId']|/subject: .* is not data.operationId"
     "op_good|op_subject_not_uuid|e['subject'] = 'ORD-1'|/subject"
     "op_good|op_extra_envelope_field|e['partitionkey'] = 'x'|Additional properties"
-    "op_good|op_minor_mismatch|e['data']['order']['totalWithTaxMinor'] = 2107|totalWithTaxMinor 2107 is not totalWithTax"
-    "op_good|op_minor_missing|del e['data']['order']['totalWithTaxMinor']|'totalWithTaxMinor' is a required property"
-    "op_good|op_total_as_string|e['data']['order']['totalWithTax'] = '21.08'|not of type 'number'"
+    "op_good|op_minor_mismatch|e['data']['order']['totalWithTax']['minorUnits'] = 2107|totalWithTax: amount '21.08' and minorUnits 2107 differ"
+    "op_good|op_total_missing|del e['data']['order']['totalWithTax']|'totalWithTax' is a required property"
+    "op_good|op_total_as_string|e['data']['order']['totalWithTax'] = '21.08'|totalWithTax: '21.08' is not of type 'object'"
+    "op_good|op_total_as_number|e['data']['order']['totalWithTax'] = 21.08|totalWithTax: 21.08 is not of type 'object'"
+    "op_good|op_total_old_twin|e['data']['order'].update(totalWithTax=21.08, totalWithTaxMinor=2108)|totalWithTax: 21.08 is not of type 'object'"
+    "op_good|op_money_amount_number|e['data']['order']['totalTax']['amount'] = 1.48|totalTax/amount: 1.48 is not of type 'string'"
+    "op_good|op_money_no_minor|del e['data']['order']['totalTax']['minorUnits']|'minorUnits' is a required property"
+    "op_good|op_money_extra|e['data']['order']['totalTax']['cents'] = 148|Additional properties"
+    "op_good|op_money_other_currency|e['data']['order']['totalTax']['currency'] = 'USD'|totalTax: currency 'USD' is not the event's 'EUR'"
+    "op_good|op_money_decimals|e['data']['order']['totalTax']['amount'] = '1.480'|amount '1.480' should have 2 decimals for EUR"
     "op_good|op_order_array|e['data']['order'] = [e['data']['order']]|/data/order: an array is not of type 'object'"
-    "op_good|op_line_tax_wrong|e['data']['order']['orderItems'][0]['productItems'][1].update(amountTax=0.59, amountWithTax=3.39)|productItems/1/amountTax: 0.59 should be 0.56"
-    "op_good|op_tax_not_rounded|e['data']['order']['orderItems'][0]['productItems'][0].update(amountTax=0.924)|more decimals"
-    "op_good|op_total_not_sum|e['data']['order']['totalTax'] = 1.49|totalTax: 1.49 is not the sum"
+    "op_good|op_line_tax_wrong|e['data']['order']['orderItems'][0]['productItems'][1].update(amountTax=M(59), amountWithTax=M(339))|productItems/1/amountTax: minorUnits 59 should be 56"
+    "op_good|op_tax_not_rounded|e['data']['order']['orderItems'][0]['productItems'][0]['amountTax']['amount'] = '0.924'|amount '0.924' and minorUnits 92 differ"
+    "op_good|op_total_not_sum|e['data']['order']['totalTax'] = M(149)|totalTax: minorUnits 149 is not the sum"
     "op_good|op_negative_price|e['data']['order']['orderItems'][0]['productItems'][0]['unitPrice'] = -8.4|unitPrice"
     "op_good|op_quantity_zero|e['data']['order']['orderItems'][0]['productItems'][0]['quantity'] = 0|quantity"
     "op_good|op_no_lines|e['data']['order']['orderItems'] = []|orderItems"
@@ -290,7 +316,8 @@ op_bad_cases=(
     "op_good|op_operation_date_bad|e['data']['operationDate'] = '2026-02-30'|/data/operationDate"
     "op_good|op_created_at_not_utc|e['data']['createdAt'] = '2026-11-20T10:15:00.123+01:00'|/data/createdAt"
     "op_good|op_missing_operation_id|del e['data']['operationId']|'operationId' is a required property"
-    "op_jpy|op_jpy_cents|e['data']['order']['totalWithTaxMinor'] = 495000|totalWithTaxMinor 495000 is not totalWithTax"
+    "op_jpy|op_jpy_cents|e['data']['order']['totalWithTax'] = M(495000)|totalWithTax: currency 'EUR' is not the event's 'JPY'"
+    "op_jpy|op_jpy_decimals|e['data']['order']['totalWithTax']['amount'] = '49.50'|amount '49.50' should have 0 decimals for JPY"
     "op_rejected|op_rejected_without_rejection|del e['data']['rejection']|'rejection' is a required property"
     "op_rejected|op_rejection_code_bogus|e['data']['rejection']['code'] = 'BOGUS'|/data/rejection/code"
     "op_rejected|op_rejection_no_message|del e['data']['rejection']['message']|'message' is a required property"
@@ -317,16 +344,17 @@ tr -d '\n' >"$tmp/inv_good.jsonl" <<EOF
 "invoiceId":"$id","contractId":"$cid","contractRef":"CTR-TEST-001",
 "customerRef":"ACME","period":"2026-11","issueDate":"2026-12-01",
 "dueDate":"2026-12-31","currency":"EUR",
-"totalWithoutTax":16.8,"totalWithoutTaxMinor":1680,"totalTax":0.92,"totalTaxMinor":92,
-"totalWithTax":17.72,"totalWithTaxMinor":1772,
-"vatBreakdown":[{"vatRate":5.5,"base":16.8,"baseMinor":1680,"tax":0.92,"taxMinor":92},
-{"vatRate":20.0,"base":0.0,"baseMinor":0,"tax":0.0,"taxMinor":0}],
+"totalWithoutTax":{"amount":"16.80","currency":"EUR","minorUnits":1680},"totalTax":{"amount":"0.92","currency":"EUR","minorUnits":92},
+"totalWithTax":{"amount":"17.72","currency":"EUR","minorUnits":1772},
+"vatBreakdown":[{"vatRate":5.5,"base":{"amount":"16.80","currency":"EUR","minorUnits":1680},
+"tax":{"amount":"0.92","currency":"EUR","minorUnits":92}},
+{"vatRate":20.0,"base":{"amount":"0.00","currency":"EUR","minorUnits":0},"tax":{"amount":"0.00","currency":"EUR","minorUnits":0}}],
 "lines":[{"operationId":"$oid","orderRef":"ORD-1","operationType":"PURCHASE",
-"operationDate":"2026-11-20","amountWithoutTax":19.6,"amountWithoutTaxMinor":1960,
-"amountTax":1.48,"amountTaxMinor":148,"amountWithTax":21.08,"amountWithTaxMinor":2108},
+"operationDate":"2026-11-20","amountWithoutTax":{"amount":"19.60","currency":"EUR","minorUnits":1960},
+"amountTax":{"amount":"1.48","currency":"EUR","minorUnits":148},"amountWithTax":{"amount":"21.08","currency":"EUR","minorUnits":2108}},
 {"operationId":"$pid","orderRef":"ORD-1-R1","operationType":"REFUND",
-"operationDate":"2026-10-31","amountWithoutTax":-2.8,"amountWithoutTaxMinor":-280,
-"amountTax":-0.56,"amountTaxMinor":-56,"amountWithTax":-3.36,"amountWithTaxMinor":-336}],
+"operationDate":"2026-10-31","amountWithoutTax":{"amount":"-2.80","currency":"EUR","minorUnits":-280},
+"amountTax":{"amount":"-0.56","currency":"EUR","minorUnits":-56},"amountWithTax":{"amount":"-3.36","currency":"EUR","minorUnits":-336}}],
 "invoiceEmail":"ap@acme.com","mandateReference":"MDT-1","status":"ISSUED"}}
 EOF
 echo >>"$tmp/inv_good.jsonl"
@@ -334,7 +362,7 @@ tr -d '\n' >"$tmp/req_good.jsonl" <<EOF
 {"specversion":"1.0","id":"$eid","source":"/boissipay/billing",
 "type":"payment.requested","time":"2026-11-30T23:05:00.413Z","subject":"$inv",
 "datacontenttype":"application/json","data":{"invoiceRef":"$inv","contractId":"$cid",
-"contractRef":"CTR-TEST-001","amountMinor":1772,"amount":17.72,"currency":"EUR",
+"contractRef":"CTR-TEST-001","amount":{"amount":"17.72","currency":"EUR","minorUnits":1772},"currency":"EUR",
 "dueDate":"2026-12-31","mandateReference":"MDT-1"}}
 EOF
 echo >>"$tmp/req_good.jsonl"
@@ -349,7 +377,7 @@ tr -d '\n' >"$tmp/paid_good.jsonl" <<EOF
 {"specversion":"1.0","id":"$eid","source":"/boissipay/payment",
 "type":"payment.succeeded","time":"2026-11-30T23:05:01.344Z","subject":"$inv",
 "datacontenttype":"application/json","data":{"paymentId":"$pid","invoiceRef":"$inv",
-"contractId":"$cid","amountMinor":1772,"amount":17.72,"currency":"EUR",
+"contractId":"$cid","amount":{"amount":"17.72","currency":"EUR","minorUnits":1772},"currency":"EUR",
 "mandateReference":"MDT-1","status":"SUCCEEDED","collectedAt":"2026-11-30T23:05:01.342Z"}}
 EOF
 echo >>"$tmp/paid_good.jsonl"
@@ -370,13 +398,13 @@ check "valid payment.failed accepted" 0 "^ok payment.failed $eid\$" '^1 passed, 
 cycle_good_cases=(
     "inv_good|inv_without_optionals|del e['data']['customerRef'], e['data']['mandateReference']"
     "inv_good|inv_new_data_field|e['data']['note'] = 'data stays open to new fields'"
-    "inv_good|inv_refunds_only|d = e['data']; d['lines'] = d['lines'][1:]; d['vatBreakdown'] = [{'vatRate': 20.0, 'base': -2.8, 'baseMinor': -280, 'tax': -0.56, 'taxMinor': -56}]; d.update(totalWithoutTax=-2.8, totalWithoutTaxMinor=-280, totalTax=-0.56, totalTaxMinor=-56, totalWithTax=-3.36, totalWithTaxMinor=-336)"
-    "inv_good|inv_jpy|d = e['data']; d['currency'] = 'JPY'; d['lines'] = d['lines'][:1]; d['lines'][0].update(amountWithoutTax=1500.0, amountWithoutTaxMinor=1500, amountTax=150.0, amountTaxMinor=150, amountWithTax=1650.0, amountWithTaxMinor=1650); d['vatBreakdown'] = [{'vatRate': 10.0, 'base': 1500.0, 'baseMinor': 1500, 'tax': 150.0, 'taxMinor': 150}]; d.update(totalWithoutTax=1500.0, totalWithoutTaxMinor=1500, totalTax=150.0, totalTaxMinor=150, totalWithTax=1650.0, totalWithTaxMinor=1650)"
+    "inv_good|inv_refunds_only|d = e['data']; d['lines'] = d['lines'][1:]; d['vatBreakdown'] = [{'vatRate': 20.0, 'base': M(-280), 'tax': M(-56)}]; d.update(totalWithoutTax=M(-280), totalTax=M(-56), totalWithTax=M(-336))"
+    "inv_good|inv_jpy|d = e['data']; d['currency'] = 'JPY'; d['lines'] = d['lines'][:1]; d['lines'][0].update(amountWithoutTax=M(1500, 'JPY'), amountTax=M(150, 'JPY'), amountWithTax=M(1650, 'JPY')); d['vatBreakdown'] = [{'vatRate': 10.0, 'base': M(1500, 'JPY'), 'tax': M(150, 'JPY')}]; d.update(totalWithoutTax=M(1500, 'JPY'), totalTax=M(150, 'JPY'), totalWithTax=M(1650, 'JPY'))"
     "inv_good|inv_late_operation|e['data']['lines'][0]['operationDate'] = '2026-09-30'"
     "inv_good|inv_many_digits|e['subject'] = e['data']['invoiceRef'] = 'INV-2026-1000000'"
     "req_good|req_without_mandate|del e['data']['mandateReference']"
-    "req_good|req_three_decimals|e['data'].update(currency='KWD', amount=1.772)"
-    "req_good|req_other_currency|e['data'].update(currency='CLF', amountMinor=17725, amount=1.7725)"
+    "req_good|req_three_decimals|e['data'].update(currency='KWD', amount=M(1772, 'KWD'))"
+    "req_good|req_other_currency|e['data'].update(currency='CLF', amount=M(17725, 'CLF'))"
     "failed_good|failed_no_mandate|del e['data']['mandateReference']; e['data'].update(reasonCode='MD01', reason='no valid mandate')"
     "failed_good|failed_other_code|e['data'].update(reasonCode='XT99', reason='rejected by the bank')"
 )
@@ -390,18 +418,21 @@ cycle_bad_cases=(
     "inv_good|inv_extra_envelope_field|e['traceparent'] = '00-abc'|Additional properties"
     "inv_good|inv_ref_format|e['subject'] = e['data']['invoiceRef'] = 'BIL-42'|/data/invoiceRef"
     "inv_good|inv_ref_wrong_year|e['subject'] = e['data']['invoiceRef'] = 'INV-2025-000042'|not numbered in the year of issue 2026"
-    "inv_good|inv_minor_as_text|e['data']['totalWithTaxMinor'] = '1772'|not of type 'integer'"
-    "inv_good|inv_total_as_text|e['data']['totalWithTax'] = '17.72'|not of type 'number'"
-    "inv_good|inv_number_not_minor|e['data']['totalWithTax'] = 17.73|totalWithTax: 17.73 is not totalWithTaxMinor 1772"
-    "inv_good|inv_line_decimals|e['data']['lines'][0]['amountTax'] = 1.485|lines/0/amountTax: 1.485 is not amountTaxMinor 148"
-    "inv_good|inv_vat_number_not_minor|e['data']['vatBreakdown'][0]['tax'] = 0.93|vatBreakdown/0/tax: 0.93 is not taxMinor 92"
-    "inv_good|inv_total_not_parts|e['data'].update(totalWithTax=17.73, totalWithTaxMinor=1773)|totalWithTaxMinor: 1773 is not totalWithoutTaxMinor \\+ totalTaxMinor"
-    "inv_good|inv_totals_not_lines|e['data'].update(totalTax=0.93, totalTaxMinor=93, totalWithTax=17.73, totalWithTaxMinor=1773)|totalTaxMinor: 93 is not the sum of the lines, 92"
-    "inv_good|inv_line_not_parts|e['data']['lines'][0].update(amountWithTax=21.09, amountWithTaxMinor=2109)|lines/0/amountWithTaxMinor: 2109 is not amountWithoutTaxMinor \\+ amountTaxMinor"
-    "inv_good|inv_refund_positive|l = e['data']['lines'][1]; l.update({k: -v for k, v in l.items() if k.startswith('amount')})|/data/lines/1/amount"
+    "inv_good|inv_minor_as_text|e['data']['totalWithTax']['minorUnits'] = '1772'|not of type 'integer'"
+    "inv_good|inv_total_as_text|e['data']['totalWithTax'] = '17.72'|not of type 'object'"
+    "inv_good|inv_total_as_number|e['data']['totalWithTax'] = 17.72|totalWithTax: 17.72 is not of type 'object'"
+    "inv_good|inv_old_twins|d = e['data']; d.update(totalWithTax=17.72, totalWithTaxMinor=1772)|totalWithTax: 17.72 is not of type 'object'"
+    "inv_good|inv_number_not_minor|e['data']['totalWithTax']['amount'] = '17.73'|totalWithTax: amount '17.73' and minorUnits 1772 differ"
+    "inv_good|inv_line_decimals|e['data']['lines'][0]['amountTax']['amount'] = '1.485'|lines/0/amountTax: amount '1.485' and minorUnits 148 differ"
+    "inv_good|inv_vat_number_not_minor|e['data']['vatBreakdown'][0]['tax']['amount'] = '0.93'|vatBreakdown/0/tax: amount '0.93' and minorUnits 92 differ"
+    "inv_good|inv_other_currency|e['data']['lines'][0]['amountTax']['currency'] = 'USD'|lines/0/amountTax: currency 'USD' is not the event's 'EUR'"
+    "inv_good|inv_total_not_parts|e['data'].update(totalWithTax=M(1773))|totalWithTax: 1773 is not totalWithoutTax \\+ totalTax"
+    "inv_good|inv_totals_not_lines|e['data'].update(totalTax=M(93), totalWithTax=M(1773))|totalTax: 93 is not the sum of the lines, 92"
+    "inv_good|inv_line_not_parts|e['data']['lines'][0].update(amountWithTax=M(2109))|lines/0/amountWithTax: 2109 is not amountWithoutTax \\+ amountTax"
+    "inv_good|inv_refund_positive|l = e['data']['lines'][1]; l.update({k: M(-v['minorUnits']) for k, v in l.items() if k.startswith('amount')})|/data/lines/1/amount"
     "inv_good|inv_purchase_negative|e['data']['lines'][0]['operationType'] = 'REFUND'|/data/lines/0/amount"
-    "inv_good|inv_vat_bases|e['data']['vatBreakdown'][0].update(base=16.81, baseMinor=1681)|the bases add up to 1681, not totalWithoutTaxMinor 1680"
-    "inv_good|inv_vat_taxes|e['data']['vatBreakdown'][1].update(tax=0.01, taxMinor=1)|the taxes add up to 93, not totalTaxMinor 92"
+    "inv_good|inv_vat_bases|e['data']['vatBreakdown'][0].update(base=M(1681))|the bases add up to 1681, not totalWithoutTax 1680"
+    "inv_good|inv_vat_taxes|e['data']['vatBreakdown'][1].update(tax=M(1))|the taxes add up to 93, not totalTax 92"
     "inv_good|inv_vat_rate_twice|e['data']['vatBreakdown'][1]['vatRate'] = 5.5|vatRate: 5.5 appears twice"
     "inv_good|inv_operation_twice|e['data']['lines'][1]['operationId'] = e['data']['lines'][0]['operationId']|is on another line too"
     "inv_good|inv_line_after_period|e['data']['lines'][1]['operationDate'] = '2026-12-01'|lines/1/operationDate: 2026-12-01 is after the period 2026-11"
@@ -410,7 +441,7 @@ cycle_bad_cases=(
     "inv_good|inv_status_sent|e['data']['status'] = 'SENT'|/data/status"
     "inv_good|inv_no_lines|e['data']['lines'] = []|/data/lines"
     "inv_good|inv_missing_email|del e['data']['invoiceEmail']|'invoiceEmail' is a required property"
-    "inv_good|inv_missing_tax_minor|del e['data']['totalTaxMinor']|'totalTaxMinor' is a required property"
+    "inv_good|inv_missing_tax|del e['data']['totalTax']|'totalTax' is a required property"
     "inv_good|inv_missing_vat|del e['data']['vatBreakdown']|'vatBreakdown' is a required property"
     "inv_good|inv_bad_period|e['data']['period'] = '2026-13'|/data/period"
     "inv_good|inv_bad_currency|e['data']['currency'] = 'eur'|/data/currency"
@@ -420,9 +451,11 @@ cycle_bad_cases=(
     "inv_good|inv_bad_email|e['data']['invoiceEmail'] = 'nobody'|/data/invoiceEmail"
     "req_good|req_subject_not_ref|e['subject'] = 'INV-2026-000001'|/subject: .* is not data.invoiceRef"
     "req_good|req_wrong_source|e['source'] = '/boissipay/payment'|/source"
-    "req_good|req_amount_not_minor|e['data']['amount'] = 17.71|amount: 17.71 is not amountMinor 1772"
-    "req_good|req_kwd_as_cents|e['data']['currency'] = 'KWD'|amount: 17.72 is not amountMinor 1772 / 10\\^3"
-    "req_good|req_zero|e['data'].update(amountMinor=0, amount=0.0)|/data/amountMinor"
+    "req_good|req_amount_not_minor|e['data']['amount']['amount'] = '17.71'|amount: amount '17.71' and minorUnits 1772 differ"
+    "req_good|req_kwd_as_cents|e['data']['currency'] = 'KWD'|amount: currency 'EUR' is not the event's 'KWD'"
+    "req_good|req_kwd_decimals|e['data'].update(currency='KWD', amount=dict(M(1772), currency='KWD'))|amount '17.72' should have 3 decimals for KWD"
+    "req_good|req_zero|e['data'].update(amount=M(0))|/data/amount/minorUnits"
+    "req_good|req_old_shape|d = e['data']; d.update(amount=17.72, amountMinor=1772)|/data/amount: 17.72 is not of type 'object'"
     "req_good|req_missing_due|del e['data']['dueDate']|'dueDate' is a required property"
     "req_good|req_missing_contract_ref|del e['data']['contractRef']|'contractRef' is a required property"
     "req_good|req_missing_amount|del e['data']['amount']|'amount' is a required property"
@@ -435,7 +468,8 @@ cycle_bad_cases=(
     "paid_good|paid_with_reason|e['data']['reasonCode'] = 'AM04'|'reasonCode' must not be present"
     "paid_good|paid_without_collected_at|del e['data']['collectedAt']|'collectedAt' is a required property"
     "paid_good|paid_status_failed|e['data']['status'] = 'FAILED'|/data/status"
-    "paid_good|paid_amount_not_minor|e['data']['amount'] = 177.2|amount: 177.2 is not amountMinor 1772"
+    "paid_good|paid_amount_not_minor|e['data']['amount']['amount'] = '177.20'|amount: amount '177.20' and minorUnits 1772 differ"
+    "paid_good|paid_amount_number|e['data']['amount'] = 17.72|/data/amount: 17.72 is not of type 'object'"
     "paid_good|paid_id_not_uuid|e['data']['paymentId'] = 'PAY-1'|/data/paymentId"
     "paid_good|paid_wrong_source|e['source'] = '/boissipay/billing'|/source"
     "paid_good|paid_subject_not_ref|e['subject'] = 'INV-2026-000001'|/subject: .* is not data.invoiceRef"

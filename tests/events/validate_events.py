@@ -22,25 +22,22 @@ Rules that JSON Schema cannot express are checked as well:
   - `subject` repeats a member of `data`: `data.contractId` for `contract.*`,
     `data.operationId` for `operation.*`, `data.invoiceRef` for `invoice.*`
     and `payment.*`;
-  - wherever an object holds both a decimal-string `amount` and an integer
-    `minorUnits`, they are the same value (and, for a few well-known
-    currencies, `amount` has exactly the currency's decimals);
-  - in an `operation.*` event, `data.order.totalWithTaxMinor` equals
-    `data.order.totalWithTax` × 10^exponent of `data.order.currencyCode`, and
-    the order's arithmetic holds: per product line `amountWithoutTax` =
-    `quantity` × `unitPrice`, `amountTax` = `amountWithoutTax` × `vatRate` /
-    100 rounded half up to the currency's minor unit, `amountWithTax` = the
-    two added, no amount with more decimals than the currency has, and the
-    order totals are the sums of the lines. (For a currency not in the table
-    below, the exponent is the one that makes totalWithTaxMinor fit, if any.)
-  - in an `invoice.*` or `payment.*` event, every number `X` that has an
-    integer twin `XMinor` in the same object equals `XMinor` / 10^exponent of
-    `data.currency` (for a currency not in the table, one exponent from 0 to
-    4 must fit every pair);
-  - in an `invoice.issued` event: `totalWithTaxMinor` = `totalWithoutTaxMinor`
-    + `totalTaxMinor`, the same per line, the three totals are the sums of the
-    lines, the `vatBreakdown` bases and taxes add up to `totalWithoutTaxMinor`
-    and `totalTaxMinor` with each rate once, each `operationId` is on one line
+  - every Money object (an object with a decimal-string `amount` and an
+    integer `minorUnits`) says the same value twice (and, for a few
+    well-known currencies, `amount` has exactly the currency's decimals; for
+    the others, every Money object of the event has the same decimals);
+  - every Money object of an `operation.*` event is in
+    `data.order.currencyCode`, of an `invoice.*` or `payment.*` event in
+    `data.currency`;
+  - in an `operation.*` event the order's arithmetic holds, in minor units:
+    per product line `amountWithoutTax` = `quantity` × `unitPrice`,
+    `amountTax` = `amountWithoutTax` × `vatRate` / 100 rounded half up to the
+    minor unit, `amountWithTax` = the two added, and the order totals are the
+    sums of the lines;
+  - in an `invoice.issued` event: `totalWithTax` = `totalWithoutTax` +
+    `totalTax`, the same per line, the three totals are the sums of the
+    lines, the `vatBreakdown` bases and taxes add up to `totalWithoutTax`
+    and `totalTax` with each rate once, each `operationId` is on one line
     only, no line is dated after the period, the issue date is not before the
     period starts, `dueDate` is not before `issueDate`, and the year in
     `invoiceRef` is the year of `issueDate`;
@@ -343,34 +340,53 @@ CURRENCY_DECIMALS = {
     "DKK": 2, "PLN": 2, "CZK": 2, "AUD": 2, "JPY": 0, "KRW": 0, "ISK": 0,
     "KWD": 3, "BHD": 3, "TND": 3,
 }
-_AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_AMOUNT_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
-def _money_problems(node, path, out):
+def _money_objects(node, path, found):
+    """Collects (path, object) for every Money object at any depth."""
     if isinstance(node, dict):
-        amount = node.get("amount")
-        minor = node.get("minorUnits")
-        if (
-            isinstance(amount, str)
-            and _AMOUNT_RE.match(amount)
-            and isinstance(minor, int)
-            and not isinstance(minor, bool)
-        ):
-            where = path or "/"
-            if int(amount.replace(".", "")) != minor:
-                out.append(f"{where}: amount {amount!r} and minorUnits {minor} differ")
-            decimals = CURRENCY_DECIMALS.get(node.get("currency"))
-            have = len(amount.split(".")[1]) if "." in amount else 0
-            if decimals is not None and have != decimals:
-                out.append(
-                    f"{where}: amount {amount!r} should have {decimals} decimals "
-                    f"for {node.get('currency')}"
-                )
+        if isinstance(node.get("amount"), str) and _int(node.get("minorUnits")) is not None:
+            found.append((path or "/", node))
+            return
         for key, value in node.items():
-            _money_problems(value, f"{path}/{key}", out)
+            _money_objects(value, f"{path}/{key}", found)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            _money_problems(value, f"{path}/{i}", out)
+            _money_objects(value, f"{path}/{i}", found)
+
+
+def _money_problems(node, path, out, currency=None):
+    """Each Money object says one value twice, with its currency's decimals, in
+    `currency` when given."""
+    found = []
+    _money_objects(node, path, found)
+    unknown_decimals = {}
+    for where, money in found:
+        amount, minor, code = money["amount"], money["minorUnits"], money.get("currency")
+        if not _AMOUNT_RE.match(amount):
+            continue  # the schema reports it
+        if int(amount.replace(".", "")) != minor:
+            out.append(f"{where}: amount {amount!r} and minorUnits {minor} differ")
+        decimals = CURRENCY_DECIMALS.get(code)
+        have = len(amount.split(".")[1]) if "." in amount else 0
+        if decimals is not None and have != decimals:
+            out.append(f"{where}: amount {amount!r} should have {decimals} decimals for {code}")
+        elif decimals is None:
+            unknown_decimals.setdefault(have, where)
+        if currency is not None and code != currency:
+            out.append(f"{where}: currency {code!r} is not the event's {currency!r}")
+    if len(unknown_decimals) > 1:
+        out.append(
+            f"{path}: amounts of one currency with different decimals "
+            f"({', '.join(sorted(unknown_decimals.values()))})"
+        )
+
+
+def _minor(obj, key):
+    """minorUnits of the Money object obj[key] (None when it is not one)."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return _int(value.get("minorUnits")) if isinstance(value, dict) else None
 
 
 def _number(value):
@@ -385,39 +401,11 @@ def _number(value):
         return None
 
 
-def _decimals(value):
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
 def _order_problems(order, out):
-    """The arithmetic of an operation's order (data.order)."""
+    """The arithmetic of an operation's order (data.order), in minor units."""
     where = "/data/order"
     if not isinstance(order, dict):
         return
-    total = _number(order.get("totalWithTax"))
-    minor = order.get("totalWithTaxMinor")
-    if total is None or isinstance(minor, bool) or not isinstance(minor, int):
-        return  # the schema reports missing or mistyped totals
-    currency = order.get("currencyCode")
-    exponent = CURRENCY_DECIMALS.get(currency)
-    if exponent is not None:
-        if total.scaleb(exponent) != minor:
-            out.append(
-                f"{where}: totalWithTaxMinor {minor} is not totalWithTax "
-                f"{total} x 10^{exponent} ({currency})"
-            )
-            return
-    else:
-        fits = [e for e in range(0, 5) if total.scaleb(e) == minor]
-        if not fits:
-            out.append(
-                f"{where}: totalWithTaxMinor {minor} is not totalWithTax {total} "
-                f"x 10^n for any n from 0 to 4"
-            )
-            return
-        exponent = fits[0]
-    unit = decimal.Decimal(1).scaleb(-exponent)
     sums = {"totalWithoutTax": 0, "totalTax": 0, "totalWithTax": 0}
     items = order.get("orderItems")
     for i, item in enumerate(items if isinstance(items, list) else []):
@@ -426,85 +414,36 @@ def _order_problems(order, out):
             path = f"{where}/orderItems/{i}/productItems/{k}"
             if not isinstance(line, dict):
                 return
-            quantity = line.get("quantity")
+            quantity = _int(line.get("quantity"))
+            rate = _number(line.get("vatRate"))
             values = {
-                name: _number(line.get(name))
-                for name in ("unitPrice", "vatRate", "amountWithoutTax",
-                             "amountTax", "amountWithTax")
+                name: _minor(line, name)
+                for name in ("unitPrice", "amountWithoutTax", "amountTax", "amountWithTax")
             }
-            if (isinstance(quantity, bool) or not isinstance(quantity, int)
-                    or any(v is None for v in values.values())):
+            if quantity is None or rate is None or any(v is None for v in values.values()):
                 return  # the schema reports it
-            for name in ("unitPrice", "amountWithoutTax", "amountTax", "amountWithTax"):
-                if _decimals(values[name]) > exponent:
-                    out.append(
-                        f"{path}/{name}: {values[name]} has more decimals than "
-                        f"{exponent} ({currency})"
-                    )
             without = quantity * values["unitPrice"]
-            tax = (without * values["vatRate"] / 100).quantize(
-                unit, rounding=decimal.ROUND_HALF_UP
-            )
+            tax = int((decimal.Decimal(without) * rate / 100).quantize(
+                decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
             for name, want in (("amountWithoutTax", without), ("amountTax", tax),
                                ("amountWithTax", without + tax)):
                 if values[name] != want:
-                    out.append(f"{path}/{name}: {values[name]} should be {want}")
+                    out.append(
+                        f"{path}/{name}: minorUnits {values[name]} should be {want}")
             sums["totalWithoutTax"] += without
             sums["totalTax"] += tax
             sums["totalWithTax"] += without + tax
     for name, want in sums.items():
-        have = _number(order.get(name))
+        have = _minor(order, name)
         if have is None:
             return
-        if _decimals(have) > exponent:
-            out.append(f"{where}/{name}: {have} has more decimals than {exponent}")
-        elif have != want:
-            out.append(f"{where}/{name}: {have} is not the sum of the lines, {want}")
+        if have != want:
+            out.append(f"{where}/{name}: minorUnits {have} is not the sum of the lines, {want}")
 
 
 def _int(value):
     """An integer JSON value (None for anything else, booleans included)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _minor_pairs(node, path, out):
-    """Collects (path, name, number, minor) for every member `X` (a number)
-    that has an integer twin `XMinor` in the same object, at any depth."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key.endswith("Minor") and len(key) > 5 and key[:-5] in node:
-                number, minor = _number(node[key[:-5]]), _int(value)
-                if number is not None and minor is not None:
-                    out.append((path, key[:-5], number, minor))
-        for key, value in node.items():
-            _minor_pairs(value, f"{path}/{key}", out)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _minor_pairs(value, f"{path}/{i}", out)
-
-
-def _cycle_amount_problems(data, out):
-    """Each number of a cycle event equals its ...Minor twin in data.currency."""
-    pairs = []
-    _minor_pairs(data, "/data", pairs)
-    if not pairs:
-        return
-    currency = data.get("currency")
-    exponent = CURRENCY_DECIMALS.get(currency)
-    if exponent is None:
-        fits = [e for e in range(0, 5) if all(n.scaleb(e) == m for _p, _k, n, m in pairs)]
-        if not fits:
-            out.append(
-                "/data: no exponent from 0 to 4 makes every amount equal its "
-                f"...Minor twin ({currency})"
-            )
-        return
-    for path, name, number, minor in pairs:
-        if number.scaleb(exponent) != minor:
-            out.append(
-                f"{path}/{name}: {number} is not {name}Minor {minor} / 10^{exponent} "
-                f"({currency})"
-            )
 
 
 def _date(value):
@@ -529,11 +468,11 @@ _INVOICE_AMOUNTS = ("WithoutTax", "Tax", "WithTax")
 
 def _invoice_problems(data, out):
     """The arithmetic and the dates of an issued invoice (data of invoice.issued)."""
-    totals = {k: _int(data.get(f"total{k}Minor")) for k in _INVOICE_AMOUNTS}
+    totals = {k: _minor(data, f"total{k}") for k in _INVOICE_AMOUNTS}
     if None not in totals.values() and totals["WithoutTax"] + totals["Tax"] != totals["WithTax"]:
         out.append(
-            f"/data/totalWithTaxMinor: {totals['WithTax']} is not totalWithoutTaxMinor + "
-            f"totalTaxMinor, {totals['WithoutTax'] + totals['Tax']}"
+            f"/data/totalWithTax: {totals['WithTax']} is not totalWithoutTax + "
+            f"totalTax, {totals['WithoutTax'] + totals['Tax']}"
         )
     period = _period_bounds(data.get("period"))
     lines = data.get("lines")
@@ -545,14 +484,14 @@ def _invoice_problems(data, out):
         if not isinstance(line, dict):
             complete = False
             continue
-        amounts = {k: _int(line.get(f"amount{k}Minor")) for k in _INVOICE_AMOUNTS}
+        amounts = {k: _minor(line, f"amount{k}") for k in _INVOICE_AMOUNTS}
         if None in amounts.values():
             complete = False
         else:
             if amounts["WithoutTax"] + amounts["Tax"] != amounts["WithTax"]:
                 out.append(
-                    f"{path}/amountWithTaxMinor: {amounts['WithTax']} is not "
-                    f"amountWithoutTaxMinor + amountTaxMinor, "
+                    f"{path}/amountWithTax: {amounts['WithTax']} is not "
+                    f"amountWithoutTax + amountTax, "
                     f"{amounts['WithoutTax'] + amounts['Tax']}"
                 )
             for k in _INVOICE_AMOUNTS:
@@ -571,7 +510,7 @@ def _invoice_problems(data, out):
         for k in _INVOICE_AMOUNTS:
             if totals[k] != sums[k]:
                 out.append(
-                    f"/data/total{k}Minor: {totals[k]} is not the sum of the lines, {sums[k]}"
+                    f"/data/total{k}: {totals[k]} is not the sum of the lines, {sums[k]}"
                 )
     vat = data.get("vatBreakdown")
     if isinstance(vat, list):
@@ -587,7 +526,7 @@ def _invoice_problems(data, out):
                 if rate in rates:
                     out.append(f"/data/vatBreakdown/{i}/vatRate: {rate} appears twice")
                 rates.add(rate)
-            b, t = _int(entry.get("baseMinor")), _int(entry.get("taxMinor"))
+            b, t = _minor(entry, "base"), _minor(entry, "tax")
             if b is None or t is None:
                 whole = False
             else:
@@ -596,12 +535,12 @@ def _invoice_problems(data, out):
         if whole and totals["WithoutTax"] is not None and base != totals["WithoutTax"]:
             out.append(
                 f"/data/vatBreakdown: the bases add up to {base}, not "
-                f"totalWithoutTaxMinor {totals['WithoutTax']}"
+                f"totalWithoutTax {totals['WithoutTax']}"
             )
         if whole and totals["Tax"] is not None and tax != totals["Tax"]:
             out.append(
                 f"/data/vatBreakdown: the taxes add up to {tax}, not "
-                f"totalTaxMinor {totals['Tax']}"
+                f"totalTax {totals['Tax']}"
             )
     issue, due = _date(data.get("issueDate")), _date(data.get("dueDate"))
     if period is not None and issue is not None and issue < period[0]:
@@ -641,11 +580,15 @@ def extra_problems(event):
                 f"/subject: {event['subject']!r} is not data.{member} "
                 f"{data[member]!r}"
             )
-    _money_problems(data, "/data", out)
+    currency = None
+    if family == "operation." and isinstance(data, dict):
+        order = data.get("order")
+        currency = order.get("currencyCode") if isinstance(order, dict) else None
+    elif family in ("invoice.", "payment.") and isinstance(data, dict):
+        currency = data.get("currency")
+    _money_problems(data, "/data", out, currency if isinstance(currency, str) else None)
     if family == "operation." and isinstance(data, dict):
         _order_problems(data.get("order"), out)
-    if family in ("invoice.", "payment.") and isinstance(data, dict):
-        _cycle_amount_problems(data, out)
     if event_type == "invoice.issued" and isinstance(data, dict):
         _invoice_problems(data, out)
     if event_type == "invoice.sent" and isinstance(data, dict):

@@ -193,7 +193,7 @@ long blf_outstanding(blf_stack *s, const char *ref)
     snprintf(path, sizeof path, "/contracts/%s/account", ref);
     bpt_resp r = bpt_http("GET", s->billing.port, path, BPT_READ_KEY, NULL, NULL);
     long v = r.status == 200
-                 ? (long)json_integer_value(json_object_get(r.json, "outstandingMinor"))
+                 ? (long)bpt_money(r.json, "outstanding", NULL)
                  : -1;
     bpt_resp_free(&r);
     return v;

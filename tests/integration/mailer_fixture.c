@@ -332,23 +332,26 @@ char *mlf_invoice_event(const char *event_id, const char *invoice_ref, const cha
         new_uuid(id);
         event_id = id;
     }
+#define EUR(a, m) "{s:s, s:s, s:i}", "amount", a, "currency", "EUR", "minorUnits", m
     json_t *data = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:i, s:i, s:i,"
-        " s:[{s:f, s:i, s:i, s:f, s:f}, {s:i, s:i, s:i, s:f, s:f}],"
-        " s:[{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f}],"
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o,"
+        " s:[{s:f, s:o, s:o}, {s:i, s:o, s:o}],"
+        " s:[{s:s, s:s, s:s, s:s, s:o, s:o, s:o}],"
         " s:s, s:s, s:s}",
         "invoiceRef", invoice_ref, "invoiceId", "6f1c1c70-8d0e-4d52-9b43-0c1d2e3f4a5b",
         "contractId", MLF_CONTRACT_ID, "contractRef", contract_ref, "customerRef", "ACME & Co",
         "period", "2026-10", "issueDate", "2026-11-01", "dueDate", "2026-12-01", "currency",
-        "EUR", "totalWithoutTax", 19.6, "totalTax", 1.48, "totalWithTax", 21.08,
-        "totalWithoutTaxMinor", 1960, "totalTaxMinor", 148, "totalWithTaxMinor", 2108,
-        "vatBreakdown", "vatRate", 5.5, "baseMinor", 1680, "taxMinor", 92, "base", 16.8, "tax",
-        0.92, "vatRate", 20, "baseMinor", 280, "taxMinor", 56, "base", 2.8, "tax", 0.56, "lines",
-        "operationId", "9b2f6c1e-1111-4c55-9d0e-5a1b2c3d4e5f", "orderRef", "ORD-<1>",
-        "operationType", "PURCHASE", "operationDate", "2026-10-12", "amountWithoutTaxMinor",
-        1960, "amountTaxMinor", 148, "amountWithTaxMinor", 2108, "amountWithoutTax", 19.6,
-        "amountTax", 1.48, "amountWithTax", 21.08, "invoiceEmail", email, "mandateReference",
-        "MDT-ACME-001", "status", "ISSUED");
+        "EUR", "totalWithoutTax", json_pack(EUR("19.60", 1960)), "totalTax",
+        json_pack(EUR("1.48", 148)), "totalWithTax", json_pack(EUR("21.08", 2108)),
+        "vatBreakdown", "vatRate", 5.5, "base", json_pack(EUR("16.80", 1680)), "tax",
+        json_pack(EUR("0.92", 92)), "vatRate", 20, "base", json_pack(EUR("2.80", 280)), "tax",
+        json_pack(EUR("0.56", 56)), "lines", "operationId",
+        "9b2f6c1e-1111-4c55-9d0e-5a1b2c3d4e5f", "orderRef", "ORD-<1>", "operationType",
+        "PURCHASE", "operationDate", "2026-10-12", "amountWithoutTax",
+        json_pack(EUR("19.60", 1960)), "amountTax", json_pack(EUR("1.48", 148)),
+        "amountWithTax", json_pack(EUR("21.08", 2108)), "invoiceEmail", email,
+        "mandateReference", "MDT-ACME-001", "status", "ISSUED");
+#undef EUR
     json_t *event = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0",
                               "id", event_id, "source", "/boissipay/billing", "type",
                               "invoice.issued", "time", "2026-11-01T00:05:00.000Z", "subject",

@@ -72,11 +72,13 @@ char *pmf_request(const char *event_id, const char *invoice_ref, const char *con
 char *pmf_request_due(const char *event_id, const char *invoice_ref, const char *contract_id,
                       long amount_minor, const char *mandate, const char *due_date)
 {
-    json_t *data = json_pack("{s:s, s:s, s:s, s:I, s:f, s:s, s:s}", "invoiceRef", invoice_ref,
-                             "contractId", contract_id, "contractRef", "CTR-PAY-TEST",
-                             "amountMinor", (json_int_t)amount_minor, "amount",
-                             (double)amount_minor / 100.0, "currency", "EUR", "dueDate",
-                             due_date);
+    char amount[32];
+    snprintf(amount, sizeof amount, "%ld.%02ld", amount_minor / 100, amount_minor % 100);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:s, s:s}", "invoiceRef",
+                             invoice_ref, "contractId", contract_id, "contractRef",
+                             "CTR-PAY-TEST", "amount", "amount", amount, "currency", "EUR",
+                             "minorUnits", (json_int_t)amount_minor, "currency", "EUR",
+                             "dueDate", due_date);
     if (mandate != NULL)
         json_object_set_new(data, "mandateReference", json_string(mandate));
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0",

@@ -338,6 +338,9 @@ static void test_operation_events(void **state)
                             json_string_value(json_object_get(json_object_get(m, "value"), "type")));
         assert_string_equal(json_string_value(json_object_get(headers, "content-type")),
                             "application/cloudevents+json; charset=UTF-8");
+        /* every amount of an operation event is a Money object: its order's totals
+         * and each product line's unit price and amounts */
+        assert_true(bpt_money_walk(json_object_get(m, "value")) >= 3 + 4);
         char *line = json_dumps(json_object_get(m, "value"), JSON_COMPACT | JSON_REAL_PRECISION(15));
         fprintf(f, "%s\n", line);
         free(line);

@@ -112,7 +112,7 @@ static void test_replay_and_reorder(void **state)
                           NULL, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ACTIVE");
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 4);
-    assert_int_equal(json_integer_value(json_object_get(r.json, "creditLimitMinor")), 15000);
+    assert_int_equal(bpt_money(r.json, "creditLimit", "EUR"), 15000);
     bpt_resp_free(&r);
     /* Both messages billing could never apply are parked on the dead-letter topic, once
      * each, with where they were and why. */

@@ -90,10 +90,8 @@ static json_t *first_invoice_of(const char *contract_ref, const char *period)
     return first;
 }
 
-static long minor(const json_t *o, const char *name)
-{
-    return (long)json_integer_value(json_object_get(o, name));
-}
+/* The minor units of the Money object o[name] (bpt_money checks its shape). */
+static long minor(const json_t *o, const char *name) { return (long)bpt_money(o, name, "EUR"); }
 
 static void test_run_dry_then_real_then_again(void **state)
 {
@@ -143,24 +141,35 @@ static void test_run_dry_then_real_then_again(void **state)
     assert_non_null(dry_a);
     assert_string_equal(json_string_value(json_object_get(dry_a, "invoiceRef")),
                         json_string_value(json_object_get(a, "invoiceRef")));
-    assert_int_equal(minor(dry_a, "totalWithTaxMinor"), minor(a, "totalWithTaxMinor"));
+    assert_int_equal(minor(dry_a, "totalWithTax"), minor(a, "totalWithTax"));
+    /* the dry run and GET /invoices answer the same amounts, in the same text */
+    static const char *const same[] = {"totalWithoutTax", "totalTax", "totalWithTax", "lines",
+                                       "vatBreakdown"};
+    for (size_t k = 0; k < sizeof same / sizeof same[0]; k++) {
+        char *x = json_dumps(json_object_get(dry_a, same[k]), JSON_COMPACT | JSON_ENCODE_ANY);
+        char *y = json_dumps(json_object_get(a, same[k]), JSON_COMPACT | JSON_ENCODE_ANY);
+        if (strcmp(x, y) != 0)
+            fail_msg("%s: dry run %s, invoice %s", same[k], x, y);
+        free(x);
+        free(y);
+    }
 
     /* A: 100 + 50 - 30 = 120.00, three lines, the refund negative. */
-    assert_int_equal(minor(a, "totalWithTaxMinor"), 12000);
+    assert_int_equal(minor(a, "totalWithTax"), 12000);
     json_t *lines = json_object_get(a, "lines");
     assert_int_equal(json_array_size(lines), 3);
-    assert_int_equal(minor(json_array_get(lines, 2), "amountWithTaxMinor"), -3000);
+    assert_int_equal(minor(json_array_get(lines, 2), "amountWithTax"), -3000);
     assert_string_equal(json_string_value(json_object_get(a, "status")), "ISSUED");
     assert_string_equal(json_string_value(json_object_get(a, "period")), "2026-10");
     /* B: 16.80 at 5.5 % (0.92) and 2.80 at 20 % (0.56): two VAT lines. */
     json_t *b = first_invoice_of("CTR-RUN-B", "2026-10");
-    assert_int_equal(minor(b, "totalWithoutTaxMinor"), 1960);
-    assert_int_equal(minor(b, "totalTaxMinor"), 148);
-    assert_int_equal(minor(b, "totalWithTaxMinor"), 2108);
+    assert_int_equal(minor(b, "totalWithoutTax"), 1960);
+    assert_int_equal(minor(b, "totalTax"), 148);
+    assert_int_equal(minor(b, "totalWithTax"), 2108);
     json_t *vat = json_object_get(b, "vatBreakdown");
     assert_int_equal(json_array_size(vat), 2);
-    assert_int_equal(minor(json_array_get(vat, 0), "taxMinor"), 92);
-    assert_int_equal(minor(json_array_get(vat, 1), "taxMinor"), 56);
+    assert_int_equal(minor(json_array_get(vat, 0), "tax"), 92);
+    assert_int_equal(minor(json_array_get(vat, 1), "tax"), 56);
     /* The due date is the issue date + 30 days (the fixture's payment term). */
     assert_int_equal(bpt_sql_long(st.billing_db, "SELECT min(due_date - issue_date) FROM invoices"),
                      30);
@@ -260,7 +269,8 @@ static void test_events_and_settlement(void **state)
              "\"time\":\"2026-12-01T06:00:00.000Z\",\"subject\":\"%s\","
              "\"datacontenttype\":\"application/json\",\"data\":{\"paymentId\":"
              "\"aaaaaaaa-0000-4000-8000-0000000000ff\",\"invoiceRef\":\"%s\",\"contractId\":\"%s\","
-             "\"amountMinor\":12000,\"currency\":\"EUR\",\"status\":\"SUCCEEDED\","
+             "\"amount\":{\"amount\":\"120.00\",\"currency\":\"EUR\",\"minorUnits\":12000},"
+             "\"currency\":\"EUR\",\"status\":\"SUCCEEDED\","
              "\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}}",
              ref_a, ref_a, id_a);
     bpt_produce(st.payment_topic, id_a, ev);
@@ -274,7 +284,7 @@ static void test_events_and_settlement(void **state)
              "\"amountMinor\":2108,\"currency\":\"EUR\",\"status\":\"FAILED\",\"reasonCode\":"
              "\"AM04\",\"reason\":\"insufficient funds\",\"failedAt\":\"2026-12-01T06:00:00.000Z\"}}",
              ref_b, ref_b, id_b);
-    bpt_produce(st.payment_topic, id_b, ev);
+    bpt_produce(st.payment_topic, id_b, ev); /* as payment wrote it before Money objects */
     snprintf(ev, sizeof ev,
              "{\"specversion\":\"1.0\",\"id\":\"aaaaaaaa-0000-4000-8000-000000000003\","
              "\"source\":\"/boissipay/invoice-mailer\",\"type\":\"invoice.sent\","
@@ -338,17 +348,17 @@ static void test_month_ends_in_paris(void **state)
     assert_int_equal(feb.status, 201);
     bpt_resp_free(&feb);
     json_t *inv = first_invoice_of("CTR-EDGE", "2026-02");
-    assert_int_equal(minor(inv, "totalWithTaxMinor"), 1600);
+    assert_int_equal(minor(inv, "totalWithTax"), 1600);
     json_decref(inv);
     bpt_resp mar = run("2026-03", false);
     bpt_resp_free(&mar);
     inv = first_invoice_of("CTR-EDGE", "2026-03");
-    assert_int_equal(minor(inv, "totalWithTaxMinor"), 3200 + 6400);
+    assert_int_equal(minor(inv, "totalWithTax"), 3200 + 6400);
     json_decref(inv);
     bpt_resp oct = run("2026-10", false);
     bpt_resp_free(&oct);
     inv = first_invoice_of("CTR-EDGE", "2026-10");
-    assert_int_equal(minor(inv, "totalWithTaxMinor"), 100 + 400 + 12800);
+    assert_int_equal(minor(inv, "totalWithTax"), 100 + 400 + 12800);
     json_decref(inv);
     /* The November ones wait for November. */
     assert_int_equal(bpt_sql_long(st.billing_db,
@@ -382,7 +392,7 @@ static void test_validity_mid_month(void **state)
     assert_int_equal(oct.status, 201);
     bpt_resp_free(&oct);
     json_t *inv = first_invoice_of("CTR-MID-START", "2026-10");
-    assert_int_equal(minor(inv, "totalWithTaxMinor"), 200);
+    assert_int_equal(minor(inv, "totalWithTax"), 200);
     json_decref(inv);
     char period[8];
     snprintf(period, sizeof period, "%.7s", before);
@@ -390,7 +400,7 @@ static void test_validity_mid_month(void **state)
     assert_int_equal(cur.status, 201);
     bpt_resp_free(&cur);
     inv = first_invoice_of("CTR-MID-END", period);
-    assert_int_equal(minor(inv, "totalWithTaxMinor"), 300);
+    assert_int_equal(minor(inv, "totalWithTax"), 300);
     json_decref(inv);
 }
 
@@ -536,7 +546,7 @@ static void test_unreadable_vat_fails_one_contract(void **state)
     bpt_resp_free(&r);
     json_t *ok = first_invoice_of("CTR-VAT-OK", "2025-01");
     assert_non_null(ok);
-    assert_int_equal(minor(ok, "totalWithTaxMinor"), 1200);
+    assert_int_equal(minor(ok, "totalWithTax"), 1200);
     json_decref(ok);
     json_t *bad = first_invoice_of("CTR-VAT-BAD", "2025-01");
     assert_null(bad);
@@ -599,7 +609,7 @@ static void test_large_invoices(void **state)
     bpt_resp_free(&r);
     json_t *big = first_invoice_of("CTR-BIG", "2025-02");
     assert_non_null(big);
-    assert_int_equal(minor(big, "totalWithTaxMinor"), 4000L * 1200);
+    assert_int_equal(minor(big, "totalWithTax"), 4000L * 1200);
     json_decref(big);
     assert_null(first_invoice_of("CTR-HUGE", "2025-02"));
     assert_int_equal(bpt_sql_long(st.billing_db, "SELECT count(*) FROM operations"

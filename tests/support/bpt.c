@@ -405,6 +405,8 @@ bpt_resp bpt_http(const char *method, int port, const char *path, const char *ke
     curl_easy_cleanup(c);
     r.body = b.data ? b.data : strdup("");
     r.json = json_loads(r.body, JSON_ALLOW_NUL, NULL);
+    if (r.json != NULL)
+        bpt_money_walk(r.json); /* every amount any daemon answers is a Money object */
     return r;
 }
 
@@ -558,4 +560,88 @@ bool bpt_raw_closed(int fd, int timeout_ms)
         if (n < 0)
             return false;
     }
+}
+
+/* Decimals of the currencies the tests use; -1: any. */
+static int test_exponent(const char *currency)
+{
+    if (strcmp(currency, "JPY") == 0)
+        return 0;
+    if (strcmp(currency, "KWD") == 0)
+        return 3;
+    if (strcmp(currency, "EUR") == 0 || strcmp(currency, "USD") == 0)
+        return 2;
+    return -1;
+}
+
+long long bpt_money(const json_t *obj, const char *name, const char *currency)
+{
+    const json_t *m = json_object_get(obj, name);
+    const char *amount = json_string_value(json_object_get(m, "amount"));
+    const char *cur = json_string_value(json_object_get(m, "currency"));
+    const json_t *units = json_object_get(m, "minorUnits");
+    char *text = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!json_is_object(m) || json_object_size(m) != 3 || amount == NULL || cur == NULL ||
+        strlen(cur) != 3 || !json_is_integer(units))
+        die("%s is not a Money object {amount, currency, minorUnits}: %s", name,
+            text ? text : "(absent)");
+    if (currency != NULL && strcmp(cur, currency) != 0)
+        die("%s is in %s, not %s: %s", name, cur, currency, text);
+    const char *dot = strchr(amount, '.');
+    int decimals = dot ? (int)strlen(dot + 1) : 0;
+    int want = test_exponent(cur);
+    if (want >= 0 && decimals != want)
+        die("%s: amount \"%s\" has %d decimals, %s has %d: %s", name, amount, decimals, cur,
+            want, text);
+    char digits[40];
+    size_t n = 0;
+    for (const char *p = amount; *p && n + 1 < sizeof digits; p++)
+        if (*p != '.')
+            digits[n++] = *p;
+    digits[n] = '\0';
+    char *end = NULL;
+    long long v = strtoll(digits, &end, 10);
+    if (n == 0 || *end != '\0' || (dot && dot[1] == '\0') || amount[0] == '.' ||
+        v != (long long)json_integer_value(units))
+        die("%s: amount \"%s\" is not minorUnits %lld: %s", name, amount,
+            (long long)json_integer_value(units), text);
+    free(text);
+    return v;
+}
+
+static bool amount_like(const char *key)
+{
+    if (strcmp(key, "totalItems") == 0 || strcmp(key, "totalPages") == 0)
+        return false;
+    size_t n = strlen(key);
+    return strncmp(key, "amount", 6) == 0 || strncmp(key, "total", 5) == 0 ||
+           (n >= 3 && strcmp(key + n - 3, "Tax") == 0) ||
+           (n >= 5 && strcmp(key + n - 5, "Price") == 0) || strcmp(key, "creditLimit") == 0 ||
+           strcmp(key, "outstanding") == 0 || strcmp(key, "available") == 0 ||
+           strcmp(key, "base") == 0 || strcmp(key, "tax") == 0;
+}
+
+int bpt_money_walk(const json_t *doc)
+{
+    int seen = 0;
+    const char *key;
+    const json_t *v;
+    size_t i;
+    if (json_is_object(doc)) {
+        json_object_foreach((json_t *)doc, key, v)
+        {
+            if (amount_like(key) && json_is_number(v))
+                die("%s is a bare JSON number, not a Money object", key);
+            if (amount_like(key) && json_is_object(v)) {
+                bpt_money(doc, key, NULL);
+                seen++;
+            } else {
+                seen += bpt_money_walk(v);
+            }
+        }
+    } else if (json_is_array(doc)) {
+        json_array_foreach(doc, i, v)
+            seen += bpt_money_walk(v);
+    }
+    return seen;
 }

@@ -71,7 +71,9 @@ typedef struct {
 } bpt_resp;
 
 /* Sends a request. `key` NULL sends no Authorization; `body` NULL sends none;
- * extra_header ("Name: value") may be NULL. Caller frees with bpt_resp_free. */
+ * extra_header ("Name: value") may be NULL. A JSON answer is checked with
+ * bpt_money_walk (aborts on an amount that is not a Money object). Caller frees
+ * with bpt_resp_free. */
 bpt_resp bpt_http(const char *method, int port, const char *path, const char *key,
                   const char *body, const char *extra_header);
 void bpt_resp_free(bpt_resp *r);
@@ -96,6 +98,19 @@ int bpt_free_port(void);
 /* Monotonic clock, in milliseconds and microseconds. */
 long long bpt_now_ms(void);
 long long bpt_now_us(void);
+
+/* The minor units of the Money object `obj[name]` — every amount in responses
+ * and events is {"amount":"21.08","currency":"EUR","minorUnits":2108}. Aborts,
+ * naming `name`, unless it has exactly those three members, a string amount
+ * with exactly the currency's decimals (EUR/USD 2, JPY 0, KWD 3; another
+ * currency: any) whose digits are minorUnits, and `currency` when not NULL. */
+long long bpt_money(const json_t *obj, const char *name, const char *currency);
+
+/* Walks a whole response body or event: aborts when a member whose name looks
+ * like an amount (amount*, total* but totalItems/totalPages, *Tax, *Price,
+ * creditLimit, outstanding, available, base, tax) is a bare JSON number, or
+ * is an object that bpt_money refuses. Returns how many Money objects it saw. */
+int bpt_money_walk(const json_t *doc);
 
 /* Milliseconds sleep. */
 void bpt_sleep_ms(int ms);

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "tu_money.h"
+
 #define CONTRACT_ID "0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f"
 
 /* The contract resource after three changes, shaped as GET /contracts/{ref}. */
@@ -465,12 +467,7 @@ static void test_reason_message_expired_status(void **state)
 
 static int64_t minor_at(const json_t *doc, const char *path, int exponent)
 {
-    json_t *v = get_path(doc, path);
-    if (!json_is_number(v))
-        fail_msg("no number at %s", path);
-    int64_t minor = -1;
-    assert_int_equal(bp_money_from_json(v, exponent, true, &minor), BP_MONEY_OK);
-    return minor;
+    return tu_money(get_path(doc, path), path, NULL, exponent);
 }
 
 static const char *sget(const json_t *doc, const char *path)
@@ -494,15 +491,15 @@ static void test_account_json(void **state)
     assert_int_equal(minor_at(j, "creditLimit", 2), 500000);
     assert_int_equal(minor_at(j, "outstanding", 2), 123456);
     assert_int_equal(minor_at(j, "available", 2), 376544);
-    assert_true(json_real_value(get_path(j, "available")) == 3765.44);
+    assert_string_equal(sget(j, "available.amount"), "3765.44");
+    assert_string_equal(sget(j, "available.currency"), "EUR");
+    static const char *const gone[] = {"creditLimitMinor", "outstandingMinor", "availableMinor"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        assert_null(json_object_get(j, gone[i])); /* minorUnits is in each Money object */
     static const struct {
         const char *name;
         int64_t value;
-    } minors[] = {{"creditLimitMinor", 500000},
-                  {"outstandingMinor", 123456},
-                  {"availableMinor", 376544},
-                  {"paymentTermDays", 45},
-                  {"version", 3}};
+    } minors[] = {{"paymentTermDays", 45}, {"version", 3}};
     for (size_t i = 0; i < sizeof minors / sizeof minors[0]; i++) {
         json_t *v = json_object_get(j, minors[i].name);
         if (!json_is_integer(v) || json_integer_value(v) != minors[i].value)
@@ -554,16 +551,20 @@ static void test_account_json_yen_and_overdrawn(void **state)
     assert_int_equal(minor_at(j, "creditLimit", 0), 100000);
     assert_int_equal(minor_at(j, "outstanding", 0), 100500);
     assert_int_equal(minor_at(j, "available", 0), -500);
-    assert_int_equal(json_integer_value(json_object_get(j, "availableMinor")), -500);
+    assert_string_equal(sget(j, "available.amount"), "-500");
+    assert_string_equal(sget(j, "available.currency"), "JPY");
     json_decref(j);
 
     /* the round trip from a contract resource */
     json_t *data = load(contract_resource);
     assert_null(bl_account_from_contract(data, &a));
     j = bl_account_json(&a, "x");
-    assert_int_equal(json_integer_value(json_object_get(j, "creditLimitMinor")), 500000);
-    assert_int_equal(json_integer_value(json_object_get(j, "outstandingMinor")), 0);
-    assert_int_equal(json_integer_value(json_object_get(j, "availableMinor")), 500000);
+    assert_int_equal(minor_at(j, "creditLimit", 2), 500000);
+    assert_int_equal(minor_at(j, "outstanding", 2), 0);
+    assert_int_equal(minor_at(j, "available", 2), 500000);
+    /* billing answers the credit limit in the very shape contract sent it */
+    assert_true(json_equal(json_object_get(j, "creditLimit"),
+                           get_path(data, "billing.creditLimit")));
     assert_true(json_equal(json_object_get(j, "contractId"), json_object_get(data, "contractId")));
     json_decref(j);
     json_decref(data);

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "tu_money.h"
+
 static bl_account account(void)
 {
     bl_account a;
@@ -65,7 +67,12 @@ static json_t *render(const bl_account *a, bl_invoice_line *lines, size_t n, int
     return doc;
 }
 
-static int64_t ival(const json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
+/* The Money object o[k] in euros; its minor units. */
+static int64_t eur(const json_t *o, const char *k) { return tu_money(json_object_get(o, k), k, "EUR", 2); }
+static const char *amount_text(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(json_object_get(o, k), "amount"));
+}
 static double rval(const json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 static const char *sval(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
@@ -91,28 +98,32 @@ static void test_document(void **state)
     assert_string_equal(sval(doc, "mandateReference"), "MDT-1");
     assert_string_equal(sval(doc, "invoiceEmail"), "ap@example.com");
     assert_null(json_object_get(doc, "customerRef"));
-    assert_int_equal(ival(doc, "totalWithoutTaxMinor"), 1000 + 1960 - 280);
-    assert_int_equal(ival(doc, "totalTaxMinor"), 200 + 148 - 56);
-    assert_int_equal(ival(doc, "totalWithTaxMinor"), total);
-    assert_true(rval(doc, "totalWithTax") == 29.72);
+    assert_int_equal(eur(doc, "totalWithoutTax"), 1000 + 1960 - 280);
+    assert_int_equal(eur(doc, "totalTax"), 200 + 148 - 56);
+    assert_int_equal(eur(doc, "totalWithTax"), total);
+    assert_string_equal(amount_text(doc, "totalWithTax"), "29.72");
+    assert_null(json_object_get(doc, "totalWithTaxMinor")); /* minorUnits is in the object */
 
     json_t *jl = json_object_get(doc, "lines");
     assert_int_equal(json_array_size(jl), 3);
     /* By date, then by arrival. */
     assert_string_equal(sval(json_array_get(jl, 0), "operationType"), "PURCHASE");
     assert_string_equal(sval(json_array_get(jl, 1), "operationType"), "REFUND");
-    assert_int_equal(ival(json_array_get(jl, 1), "amountWithTaxMinor"), -336);
-    assert_true(rval(json_array_get(jl, 1), "amountWithTax") == -3.36);
+    assert_int_equal(eur(json_array_get(jl, 1), "amountWithTax"), -336);
+    assert_string_equal(amount_text(json_array_get(jl, 1), "amountWithTax"), "-3.36");
+    assert_int_equal(eur(json_array_get(jl, 1), "amountWithoutTax"), -280);
+    assert_int_equal(eur(json_array_get(jl, 0), "amountTax"), 148);
     assert_string_equal(sval(json_array_get(jl, 2), "orderRef"), "ORD-\"3\"\\\n");
     assert_string_equal(sval(json_array_get(jl, 2), "operationDate"), "2026-10-20");
 
     json_t *vat = json_object_get(doc, "vatBreakdown");
     assert_int_equal(json_array_size(vat), 2);
     assert_true(rval(json_array_get(vat, 0), "vatRate") == 5.5);
-    assert_int_equal(ival(json_array_get(vat, 0), "baseMinor"), 1680);
+    assert_int_equal(eur(json_array_get(vat, 0), "base"), 1680);
+    assert_int_equal(eur(json_array_get(vat, 0), "tax"), 92);
     assert_true(rval(json_array_get(vat, 1), "vatRate") == 20.0);
-    assert_int_equal(ival(json_array_get(vat, 1), "baseMinor"), 1000 + 280 - 280);
-    assert_int_equal(ival(json_array_get(vat, 1), "taxMinor"), 200 + 56 - 56);
+    assert_int_equal(eur(json_array_get(vat, 1), "base"), 1000 + 280 - 280);
+    assert_int_equal(eur(json_array_get(vat, 1), "tax"), 200 + 56 - 56);
     json_decref(doc);
 }
 
@@ -131,8 +142,9 @@ static void test_optional_fields_and_exponent(void **state)
     assert_null(json_object_get(doc, "mandateReference"));
     assert_null(json_object_get(doc, "invoiceEmail"));
     assert_string_equal(sval(doc, "customerRef"), "CUST-9");
-    assert_true(json_is_integer(json_object_get(doc, "totalWithTax"))); /* no decimals in yen */
-    assert_int_equal(ival(doc, "totalWithTax"), 1100);
+    assert_int_equal(tu_money(json_object_get(doc, "totalWithTax"), "totalWithTax", "JPY", 0),
+                     1100);
+    assert_string_equal(amount_text(doc, "totalWithTax"), "1100"); /* no decimals in yen */
     assert_int_equal(json_array_size(json_object_get(doc, "vatBreakdown")), 0);
     json_decref(doc);
 }
@@ -149,8 +161,9 @@ static void test_payment_request(void **state)
     assert_string_equal(sval(req, "invoiceRef"), "INV-2026-000042");
     assert_string_equal(sval(req, "contractId"), a.contract_id);
     assert_string_equal(sval(req, "contractRef"), "CTR-1");
-    assert_int_equal(ival(req, "amountMinor"), 2972);
-    assert_true(rval(req, "amount") == 29.72);
+    assert_int_equal(eur(req, "amount"), 2972);
+    assert_string_equal(amount_text(req, "amount"), "29.72");
+    assert_null(json_object_get(req, "amountMinor"));
     assert_string_equal(sval(req, "currency"), "EUR");
     assert_string_equal(sval(req, "dueDate"), "2026-12-01");
     assert_string_equal(sval(req, "mandateReference"), "MDT-1");

@@ -60,38 +60,82 @@ static void test_escapes_round_trip(void **state)
     free(text);
 }
 
+static char *one_value(void (*write)(bl_jw *, int64_t, const char *), int64_t v,
+                       const char *currency)
+{
+    bl_jw w;
+    bl_jw_init(&w, 8);
+    bl_jw_array(&w);
+    write(&w, v, currency);
+    bl_jw_end(&w, ']');
+    return bl_jw_finish(&w);
+}
+
+static void rate(bl_jw *w, int64_t bp, const char *unused)
+{
+    (void)unused;
+    bl_jw_rate(w, bp);
+}
+
 static void test_amounts_exact(void **state)
 {
     (void)state;
     static const struct {
         int64_t minor;
-        int exponent;
-        const char *text;
+        const char *currency, *amount;
     } cases[] = {
-        {2108, 2, "21.08"},     {-2108, 2, "-21.08"}, {5, 2, "0.05"},
-        {-5, 2, "-0.05"},       {0, 2, "0.00"},       {2100, 2, "21.00"},
-        {1234, 0, "1234"},      {-1, 3, "-0.001"},    {INT64_MAX, 2, "92233720368547758.07"},
-        {INT64_MIN + 1, 0, "-9223372036854775807"},
+        {2108, "EUR", "21.08"},  {-2108, "EUR", "-21.08"}, {5, "EUR", "0.05"},
+        {-5, "EUR", "-0.05"},    {0, "EUR", "0.00"},       {2100, "EUR", "21.00"},
+        {1234, "JPY", "1234"},   {-1, "KWD", "-0.001"},    {1234, "KWD", "1.234"},
+        {INT64_MAX, "EUR", "92233720368547758.07"},
+        {INT64_MIN + 1, "JPY", "-9223372036854775807"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bl_jw w;
-        bl_jw_init(&w, 8);
-        bl_jw_array(&w);
-        bl_jw_money(&w, cases[i].minor, cases[i].exponent);
-        bl_jw_end(&w, ']');
-        char *text = bl_jw_finish(&w);
-        char want[64];
-        snprintf(want, sizeof want, "[%s]", cases[i].text);
+        char *text = one_value(bl_jw_money, cases[i].minor, cases[i].currency);
+        char want[128];
+        snprintf(want, sizeof want, "[{\"amount\":\"%s\",\"currency\":\"%s\",\"minorUnits\":%lld}]",
+                 cases[i].amount, cases[i].currency, (long long)cases[i].minor);
         assert_string_equal(text, want);
         free(text);
     }
     bl_jw w;
     bl_jw_init(&w, 8);
     bl_jw_object(&w);
-    bl_jw_kamount(&w, "total", -150, 2);
+    bl_jw_kmoney(&w, "total", -150, "EUR");
+    bl_jw_kint(&w, "n", 1);
     bl_jw_end(&w, '}');
     char *text = bl_jw_finish(&w);
-    assert_string_equal(text, "{\"total\":-1.50,\"totalMinor\":-150}");
+    assert_string_equal(text,
+                        "{\"total\":{\"amount\":\"-1.50\",\"currency\":\"EUR\",\"minorUnits\":-150},"
+                        "\"n\":1}");
+    free(text);
+}
+
+/* Rates as jansson writes the same number back (JSON_REAL_PRECISION 15), so a
+ * stored invoice read and dumped again answers the same text. */
+static void test_rates_as_jansson_writes_them(void **state)
+{
+    (void)state;
+    static const int64_t bps[] = {0, 1, 5, 10, 55, 210, 550, 1000, 1234, 2000, 2050, 10000};
+    for (size_t i = 0; i < sizeof bps / sizeof bps[0]; i++) {
+        char *text = one_value(rate, bps[i], NULL);
+        json_t *back = json_loads(text, 0, NULL);
+        assert_non_null(back);
+        assert_true(json_real_value(json_array_get(back, 0)) == (double)bps[i] / 100);
+        char *again = json_dumps(back, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        assert_string_equal(text, again);
+        free(again);
+        json_decref(back);
+        free(text);
+    }
+    char *text = one_value(rate, 550, NULL);
+    assert_string_equal(text, "[5.5]");
+    free(text);
+    text = one_value(rate, 2000, NULL);
+    assert_string_equal(text, "[20.0]");
+    free(text);
+    text = one_value(rate, 5, NULL);
+    assert_string_equal(text, "[0.05]");
     free(text);
 }
 
@@ -153,7 +197,13 @@ static void test_failures(void **state)
 
     bl_jw_init(&w, 8);
     bl_jw_array(&w);
-    bl_jw_money(&w, 1, 19); /* no such currency exponent */
+    bl_jw_money(&w, 1, "XXX"); /* no such currency */
+    bl_jw_end(&w, ']');
+    assert_null(bl_jw_finish(&w));
+
+    bl_jw_init(&w, 8);
+    bl_jw_array(&w);
+    bl_jw_rate(&w, -1); /* no negative rate */
     bl_jw_end(&w, ']');
     assert_null(bl_jw_finish(&w));
 }
@@ -164,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_nesting_and_commas),
         cmocka_unit_test(test_escapes_round_trip),
         cmocka_unit_test(test_amounts_exact),
+        cmocka_unit_test(test_rates_as_jansson_writes_them),
         cmocka_unit_test(test_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "tu_money.h"
+
 /* The docs example: 2 × 8.40 at 5.5 % + 1 × 2.80 at 20 %, with client amounts. */
 static const char *const docs_request =
     "{\"contractRef\": \"CTR-ACME-001\", \"customerRef\": \"ACME\","
@@ -216,15 +218,10 @@ static void bad_all(const char *path, const char *msg, ...)
     va_end(ap);
 }
 
-/* An amount of the document, read back exactly into minor units. */
+/* An amount of the document (a Money object with `exponent` decimals). */
 static int64_t minor_at(const json_t *doc, const char *path, int exponent)
 {
-    json_t *v = get_path(doc, path);
-    if (!json_is_number(v))
-        fail_msg("no number at %s", path);
-    int64_t minor = -1;
-    assert_int_equal(bp_money_from_json(v, exponent, true, &minor), BP_MONEY_OK);
-    return minor;
+    return tu_money(get_path(doc, path), path, NULL, exponent);
 }
 
 /* ---- bl_vat ---------------------------------------------------------------- */
@@ -473,13 +470,12 @@ static void check_docs_amounts(const bl_operation *op)
             fail_msg("%s: expected %lld minor units", expect[i].path,
                      (long long)expect[i].minor);
     }
-    assert_true(json_real_value(get_path(d, "order.totalWithTax")) == 21.08);
-    assert_true(json_real_value(get_path(d, P0 "amountTax")) == 0.92);
-    assert_true(json_real_value(get_path(d, P0 "vatRate")) == 5.5);
+    assert_string_equal(json_string_value(get_path(d, "order.totalWithTax.amount")), "21.08");
+    assert_string_equal(json_string_value(get_path(d, "order.totalWithTax.currency")), "EUR");
+    assert_string_equal(json_string_value(get_path(d, P0 "amountTax.amount")), "0.92");
+    assert_true(json_real_value(get_path(d, P0 "vatRate")) == 5.5); /* a rate, not an amount */
     assert_true(json_real_value(get_path(d, P1 "vatRate")) == 20);
-    json_t *minor = get_path(d, "order.totalWithTaxMinor");
-    assert_true(json_is_integer(minor));
-    assert_int_equal(json_integer_value(minor), 2108);
+    assert_null(get_path(d, "order.totalWithTaxMinor")); /* minorUnits is in the object */
     assert_int_equal(json_integer_value(get_path(d, P0 "quantity")), 2);
     assert_int_equal(json_integer_value(get_path(d, P1 "quantity")), 1);
     assert_int_equal(json_array_size(get_path(d, "order.orderItems")), 1);
@@ -540,7 +536,8 @@ static void test_amounts_as_strings(void **state)
     bl_operation op;
     parse_ok(req, "EUR", 2, &op);
     check_docs_amounts(&op);
-    assert_true(json_is_real(get_path(op.doc, "order.totalWithTax"))); /* a number again */
+    /* strings or numbers in, one Money object out */
+    assert_true(json_is_object(get_path(op.doc, "order.totalWithTax")));
     done(&op, req);
 }
 
@@ -753,8 +750,9 @@ static void test_amounts_jpy(void **state)
     assert_int_equal(op.total_tax, 46); /* 46.2 yen */
     assert_int_equal(op.total_with_tax, 886);
     assert_string_equal(sget(op.doc, "order.currencyCode"), "JPY");
-    assert_int_equal(json_integer_value(get_path(op.doc, "order.totalWithTaxMinor")), 886);
-    assert_true(json_real_value(get_path(op.doc, "order.totalWithTax")) == 886.0);
+    assert_int_equal(minor_at(op.doc, "order.totalWithTax", 0), 886);
+    assert_string_equal(sget(op.doc, "order.totalWithTax.amount"), "886"); /* no decimals */
+    assert_string_equal(sget(op.doc, "order.totalWithTax.currency"), "JPY");
     assert_int_equal(minor_at(op.doc, P0 "amountTax", 0), 46);
     json_decref(op.doc);
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -384,7 +385,8 @@ static void test_parse_format_round_trip(void **state)
 static void test_result_text(void **state)
 {
     const bp_money_result all[] = {BP_MONEY_OK, BP_MONEY_SYNTAX, BP_MONEY_TOO_MANY_DECIMALS,
-                                   BP_MONEY_NEGATIVE, BP_MONEY_TOO_LARGE};
+                                   BP_MONEY_NEGATIVE, BP_MONEY_TOO_LARGE, BP_MONEY_MISSING,
+                                   BP_MONEY_MALFORMED, BP_MONEY_CURRENCY, BP_MONEY_DISAGREES};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const char *t = bp_money_result_text(all[i]);
         assert_non_null(t);
@@ -393,6 +395,125 @@ static void test_result_text(void **state)
             assert_string_not_equal(t, bp_money_result_text(all[j]));
     }
     assert_string_equal(bp_money_result_text(BP_MONEY_NEGATIVE), "must not be negative");
+}
+
+/* ---------- the Money object: bp_money_json, bp_money_render, bp_money_read ---------- */
+
+static void expect_money_text(int64_t minor, const char *currency, const char *want)
+{
+    char buf[BP_MONEY_JSON_MAX];
+    size_t n = bp_money_render(minor, currency, buf, sizeof buf);
+    assert_string_equal(buf, want);
+    assert_int_equal(n, strlen(want));
+    json_t *j = bp_money_json(minor, currency);
+    assert_non_null(j);
+    char *dumped = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(dumped, want); /* the tree and the text are one shape */
+    free(dumped);
+    json_decref(j);
+}
+
+static void test_money_shape(void **state)
+{
+    expect_money_text(886, "EUR", "{\"amount\":\"8.86\",\"currency\":\"EUR\",\"minorUnits\":886}");
+    expect_money_text(800000, "EUR",
+                      "{\"amount\":\"8000.00\",\"currency\":\"EUR\",\"minorUnits\":800000}");
+    expect_money_text(1000, "JPY", "{\"amount\":\"1000\",\"currency\":\"JPY\",\"minorUnits\":1000}");
+    expect_money_text(1234, "KWD", "{\"amount\":\"1.234\",\"currency\":\"KWD\",\"minorUnits\":1234}");
+    expect_money_text(-336, "EUR", "{\"amount\":\"-3.36\",\"currency\":\"EUR\",\"minorUnits\":-336}");
+    expect_money_text(5, "EUR", "{\"amount\":\"0.05\",\"currency\":\"EUR\",\"minorUnits\":5}");
+    expect_money_text(0, "EUR", "{\"amount\":\"0.00\",\"currency\":\"EUR\",\"minorUnits\":0}");
+    expect_money_text(-BP_MONEY_MAX_MINOR, "KWD",
+                      "{\"amount\":\"-1000000000000.000\",\"currency\":\"KWD\","
+                      "\"minorUnits\":-1000000000000000}");
+}
+
+static void test_money_unknown_currency(void **state)
+{
+    char buf[BP_MONEY_JSON_MAX] = "x";
+    assert_int_equal(bp_money_render(100, "XXX", buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+    assert_null(bp_money_json(100, "XXX"));
+    assert_null(bp_money_json(100, NULL));
+    char small[20] = "x";
+    assert_int_equal(bp_money_render(100, "EUR", small, sizeof small), 0);
+    assert_string_equal(small, "");
+}
+
+static bp_money_result read_text(const char *json, const char *currency, bool neg, int64_t *out)
+{
+    json_t *obj = json_loads(json, 0, NULL);
+    assert_non_null(obj);
+    bp_money_result r = bp_money_read(obj, "total", currency, neg, out);
+    json_decref(obj);
+    return r;
+}
+
+static void test_money_read(void **state)
+{
+    int64_t m = 0;
+    assert_int_equal(read_text("{\"total\":{\"amount\":\"8.86\",\"currency\":\"EUR\","
+                               "\"minorUnits\":886}}",
+                               "EUR", false, &m),
+                     BP_MONEY_OK);
+    assert_int_equal(m, 886);
+    assert_int_equal(read_text("{\"total\":{\"amount\":\"1000\",\"currency\":\"JPY\","
+                               "\"minorUnits\":1000}}",
+                               NULL, false, &m),
+                     BP_MONEY_OK);
+    assert_int_equal(m, 1000);
+    assert_int_equal(read_text("{\"total\":{\"amount\":\"-3.36\",\"currency\":\"EUR\","
+                               "\"minorUnits\":-336}}",
+                               "EUR", true, &m),
+                     BP_MONEY_OK);
+    assert_int_equal(m, -336);
+    /* events written before Money objects: the number and its integer twin */
+    assert_int_equal(read_text("{\"total\":21.08,\"totalMinor\":2108}", "EUR", false, &m),
+                     BP_MONEY_OK);
+    assert_int_equal(m, 2108);
+    assert_int_equal(read_text("{\"totalMinor\":2108}", "EUR", false, &m), BP_MONEY_OK);
+}
+
+static void test_money_read_refused(void **state)
+{
+    static const struct {
+        const char *json, *currency;
+        bp_money_result want;
+    } cases[] = {
+        {"{}", "EUR", BP_MONEY_MISSING},
+        {"{\"total\":21.08}", "EUR", BP_MONEY_MALFORMED}, /* a bare number, no twin */
+        {"{\"total\":\"21.08\"}", "EUR", BP_MONEY_MALFORMED},
+        {"{\"totalMinor\":\"2108\"}", "EUR", BP_MONEY_MALFORMED},
+        {"{\"total\":{\"amount\":\"21.08\",\"currency\":\"EUR\"}}", "EUR", BP_MONEY_MALFORMED},
+        {"{\"total\":{\"amount\":21.08,\"currency\":\"EUR\",\"minorUnits\":2108}}", "EUR",
+         BP_MONEY_MALFORMED},
+        {"{\"total\":{\"amount\":\"21.08\",\"minorUnits\":2108}}", "EUR", BP_MONEY_MALFORMED},
+        {"{\"total\":{\"amount\":\"21.08\",\"currency\":\"USD\",\"minorUnits\":2108}}", "EUR",
+         BP_MONEY_CURRENCY},
+        {"{\"total\":{\"amount\":\"21.08\",\"currency\":\"XXX\",\"minorUnits\":2108}}", NULL,
+         BP_MONEY_CURRENCY},
+        {"{\"total\":{\"amount\":\"21.09\",\"currency\":\"EUR\",\"minorUnits\":2108}}", "EUR",
+         BP_MONEY_DISAGREES},
+        {"{\"total\":{\"amount\":\"21.080\",\"currency\":\"EUR\",\"minorUnits\":2108}}", "EUR",
+         BP_MONEY_DISAGREES}, /* exactly the currency's decimals */
+        {"{\"total\":{\"amount\":\"2108\",\"currency\":\"KWD\",\"minorUnits\":2108}}", "KWD",
+         BP_MONEY_DISAGREES},
+        {"{\"total\":{\"amount\":\"-1.00\",\"currency\":\"EUR\",\"minorUnits\":-100}}", "EUR",
+         BP_MONEY_NEGATIVE},
+        {"{\"totalMinor\":-100}", "EUR", BP_MONEY_NEGATIVE},
+        {"{\"totalMinor\":1000000000000001}", "EUR", BP_MONEY_TOO_LARGE},
+        {"{\"total\":{\"amount\":\"10000000000000.01\",\"currency\":\"EUR\","
+         "\"minorUnits\":1000000000000001}}",
+         "EUR", BP_MONEY_TOO_LARGE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t m = 777;
+        bp_money_result r = read_text(cases[i].json, cases[i].currency, false, &m);
+        if (r != cases[i].want)
+            fail_msg("%s: %d (%s), expected %d", cases[i].json, (int)r, bp_money_result_text(r),
+                     (int)cases[i].want);
+        assert_int_equal(m, 777); /* untouched on failure */
+    }
 }
 
 int main(void)
@@ -420,6 +541,10 @@ int main(void)
         cmocka_unit_test(test_format_truncates),
         cmocka_unit_test(test_parse_format_round_trip),
         cmocka_unit_test(test_result_text),
+        cmocka_unit_test(test_money_shape),
+        cmocka_unit_test(test_money_unknown_currency),
+        cmocka_unit_test(test_money_read),
+        cmocka_unit_test(test_money_read_refused),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
 }

@@ -1,7 +1,8 @@
 /* Unit tests of mailer_invoice: reading an `invoice.issued` payload
  * (docs/cycle-events.md) — every field the mail needs, the rules that keep
- * mail headers safe (invoiceRef, invoiceEmail, period), integer amounts that
- * add up, VAT rates as a person reads them, and a precise reason for each
+ * mail headers safe (invoiceRef, invoiceEmail, period), amounts (Money objects,
+ * or the integer twins of invoices issued before them) that add up, VAT rates
+ * as a person reads them, and a precise reason for each
  * refusal (it becomes the dead letter's reason). */
 #include "mailer_invoice.h"
 
@@ -15,8 +16,37 @@
 
 #include <cmocka.h>
 
+/* A Money object in euros, as billing writes it. */
+#define EUR(amount, minor) \
+    "{\"amount\": \"" amount "\", \"currency\": \"EUR\", \"minorUnits\": " #minor "}"
+
 /* Two purchases at 5.5 % and 20 %, and a refund. */
 static const char *const sample =
+    "{\"invoiceRef\": \"INV-2026-000042\", \"invoiceId\": \"6f1c1c70-8d0e-4d52-9b43-0c1d2e3f4a5b\","
+    " \"contractId\": \"0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f\", \"contractRef\": \"CTR-ACME-001\","
+    " \"customerRef\": \"ACME\", \"period\": \"2026-10\", \"issueDate\": \"2026-11-01\","
+    " \"dueDate\": \"2026-12-01\", \"currency\": \"EUR\","
+    " \"totalWithoutTax\": " EUR("17.60", 1760) ", \"totalTax\": " EUR("1.36", 136) ","
+    " \"totalWithTax\": " EUR("18.96", 1896) ","
+    " \"vatBreakdown\": [{\"vatRate\": 5.5, \"base\": " EUR("16.80", 1680) ","
+    "                     \"tax\": " EUR("0.92", 92) "},"
+    "                    {\"vatRate\": 20, \"base\": " EUR("0.80", 80) ", \"tax\": " EUR("0.44", 44) "}],"
+    " \"lines\": ["
+    "  {\"operationId\": \"a\", \"orderRef\": \"ORD-1\", \"operationType\": \"PURCHASE\","
+    "   \"operationDate\": \"2026-10-12\", \"amountWithoutTax\": " EUR("19.60", 1960) ","
+    "   \"amountTax\": " EUR("1.48", 148) ", \"amountWithTax\": " EUR("21.08", 2108) "},"
+    "  {\"operationId\": \"b\", \"orderRef\": \"ORD-2\", \"operationType\": \"PURCHASE\","
+    "   \"operationDate\": \"2026-10-13\", \"amountWithoutTax\": " EUR("1.00", 100) ","
+    "   \"amountTax\": " EUR("0.20", 20) ", \"amountWithTax\": " EUR("1.20", 120) "},"
+    "  {\"operationId\": \"c\", \"orderRef\": \"ORD-1\", \"operationType\": \"REFUND\","
+    "   \"operationDate\": \"2026-10-20\", \"amountWithoutTax\": " EUR("-3.00", -300) ","
+    "   \"amountTax\": " EUR("-0.32", -32) ", \"amountWithTax\": " EUR("-3.32", -332) "}],"
+    " \"invoiceEmail\": \"ap@acme.example\", \"mandateReference\": \"MDT-ACME-001\","
+    " \"status\": \"ISSUED\"}";
+
+/* The same invoice as billing issued it before amounts were Money objects:
+ * numbers, and their integer twins that are the truth. */
+static const char *const legacy_sample =
     "{\"invoiceRef\": \"INV-2026-000042\", \"invoiceId\": \"6f1c1c70-8d0e-4d52-9b43-0c1d2e3f4a5b\","
     " \"contractId\": \"0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f\", \"contractRef\": \"CTR-ACME-001\","
     " \"customerRef\": \"ACME\", \"period\": \"2026-10\", \"issueDate\": \"2026-11-01\","
@@ -159,20 +189,58 @@ static void test_required_fields(void **state)
     refused("period", NULL, "data.period is missing");
     refused("currency", NULL, "data.currency is missing");
     refused("vatBreakdown", NULL, "data.vatBreakdown must be an array");
-    refused("totalWithTaxMinor", NULL, "data.totalWithTaxMinor must be an integer");
+    refused("totalWithTax", NULL, "data.totalWithTax is missing");
     refused("lines", "[]", "data.lines must be an array of 1 to");
     refused("invoiceRef", "42", "data.invoiceRef must be a non-empty string");
     refused("invoiceRef", "\"\"", "data.invoiceRef must be a non-empty string");
     refused("dueDate", "\"2026-02-30\"", "data.dueDate must be a date");
     refused("currency", "\"ZZZ\"", "data.currency is not an ISO 4217");
-    refused("totalTaxMinor", "1.36", "data.totalTaxMinor must be an integer");
+    refused("totalTax", "1.36", "data.totalTax is not a Money object"); /* a bare number */
+    refused("totalTax", "\"1.36\"", "data.totalTax is not a Money object");
+    refused("totalTax", EUR("1.360", 136), "data.totalTax has an amount that disagrees");
+    refused("totalTax", EUR("1.35", 136), "data.totalTax has an amount that disagrees");
+    refused("totalTax", "{\"amount\": \"1.36\", \"currency\": \"USD\", \"minorUnits\": 136}",
+            "data.totalTax must be in data.currency EUR");
+    refused("totalTax", "{\"amount\": \"1.36\", \"currency\": \"EUR\", \"minorUnits\": \"136\"}",
+            "data.totalTax is not a Money object");
+}
+
+/* An invoice.issued published before amounts were Money objects, still on the
+ * topic: read from its integer twins, to the same invoice. */
+static void test_reads_legacy_amounts(void **state)
+{
+    json_t *now = load(sample), *then = load(legacy_sample);
+    ml_invoice a, b;
+    char reason[300] = "";
+    assert_true(ml_invoice_parse(now, &a, reason, sizeof reason));
+    assert_true(ml_invoice_parse(then, &b, reason, sizeof reason));
+    assert_int_equal(b.total_with_tax, 1896);
+    assert_int_equal(b.total_tax, a.total_tax);
+    assert_int_equal(b.total_without_tax, a.total_without_tax);
+    for (size_t i = 0; i < a.nlines; i++) {
+        assert_int_equal(b.lines[i].without_tax, a.lines[i].without_tax);
+        assert_int_equal(b.lines[i].tax, a.lines[i].tax);
+        assert_int_equal(b.lines[i].with_tax, a.lines[i].with_tax);
+    }
+    for (size_t i = 0; i < a.nvat; i++) {
+        assert_int_equal(b.vat[i].base, a.vat[i].base);
+        assert_int_equal(b.vat[i].tax, a.vat[i].tax);
+    }
+    ml_invoice_free(&a);
+    ml_invoice_free(&b);
+    /* the twin is the truth; without it the bare number is not read */
+    json_object_del(then, "totalTaxMinor");
+    assert_false(ml_invoice_parse(then, &b, reason, sizeof reason));
+    assert_string_equal(reason, "data.totalTax is not a Money object {amount, currency, minorUnits}");
+    json_decref(now);
+    json_decref(then);
 }
 
 static void test_header_safety(void **state)
 {
     refused("invoiceRef", "\"INV 42\"", "data.invoiceRef may hold only");
     refused("invoiceRef", "\"INV>42@evil\"", "data.invoiceRef may hold only");
-    refused("invoiceRef", "\"" "INV-0123456789012345678901234567890123456789012345678901234567890"
+    refused("invoiceRef", "\"INV-0123456789012345678901234567890123456789012345678901234567890"
                           "\"",
             "at most 64");
     refused("invoiceEmail", "\"not-an-address\"", "data.invoiceEmail is not one e-mail address");
@@ -188,11 +256,11 @@ static void test_header_safety(void **state)
 
 static void test_amounts_add_up(void **state)
 {
-    refused("totalWithTaxMinor", "1897", "totalWithTaxMinor is not totalWithoutTaxMinor + ");
+    refused("totalWithTax", EUR("18.97", 1897), "totalWithTax is not totalWithoutTax + ");
     /* Totals that agree with each other but not with the lines. */
     json_t *data = load(sample);
-    json_object_set_new(data, "totalWithoutTaxMinor", json_integer(1761));
-    json_object_set_new(data, "totalWithTaxMinor", json_integer(1897));
+    json_object_set_new(data, "totalWithoutTax", load(EUR("17.61", 1761)));
+    json_object_set_new(data, "totalWithTax", load(EUR("18.97", 1897)));
     ml_invoice inv;
     char reason[300] = "";
     assert_false(ml_invoice_parse(data, &inv, reason, sizeof reason));
@@ -201,9 +269,9 @@ static void test_amounts_add_up(void **state)
     /* A line whose own amounts disagree. */
     data = load(sample);
     json_t *line = json_array_get(json_object_get(data, "lines"), 1);
-    json_object_set_new(line, "amountTaxMinor", json_integer(21));
+    json_object_set_new(line, "amountTax", load(EUR("0.21", 21)));
     assert_false(ml_invoice_parse(data, &inv, reason, sizeof reason));
-    assert_non_null(strstr(reason, "data.lines[1].amountWithTaxMinor is not"));
+    assert_non_null(strstr(reason, "data.lines[1].amountWithTax is not"));
     json_decref(data);
     data = load(sample);
     line = json_array_get(json_object_get(data, "lines"), 0);
@@ -237,7 +305,7 @@ int main(void)
         cmocka_unit_test(test_reads_every_field), cmocka_unit_test(test_optional_fields),
         cmocka_unit_test(test_vat_rates),         cmocka_unit_test(test_required_fields),
         cmocka_unit_test(test_header_safety),     cmocka_unit_test(test_amounts_add_up),
-        cmocka_unit_test(test_not_an_object),
+        cmocka_unit_test(test_not_an_object),     cmocka_unit_test(test_reads_legacy_amounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests of payment_model: the payment.requested parser (envelope, every
- * field's rule, optional fields, amountMinor as the truth) and the JSON of a
+ * field's rule, optional fields, the amount as a Money object or, published
+ * before those, as amountMinor) and the JSON of a
  * payment — the REST resource and the data of payment.succeeded /
  * payment.failed as docs/cycle-events.md shows them. */
 #include "payment_model.h"
@@ -26,8 +27,8 @@ static json_t *request(void)
         "\"time\":\"2026-11-01T00:00:00.000Z\",\"subject\":\"INV-2026-000042\","
         "\"datacontenttype\":\"application/json\",\"data\":{"
         "\"invoiceRef\":\"INV-2026-000042\",\"contractId\":\"" CONTRACT_ID "\","
-        "\"contractRef\":\"CTR-ACME-001\",\"amountMinor\":2108,\"amount\":21.08,"
-        "\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\",\"dueDate\":\"2026-12-01\"}}",
+        "\"contractRef\":\"CTR-ACME-001\","
+        "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\",\"dueDate\":\"2026-12-01\"}}",
         0, NULL);
     assert_non_null(ev);
     return ev;
@@ -63,7 +64,6 @@ static void test_parse_optional_fields(void **state)
     json_object_del(data_of(ev), "contractRef");
     json_object_set_new(data_of(ev), "mandateReference", json_null()); /* null = absent */
     json_object_del(data_of(ev), "dueDate");
-    json_object_set_new(data_of(ev), "amount", json_real(99.99)); /* ignored: minor is the truth */
     pm_payment p;
     bp_verr e;
     assert_true(pm_request_parse(ev, &p, &e));
@@ -92,6 +92,36 @@ static void expect_bad(const char *name, json_t *value, const char *field)
     json_decref(ev);
 }
 
+/* A request published before amounts were Money objects: amountMinor is read
+ * (the bare number beside it never is). */
+static void test_parse_legacy_amount(void **state)
+{
+    (void)state;
+    json_t *ev = request();
+    json_object_set_new(data_of(ev), "amount", json_real(99.99));
+    json_object_set_new(data_of(ev), "amountMinor", json_integer(2108));
+    pm_payment p;
+    bp_verr e;
+    assert_true(pm_request_parse(ev, &p, &e));
+    assert_int_equal(p.amount_minor, 2108);
+    json_object_del(data_of(ev), "amount");
+    assert_true(pm_request_parse(ev, &p, &e));
+    assert_int_equal(p.amount_minor, 2108);
+    json_decref(ev);
+    /* a Money object wins over a stale twin */
+    ev = request();
+    json_object_set_new(data_of(ev), "amountMinor", json_integer(1));
+    assert_true(pm_request_parse(ev, &p, &e));
+    assert_int_equal(p.amount_minor, 2108);
+    json_decref(ev);
+}
+
+static json_t *money(const char *amount, const char *currency, json_int_t minor)
+{
+    return json_pack("{s:s, s:s, s:I}", "amount", amount, "currency", currency, "minorUnits",
+                     minor);
+}
+
 static void test_parse_bad_data(void **state)
 {
     (void)state;
@@ -106,12 +136,17 @@ static void test_parse_bad_data(void **state)
     expect_bad("contractId", json_string("CTR-ACME-001"), "data.contractId");
     expect_bad("contractId", json_string("0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5g"),
                "data.contractId");
-    expect_bad("amountMinor", NULL, "data.amountMinor");
-    expect_bad("amountMinor", json_integer(0), "data.amountMinor");
-    expect_bad("amountMinor", json_integer(-5), "data.amountMinor");
-    expect_bad("amountMinor", json_real(21.08), "data.amountMinor");
-    expect_bad("amountMinor", json_string("2108"), "data.amountMinor");
-    expect_bad("amountMinor", json_integer(INT64_C(1000000000000001)), "data.amountMinor");
+    expect_bad("amount", NULL, "data.amount");
+    expect_bad("amount", money("0.00", "EUR", 0), "data.amount");
+    expect_bad("amount", money("-0.05", "EUR", -5), "data.amount");
+    expect_bad("amount", json_real(21.08), "data.amount"); /* a bare number without a twin */
+    expect_bad("amount", json_string("21.08"), "data.amount");
+    expect_bad("amount", money("21.09", "EUR", 2108), "data.amount");
+    expect_bad("amount", money("21.08", "USD", 2108), "data.amount"); /* not data.currency */
+    expect_bad("amount", money("10000000000000.01", "EUR", INT64_C(1000000000000001)),
+               "data.amount");
+    expect_bad("amount", json_pack("{s:s, s:s}", "amount", "21.08", "currency", "EUR"),
+               "data.amount");
     expect_bad("currency", NULL, "data.currency");
     expect_bad("currency", json_string("EURO"), "data.currency");
     expect_bad("currency", json_string("XYZ"), "data.currency");
@@ -186,14 +221,14 @@ static void test_event_data(void **state)
     assert_string_equal(pm_payment_event_type(&ok), "payment.succeeded");
     expect_json(pm_payment_event_data(&ok),
                 "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
-                "\"contractId\":\"" CONTRACT_ID "\",\"amountMinor\":2108,\"amount\":21.08,"
+                "\"contractId\":\"" CONTRACT_ID "\",\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
                 "\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\","
                 "\"status\":\"SUCCEEDED\",\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
     pm_payment ko = recorded("FAILED");
     assert_string_equal(pm_payment_event_type(&ko), "payment.failed");
     expect_json(pm_payment_event_data(&ko),
                 "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
-                "\"contractId\":\"" CONTRACT_ID "\",\"amountMinor\":2108,\"amount\":21.08,"
+                "\"contractId\":\"" CONTRACT_ID "\",\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
                 "\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\","
                 "\"status\":\"FAILED\",\"reasonCode\":\"AM04\",\"reason\":\"insufficient funds\","
                 "\"failedAt\":\"2026-12-01T06:00:00.000Z\"}");
@@ -211,8 +246,9 @@ static void test_event_data_field_order_and_rendering(void **state)
     char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     assert_string_equal(text, "{\"paymentId\":\"" PAYMENT_ID "\","
                               "\"invoiceRef\":\"INV-2026-000042\","
-                              "\"contractId\":\"" CONTRACT_ID "\",\"amountMinor\":2108,"
-                              "\"amount\":21.08,\"currency\":\"EUR\",\"status\":\"SUCCEEDED\","
+                              "\"contractId\":\"" CONTRACT_ID "\","
+                              "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
+                              "\"currency\":\"EUR\",\"status\":\"SUCCEEDED\","
                               "\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
     free(text);
     json_decref(d);
@@ -220,13 +256,16 @@ static void test_event_data_field_order_and_rendering(void **state)
     snprintf(p.currency, sizeof p.currency, "JPY");
     p.amount_minor = 2108;
     d = pm_payment_event_data(&p);
-    assert_true(json_real_value(json_object_get(d, "amount")) == 2108.0);
+    text = json_dumps(json_object_get(d, "amount"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text, "{\"amount\":\"2108\",\"currency\":\"JPY\",\"minorUnits\":2108}");
+    free(text);
     json_decref(d);
     snprintf(p.currency, sizeof p.currency, "KWD");
     p.amount_minor = 1234567;
     d = pm_payment_event_data(&p);
-    text = json_dumps(json_object_get(d, "amount"), JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-    assert_string_equal(text, "1234.567");
+    text = json_dumps(json_object_get(d, "amount"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text,
+                        "{\"amount\":\"1234.567\",\"currency\":\"KWD\",\"minorUnits\":1234567}");
     free(text);
     json_decref(d);
 }
@@ -238,7 +277,7 @@ static void test_resource(void **state)
     expect_json(pm_payment_json(&ok),
                 "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
                 "\"contractId\":\"" CONTRACT_ID "\",\"contractRef\":\"CTR-ACME-001\","
-                "\"amountMinor\":2108,\"amount\":21.08,\"currency\":\"EUR\","
+                "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},\"currency\":\"EUR\","
                 "\"mandateReference\":\"MDT-ACME-001\",\"dueDate\":\"2026-12-01\","
                 "\"status\":\"SUCCEEDED\",\"requestedAt\":\"2026-11-01T00:00:01.000Z\","
                 "\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
@@ -267,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_optional_fields),
+        cmocka_unit_test(test_parse_legacy_amount),
         cmocka_unit_test(test_parse_bad_data),
         cmocka_unit_test(test_parse_bad_envelope),
         cmocka_unit_test(test_event_data),
