@@ -62,6 +62,7 @@ typedef struct {
     char *fingerprint; /* canonical request text */
     bl_operation op;
     json_t *vat;       /* the operation's VAT breakdown, once amounts are parsed */
+    char parsed_in[4]; /* the currency the amounts were parsed in ("" before) */
     bl_outcome *o;     /* the answer */
     bl_result res;     /* the last attempt's result */
 } attempt_ctx;
@@ -167,59 +168,116 @@ static const char *refund_reason(attempt_ctx *c, const bl_account *a, char *msg,
     return "REFUND_EXCEEDS_PURCHASE";
 }
 
+/* Claims the Idempotency-Key, if any. Returns BL_R_OK to go on, or the answer: a
+ * replay (a recorded refusal is answered again as a refusal), a mismatch, a failure. */
+static bl_result idem_claim(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr)
+{
+    if (c->idem_key == NULL)
+        return BL_R_OK;
+    json_t *stored = NULL;
+    switch (bp_idem_claim(c->db, c->idem_key, "POST", c->path, c->req, &o->replay_status,
+                          &stored, dbr)) {
+    case BP_IDEM_NEW:
+        return BL_R_OK;
+    case BP_IDEM_REPLAY:
+        if (o->replay_status == 422) { /* a recorded refusal */
+            snprintf(o->code, sizeof o->code, "%s",
+                     json_string_value(json_object_get(stored, "code")));
+            snprintf(o->message, sizeof o->message, "%s",
+                     json_string_value(json_object_get(stored, "message")));
+            snprintf(o->detail, sizeof o->detail, "%s",
+                     json_string_value(json_object_get(stored, "detail")));
+            json_decref(stored);
+            return BL_R_REJECTED;
+        }
+        o->resource = stored;
+        return BL_R_REPLAY;
+    case BP_IDEM_MISMATCH:
+        return BL_R_IDEM_MISMATCH;
+    case BP_IDEM_DB_ERROR:
+        break;
+    }
+    return BL_R_INTERNAL;
+}
+
+/* Parses the amounts in `currency`, once per request: an attempt after a retry
+ * finds them parsed (the currency is the same unless the contract changed). */
+static bool amounts_in(attempt_ctx *c, const char *currency, int exponent, bl_outcome *o)
+{
+    if (c->op.doc != NULL && strcmp(c->parsed_in, currency) == 0)
+        return true;
+    json_decref(c->op.doc);
+    c->op.doc = NULL;
+    c->parsed_in[0] = '\0';
+    if (!bl_operation_parse_amounts(c->req, currency, exponent, &c->op, &o->verr))
+        return false;
+    snprintf(c->parsed_in, sizeof c->parsed_in, "%s", currency);
+    json_decref(c->vat);
+    c->vat = bl_operation_vat_json(&c->op);
+    return true;
+}
+
+/* The atomic statement refused the operation: reads the account again to say why
+ * (the decision itself was atomic) and records the refusal. */
+static bl_result explain_refusal(attempt_ctx *c, bl_account *a, const char *currency,
+                                 int exponent, bl_outcome *o, bp_db_result *dbr)
+{
+    char msg[300];
+    if (c->op.type == BL_REFUND) {
+        const char *code = refund_reason(c, a, msg, sizeof msg, dbr);
+        if (*dbr != BP_DB_OK)
+            return BL_R_INTERNAL;
+        return reject(c, a, currency, code, msg, o, dbr);
+    }
+    char contract_id[sizeof a->contract_id];
+    memcpy(contract_id, a->contract_id, sizeof contract_id); /* `a` is overwritten */
+    bool found = false;
+    *dbr = bl_store_get_account(c->db, contract_id, NULL, a, &found, NULL);
+    if (*dbr != BP_DB_OK)
+        return BL_R_INTERNAL;
+    bl_reason reason = bl_authorize(a, currency, c->op.operation_date, c->op.total_with_tax);
+    if (reason == BL_OK) /* a concurrent purchase took the room between the two reads */
+        reason = BL_CREDIT_LIMIT_EXCEEDED;
+    bl_reason_message(reason, a, currency, c->op.operation_date, c->op.total_with_tax, exponent,
+                      msg, sizeof msg);
+    return reject(c, a, currency, bl_reason_code(reason), msg, o, dbr);
+}
+
+/* Reads the account of the operation's contract and refreshes the identity cache. */
+static bp_db_result account_of(attempt_ctx *c, bl_account *a, bool *found)
+{
+    bp_db_result r = bl_store_get_account(c->db, c->op.contract_id,
+                                          c->op.contract_id ? NULL : c->op.contract_ref, a,
+                                          found, NULL);
+    if (r == BP_DB_OK && *found) {
+        bl_ident ident;
+        snprintf(ident.contract_id, sizeof ident.contract_id, "%s", a->contract_id);
+        snprintf(ident.contract_ref, sizeof ident.contract_ref, "%s", a->contract_ref);
+        snprintf(ident.currency, sizeof ident.currency, "%s", a->currency);
+        bl_idcache_put(&ident);
+    }
+    return r;
+}
+
 /* One attempt. Leaves the transaction open only when *dbr is OK and the
  * result is to be committed (CREATED or REJECTED). */
 static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, bool *commit)
 {
     *commit = false;
     *dbr = BP_DB_OK;
-    if (c->idem_key != NULL) {
-        json_t *stored = NULL;
-        switch (bp_idem_claim(c->db, c->idem_key, "POST", c->path, c->req, &o->replay_status,
-                              &stored, dbr)) {
-        case BP_IDEM_NEW:
-            break;
-        case BP_IDEM_REPLAY:
-            if (o->replay_status == 422) { /* a recorded refusal */
-                snprintf(o->code, sizeof o->code, "%s",
-                         json_string_value(json_object_get(stored, "code")));
-                snprintf(o->message, sizeof o->message, "%s",
-                         json_string_value(json_object_get(stored, "message")));
-                snprintf(o->detail, sizeof o->detail, "%s",
-                         json_string_value(json_object_get(stored, "detail")));
-                json_decref(stored);
-                return BL_R_REJECTED;
-            }
-            o->resource = stored;
-            return BL_R_REPLAY;
-        case BP_IDEM_MISMATCH:
-            return BL_R_IDEM_MISMATCH;
-        case BP_IDEM_DB_ERROR:
-            return BL_R_INTERNAL;
-        }
-    }
+    bl_result res = idem_claim(c, o, dbr);
+    if (res != BL_R_OK)
+        return res;
     bl_account a;
     bool found = false;
-    *dbr = bl_store_get_account(c->db, c->op.contract_id, c->op.contract_id ? NULL : c->op.contract_ref,
-                                &a, &found, NULL);
+    *dbr = account_of(c, &a, &found);
     if (*dbr != BP_DB_OK)
         return BL_R_INTERNAL;
-    if (found) {
-        bl_ident ident;
-        snprintf(ident.contract_id, sizeof ident.contract_id, "%s", a.contract_id);
-        snprintf(ident.contract_ref, sizeof ident.contract_ref, "%s", a.contract_ref);
-        snprintf(ident.currency, sizeof ident.currency, "%s", a.currency);
-        bl_idcache_put(&ident);
-    }
     const char *currency = c->op.currency ? c->op.currency : found ? a.currency : "EUR";
     int exponent = 2;
     bp_currency_exponent(currency, &exponent);
-    json_decref(c->op.doc);
-    c->op.doc = NULL;
-    if (!bl_operation_parse_amounts(c->req, currency, exponent, &c->op, &o->verr))
+    if (!amounts_in(c, currency, exponent, o))
         return BL_R_INVALID;
-    json_decref(c->vat);
-    c->vat = bl_operation_vat_json(&c->op);
     *commit = true;
     if (!found)
         return reject(c, NULL, currency, "CONTRACT_UNKNOWN", "billing knows no such contract", o,
@@ -240,8 +298,8 @@ static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, 
         o->replay_status = 201;
         return BL_R_REPLAY;
     }
-    char msg[300];
     if (strcmp(currency, a.currency) != 0) {
+        char msg[300];
         bl_reason_message(BL_CURRENCY_MISMATCH, &a, currency, c->op.operation_date, 0, exponent,
                           msg, sizeof msg);
         return reject(c, &a, currency, "CURRENCY_MISMATCH", msg, o, dbr);
@@ -264,24 +322,7 @@ static bl_result operate_once(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr, 
     json_decref(doc);
     if (*dbr != BP_DB_OK)
         return BL_R_INTERNAL;
-    if (c->op.type == BL_REFUND) {
-        const char *code = refund_reason(c, &a, msg, sizeof msg, dbr);
-        if (*dbr != BP_DB_OK)
-            return BL_R_INTERNAL;
-        return reject(c, &a, currency, code, msg, o, dbr);
-    }
-    /* Refused by the atomic check: read the row again to say why. */
-    char contract_id[sizeof a.contract_id];
-    memcpy(contract_id, a.contract_id, sizeof contract_id); /* `a` is overwritten */
-    *dbr = bl_store_get_account(c->db, contract_id, NULL, &a, &found, NULL);
-    if (*dbr != BP_DB_OK)
-        return BL_R_INTERNAL;
-    bl_reason reason = bl_authorize(&a, currency, c->op.operation_date, c->op.total_with_tax);
-    if (reason == BL_OK) /* a concurrent purchase took the room between the two reads */
-        reason = BL_CREDIT_LIMIT_EXCEEDED;
-    bl_reason_message(reason, &a, currency, c->op.operation_date, c->op.total_with_tax, exponent,
-                      msg, sizeof msg);
-    return reject(c, &a, currency, bl_reason_code(reason), msg, o, dbr);
+    return explain_refusal(c, &a, currency, exponent, o, dbr);
 }
 
 static bp_db_result operate_attempt(bp_db *db, void *arg, bool *commit)
@@ -302,12 +343,10 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
 {
     int exponent = 2;
     bp_currency_exponent(ident->currency, &exponent);
-    if (!bl_operation_parse_amounts(c->req, ident->currency, exponent, &c->op, &o->verr)) {
+    if (!amounts_in(c, ident->currency, exponent, o)) {
         *res = BL_R_INVALID;
         return true;
     }
-    json_decref(c->vat);
-    c->vat = bl_operation_vat_json(&c->op);
     bl_account a = {0};
     memcpy(a.contract_id, ident->contract_id, sizeof a.contract_id);
     memcpy(a.contract_ref, ident->contract_ref, sizeof a.contract_ref);
@@ -331,9 +370,7 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
         *res = BL_R_CREATED;
         return true;
     }
-    json_decref(doc);
-    json_decref(c->op.doc);
-    c->op.doc = NULL;
+    json_decref(doc); /* the amounts stay parsed for the slow path */
     if (r == BP_DB_OK || r == BP_DB_CONFLICT || r == BP_DB_RETRY)
         return false;
     *res = db_failure(c->db, r, "operation");

@@ -170,6 +170,45 @@ static void test_payment_request(void **state)
     json_decref(req);
 }
 
+/* Sixty-five VAT rates on one invoice (each line its own): every rate is in the
+ * breakdown, sorted, and the breakdown adds up to the totals. */
+static void test_many_rates(void **state)
+{
+    (void)state;
+    enum { N = 65 };
+    bl_account a = account();
+    bl_invoice_line lines[N];
+    for (int i = 0; i < N; i++) {
+        char vat[96], order[16], date[11];
+        int64_t base = 1000 + i, tax = (base * (i + 1) * 10 + 5000) / 10000;
+        snprintf(vat, sizeof vat, "[{\"bp\":%d,\"base\":%lld,\"tax\":%lld}]", (i + 1) * 10,
+                 (long long)base, (long long)tax);
+        snprintf(order, sizeof order, "ORD-%d", i);
+        snprintf(date, sizeof date, "2026-10-%02d", 1 + i % 28);
+        lines[N - 1 - i] = line(order, BL_PURCHASE, date, i, base, tax, vat);
+    }
+    int64_t total = 0;
+    json_t *doc = render(&a, lines, N, &total);
+    json_t *breakdown = json_object_get(doc, "vatBreakdown");
+    assert_int_equal(json_array_size(breakdown), N);
+    int64_t base_sum = 0, tax_sum = 0;
+    double last = -1;
+    size_t i;
+    json_t *r;
+    json_array_foreach(breakdown, i, r)
+    {
+        assert_true(rval(r, "vatRate") > last);
+        last = rval(r, "vatRate");
+        base_sum += eur(r, "base");
+        tax_sum += eur(r, "tax");
+    }
+    assert_int_equal(base_sum, eur(doc, "totalWithoutTax"));
+    assert_int_equal(tax_sum, eur(doc, "totalTax"));
+    assert_int_equal(total, eur(doc, "totalWithTax"));
+    assert_int_equal(json_array_size(json_object_get(doc, "lines")), N);
+    json_decref(doc);
+}
+
 static void test_vat_column(void **state)
 {
     (void)state;
@@ -215,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_document),
         cmocka_unit_test(test_optional_fields_and_exponent),
         cmocka_unit_test(test_payment_request),
+        cmocka_unit_test(test_many_rates),
         cmocka_unit_test(test_vat_column),
         cmocka_unit_test(test_number),
     };
