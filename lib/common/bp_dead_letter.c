@@ -98,15 +98,7 @@ static bp_db_result legacy_claimed(bp_db *db, const park_ctx *c, bool *claimed)
     char id[400];
     snprintf(id, sizeof id, "kafka:%s/%d/%lld", rd_kafka_topic_name(c->msg->rkt),
              (int)c->msg->partition, (long long)c->msg->offset);
-    const char *params[] = {c->to->inbox_consumer, id};
-    PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(db, &res,
-                                "SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2",
-                                2, params);
-    *claimed = r == BP_DB_OK && PQntuples(res) > 0;
-    if (r == BP_DB_OK)
-        PQclear(res);
-    return r;
+    return bp_inbox_seen(db, c->to->inbox_consumer, id, claimed);
 }
 
 static bp_db_result park(bp_db *db, void *arg, bool *parked)

@@ -18,6 +18,10 @@ typedef enum { BP_INBOX_NEW = 0, BP_INBOX_DUPLICATE, BP_INBOX_DB_ERROR } bp_inbo
 bp_inbox_result bp_inbox_claim(bp_db *db, const char *consumer, const char *event_id)
     __attribute__((warn_unused_result));
 
+/* Whether `consumer` recorded `event_id` (without recording it). */
+bp_db_result bp_inbox_seen(bp_db *db, const char *consumer, const char *event_id, bool *seen)
+    __attribute__((warn_unused_result));
+
 /* An event's effect, run inside the inbox transaction: sets *applied when it
  * changed something (false: nothing to do, e.g. an older version); returns BP_DB_OK
  * or the failure. */

@@ -51,6 +51,8 @@ typedef struct {
 /* Amounts are rendered from minor units: 15 significant digits print them exactly. */
 #define PAYLOAD_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
+char *bp_outbox_payload(const json_t *event) { return json_dumps(event, PAYLOAD_FLAGS); }
+
 bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)
 {
     bp_outbox_item item = {topic, key, event, NULL};
@@ -58,26 +60,25 @@ bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const 
 }
 
 #define MANY_ROWS 1000
-#define OUTBOX_INSERT "INSERT INTO outbox (event_id, topic, msg_key, payload, event_type)"
 
 bp_db_result bp_outbox_add_many(bp_db *db, const bp_outbox_item *items, size_t n)
 {
     static const char *const casts[] = {"::uuid", "", "", "", ""};
     static const bp_db_stmt one = {"bp_outbox_add",
-                                   OUTBOX_INSERT " VALUES ($1::uuid, $2, $3, $4, $5)", 5};
+                                   BP_OUTBOX_INSERT " VALUES ($1::uuid, $2, $3, $4, $5)", 5};
     bp_db_result r = BP_DB_OK;
     for (size_t from = 0; r == BP_DB_OK && from < n; from += MANY_ROWS) {
         size_t rows = n - from < MANY_ROWS ? n - from : MANY_ROWS;
         const char **params = calloc(rows * 5, sizeof *params);
         char **payloads = calloc(rows, sizeof *payloads);
-        char *sql = rows > 1 ? bp_sql_values(OUTBOX_INSERT, casts, 5, (int)rows, "") : NULL;
+        char *sql = rows > 1 ? bp_sql_values(BP_OUTBOX_INSERT, casts, 5, (int)rows, "") : NULL;
         r = params && payloads && (rows == 1 || sql) ? BP_DB_OK : BP_DB_ERROR;
         for (size_t i = 0; r == BP_DB_OK && i < rows; i++) {
             const json_t *event = items[from + i].event;
             const char **p = params + 5 * i;
             const char *data_text = items[from + i].data_text;
             payloads[i] = data_text ? bp_cloudevent_dumps_with(event, data_text, PAYLOAD_FLAGS)
-                                    : json_dumps(event, PAYLOAD_FLAGS);
+                                    : bp_outbox_payload(event);
             p[0] = json_string_value(json_object_get(event, "id"));
             p[1] = items[from + i].topic;
             p[2] = items[from + i].key;
@@ -101,7 +102,7 @@ bp_db_result bp_outbox_add_many(bp_db *db, const bp_outbox_item *items, size_t n
 bp_db_result bp_outbox_add_raw(bp_db *db, const char *topic, const char *key, const char *payload)
 {
     static const bp_db_stmt stmt = {"bp_outbox_add_raw",
-                                    OUTBOX_INSERT " VALUES ($1::uuid, $2, $3, $4, NULL)", 4};
+                                    BP_OUTBOX_INSERT " VALUES ($1::uuid, $2, $3, $4, NULL)", 4};
     char id[37];
     bp_uuid_v4(id);
     const char *params[] = {id, topic, key, payload};

@@ -16,6 +16,16 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* The outbox table belongs to this module: only it spells the table's columns. A
+ * statement that writes its outbox row in the same round trip as other changes (a
+ * data-modifying CTE, billing's one-statement purchase) uses this fragment, followed
+ * by the five values (event id, topic, key, bp_outbox_payload text, event type). */
+#define BP_OUTBOX_INSERT "INSERT INTO outbox (event_id, topic, msg_key, payload, event_type)"
+
+/* The text stored (and published) for `event`: compact JSON, members in order.
+ * Caller frees; NULL when out of memory. */
+char *bp_outbox_payload(const json_t *event);
+
 /* Queues `event` (a CloudEvents envelope with string "id") for `topic` under
  * message key `key`, in the caller's open transaction. */
 bp_db_result bp_outbox_add(bp_db *db, const char *topic, const char *key, const json_t *event)

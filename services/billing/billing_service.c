@@ -355,7 +355,7 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
     json_t *doc = op_doc(&c->op, id, &a, "ACCEPTED", NULL, NULL);
     json_t *event = bp_cloudevent_new(c->svc->source, "operation.accepted", id,
                                       json_deep_copy(doc), event_id);
-    char *payload = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    char *payload = event ? bp_outbox_payload(event) : NULL;
     json_decref(event);
     bl_op_row row;
     row_init(&row, c, id, &a, "ACCEPTED", NULL, ident->currency, date, doc);

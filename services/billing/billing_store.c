@@ -3,6 +3,7 @@
 #include "billing_store.h"
 
 #include "billing_legacy.h"
+#include "bp_outbox.h"
 #include "bp_random.h"
 #include "bp_sql.h"
 
@@ -241,7 +242,7 @@ bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char 
         "WITH auth AS (" AUTHORIZE "),"
         " op AS (INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES
         " FROM auth RETURNING contract_id)"
-        " INSERT INTO outbox (event_id, topic, msg_key, payload, event_type)"
+        " " BP_OUTBOX_INSERT
         " SELECT $18::uuid, $19, contract_id::text, $20, 'operation.accepted' FROM op"
         " RETURNING 1",
         OP_NPARAMS + 3};
