@@ -86,8 +86,8 @@ int main(int argc, char **argv)
     qsort(lag, (size_t)n, sizeof *lag, cmp);
     printf("read-model lag over %d contracts (201 on contract → purchase accepted by billing):\n",
            n);
-    printf("  p50 %.1f ms   p90 %.1f ms   p99 %.1f ms   max %.1f ms\n", lag[n / 2],
-           lag[n * 9 / 10], lag[n * 99 / 100], lag[n - 1]);
+    printf("  p50 %.1f ms   p90 %.1f ms   p99 %.1f ms   max %.1f ms\n", lag[n / 2], lag[n * 9 / 10],
+           lag[n * 99 / 100], lag[n - 1]);
     free(lag);
     return 0;
 }

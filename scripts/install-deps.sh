@@ -21,7 +21,7 @@ if [[ "${BP_DEPS_BUILD_ONLY:-0}" == 1 ]]; then
 else
     PACKAGES=(
         "${BUILD_PACKAGES[@]}"
-        postgresql postgresql-contrib kcat curl maven
+        postgresql postgresql-contrib kcat curl maven clang-format
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
     )
     # Maven and Kafka need a Java runtime; any java already on PATH will do.

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 typedef enum {
-    BP_SCOPE_NONE = 0,  /* route needs no key (health, metrics) */
+    BP_SCOPE_NONE = 0, /* route needs no key (health, metrics) */
     BP_SCOPE_READ = 1,
     BP_SCOPE_WRITE = 2, /* implies read */
 } bp_scope;

@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-int bp_boot_args(bp_boot *b, const bp_boot_spec *spec, int argc, char **argv,
-                 void (*print)(FILE *))
+int bp_boot_args(bp_boot *b, const bp_boot_spec *spec, int argc, char **argv, void (*print)(FILE *))
 {
     memset(b, 0, sizeof *b);
     b->spec = spec;
@@ -64,8 +63,7 @@ bp_http_config bp_boot_http(const bp_boot *b, const bp_common_settings *s,
                             .port = (int)s->http_port,
                             .threads = (int)s->http_threads,
                             .max_connections = (int)s->http_max_connections,
-                            .max_connections_per_client =
-                                (int)s->http_max_connections_per_client,
+                            .max_connections_per_client = (int)s->http_max_connections_per_client,
                             .timeout_seconds = (int)s->http_timeout_seconds,
                             .header_timeout_seconds = (int)s->http_header_timeout_seconds,
                             .body_timeout_seconds = (int)s->http_body_timeout_seconds,

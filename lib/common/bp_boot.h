@@ -16,8 +16,8 @@
 #include <stdio.h>
 
 typedef struct {
-    const char *service;           /* log name, "payment" */
-    const char *binary;            /* "boissipay-payment" */
+    const char *service; /* log name, "payment" */
+    const char *binary;  /* "boissipay-payment" */
     const bp_migration *migrations;
     size_t nmigrations;
 } bp_boot_spec;

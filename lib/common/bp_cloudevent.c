@@ -18,8 +18,8 @@ json_t *bp_cloudevent_envelope(const char *source, const char *type, const char 
                      "datacontenttype", "application/json");
 }
 
-json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject,
-                          json_t *data, char *id_out)
+json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject, json_t *data,
+                          char *id_out)
 {
     json_t *event = bp_cloudevent_envelope(source, type, subject, id_out);
     if (event == NULL || data == NULL || json_object_set_new(event, "data", data) != 0) {

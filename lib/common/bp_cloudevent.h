@@ -13,8 +13,8 @@
 /* Builds {"specversion":"1.0","id","source","type","time","subject",
  * "datacontenttype":"application/json","data"}. Takes ownership of `data`.
  * Writes the generated id into id_out (>= 37 bytes). Caller decrefs the result. */
-json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject,
-                          json_t *data, char *id_out);
+json_t *bp_cloudevent_new(const char *source, const char *type, const char *subject, json_t *data,
+                          char *id_out);
 
 /* The same envelope without "data", for a payload whose data is already JSON
  * text (bp_outbox_item.data_text). Caller decrefs. */

@@ -24,13 +24,13 @@ typedef enum {
 typedef bool (*bp_config_check_fn)(const char *value, char *why, size_t whysize);
 
 typedef struct {
-    const char *name;        /* environment variable, e.g. "BP_HTTP_PORT" */
+    const char *name; /* environment variable, e.g. "BP_HTTP_PORT" */
     bp_config_type type;
-    size_t offset;           /* offsetof(settings struct, field) */
-    const char *def;         /* default as text; NULL = required */
-    long min, max;           /* bounds for INT; for STRING min/max length (max 0 = none) */
-    const char *help;        /* one line for --print-config and the docs */
-    bool secret;             /* never printed */
+    size_t offset;              /* offsetof(settings struct, field) */
+    const char *def;            /* default as text; NULL = required */
+    long min, max;              /* bounds for INT; for STRING min/max length (max 0 = none) */
+    const char *help;           /* one line for --print-config and the docs */
+    bool secret;                /* never printed */
     const char *const *choices; /* ENUM: the allowed values, NULL-terminated */
     bp_config_check_fn check;   /* STRING: NULL, or a check of the value */
 } bp_config_entry;

@@ -65,13 +65,13 @@ static bp_consume_result park(bp_consumer *c, const rd_kafka_message_t *msg, con
     case BP_DEAD_LETTER_PARKED:
         bp_log_fields(BP_LOG_ERROR,
                       json_pack("{s:s, s:i, s:I, s:s}", "topic", rd_kafka_topic_name(msg->rkt),
-                                "partition", (int)msg->partition, "offset",
-                                (json_int_t)msg->offset, "reason", why),
+                                "partition", (int)msg->partition, "offset", (json_int_t)msg->offset,
+                                "reason", why),
                       "message cannot be handled: sent to %s", c->dead_letter.topic);
         bp_metrics_counter_add_label("bp_dead_letters_total", "service", c->service,
-                                       "Messages that can never be handled, parked on the "
-                                       "dead-letter topic.",
-                                       1);
+                                     "Messages that can never be handled, parked on the "
+                                     "dead-letter topic.",
+                                     1);
         return BP_CONSUME_SKIP;
     case BP_DEAD_LETTER_DUPLICATE:
         return BP_CONSUME_SKIP;
@@ -142,8 +142,10 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *kv[][2] = {
-        {"bootstrap.servers", cfg->brokers},  {"group.id", cfg->group_id},
-        {"enable.auto.commit", "true"},       {"enable.auto.offset.store", "false"},
+        {"bootstrap.servers", cfg->brokers},
+        {"group.id", cfg->group_id},
+        {"enable.auto.commit", "true"},
+        {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", cfg->offset_reset ? cfg->offset_reset : "earliest"},
         {"partition.assignment.strategy", "cooperative-sticky"},
         /* A member that died (SIGKILL) blocks its partitions until this expires:

@@ -36,10 +36,10 @@ typedef bp_consume_result (*bp_consumer_fn)(void *ctx, bp_db *db, const rd_kafka
 typedef struct {
     const char *brokers;
     const char *group_id;
-    const char *const *topics; /* NULL-terminated */
-    const char *offset_reset;  /* "earliest" or "latest" */
-    const char *database_url;  /* the consumer's own connection */
-    const char *service;       /* "billing": the label of its dead-letter metric */
+    const char *const *topics;       /* NULL-terminated */
+    const char *offset_reset;        /* "earliest" or "latest" */
+    const char *database_url;        /* the consumer's own connection */
+    const char *service;             /* "billing": the label of its dead-letter metric */
     bp_dead_letter_dest dead_letter; /* where poison messages are parked */
 } bp_consumer_config;
 

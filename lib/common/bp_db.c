@@ -63,8 +63,8 @@ bool bp_db_ensure(bp_db *db)
         PQfinish(db->conn);
     /* Keepalives and a TCP user timeout: a half-open connection (network
      * partition) fails within ~30 s instead of blocking for hours. */
-    const char *keys[] = {"dbname",         "connect_timeout",   "application_name",
-                          "keepalives",     "keepalives_idle",   "keepalives_interval",
+    const char *keys[] = {"dbname",           "connect_timeout",  "application_name",
+                          "keepalives",       "keepalives_idle",  "keepalives_interval",
                           "keepalives_count", "tcp_user_timeout", NULL};
     const char *vals[] = {db->url, "3", "boissipay", "1", "10", "5", "3", "30000", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
@@ -208,10 +208,7 @@ bp_db_result bp_db_begin(bp_db *db)
     return r;
 }
 
-bp_db_result bp_db_commit(bp_db *db)
-{
-    return bp_db_exec_script(db, "COMMIT");
-}
+bp_db_result bp_db_commit(bp_db *db) { return bp_db_exec_script(db, "COMMIT"); }
 
 void bp_db_rollback(bp_db *db)
 {

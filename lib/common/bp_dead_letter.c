@@ -59,8 +59,7 @@ void bp_dead_letter_key(const rd_kafka_message_t *msg, char *out, size_t size)
     json_decref(key);
 }
 
-json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
-                           const char *reason)
+json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg, const char *reason)
 {
     size_t len = msg->payload ? msg->len : 0;
     size_t kept = msg->payload ? kept_length(msg->payload, msg->len, BP_DEAD_LETTER_MAX_VALUE) : 0;
@@ -73,11 +72,11 @@ json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
         json_decref(value);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:I, s:b}", "consumer", consumer,
-                     "topic", msg->rkt ? rd_kafka_topic_name(msg->rkt) : "", "partition",
-                     (int)msg->partition, "offset", (json_int_t)msg->offset, "key", key,
-                     "reason", why, "value", value, "valueBytes", (json_int_t)len,
-                     "valueTruncated", kept < len);
+    return json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:I, s:b}", "consumer", consumer, "topic",
+                     msg->rkt ? rd_kafka_topic_name(msg->rkt) : "", "partition",
+                     (int)msg->partition, "offset", (json_int_t)msg->offset, "key", key, "reason",
+                     why, "value", value, "valueBytes", (json_int_t)len, "valueTruncated",
+                     kept < len);
 }
 
 void bp_dead_letter_claim_id(const rd_kafka_message_t *msg, char *out, size_t size)

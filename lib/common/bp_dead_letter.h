@@ -22,8 +22,7 @@
  * a character boundary after BP_DEAD_LETTER_MAX_VALUE bytes (valueBytes: its
  * full length), key and reason after BP_DEAD_LETTER_MAX_TEXT. NULL when out of
  * memory. */
-json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg,
-                           const char *reason);
+json_t *bp_dead_letter_doc(const char *consumer, const rd_kafka_message_t *msg, const char *reason);
 
 /* The message's key as the dead letter's Kafka key: text as in the document
  * ("" when none), cut like it. Writes at most size - 1 bytes. */

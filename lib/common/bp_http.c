@@ -38,8 +38,8 @@ struct bp_http_request {
     size_t nparams;
     char *body;
     size_t body_len, body_cap;
-    bool started;      /* the first call of on_request happened */
-    bool bad_target;   /* the raw path or query holds a control character */
+    bool started;    /* the first call of on_request happened */
+    bool bad_target; /* the raw path or query holds a control character */
     bool too_large;
     bool answered; /* a response is queued already (early 413) */
     bp_http_gate_conn *gate_conn;
@@ -74,8 +74,8 @@ static json_t *error_body(int status, const char *code, const char *message, con
     return body;
 }
 
-void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
-                         const char *message, const char *detail)
+void bp_http_reply_error(bp_http_response *resp, int status, const char *code, const char *message,
+                         const char *detail)
 {
     bp_http_reply_json(resp, status, error_body(status, code, message, detail, resp->path));
 }
@@ -232,15 +232,24 @@ static bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' ||
 static const char *json_error_text(const json_error_t *e)
 {
     switch (json_error_code(e)) {
-    case json_error_invalid_utf8: return "it is not valid UTF-8";
-    case json_error_premature_end_of_input: return "it ends before the JSON value does";
-    case json_error_end_of_input_expected: return "text follows the JSON value";
-    case json_error_null_byte_in_key: return "an object key contains \\u0000";
-    case json_error_duplicate_key: return "an object key appears twice";
-    case json_error_numeric_overflow: return "a number is too large";
-    case json_error_stack_overflow: return "it is nested too deeply";
-    case json_error_out_of_memory: return "it is too large to read";
-    default: return "invalid syntax";
+    case json_error_invalid_utf8:
+        return "it is not valid UTF-8";
+    case json_error_premature_end_of_input:
+        return "it ends before the JSON value does";
+    case json_error_end_of_input_expected:
+        return "text follows the JSON value";
+    case json_error_null_byte_in_key:
+        return "an object key contains \\u0000";
+    case json_error_duplicate_key:
+        return "an object key appears twice";
+    case json_error_numeric_overflow:
+        return "a number is too large";
+    case json_error_stack_overflow:
+        return "it is nested too deeply";
+    case json_error_out_of_memory:
+        return "it is too large to read";
+    default:
+        return "invalid syntax";
     }
 }
 
@@ -260,8 +269,7 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
             req->json = json_object();
             return req->json;
         }
-        bp_http_reply_error(resp, 400, "MALFORMED_JSON", "a JSON object body is required",
-                            NULL);
+        bp_http_reply_error(resp, 400, "MALFORMED_JSON", "a JSON object body is required", NULL);
         return NULL;
     }
     json_error_t jerr;
@@ -299,8 +307,8 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
 
 /* ---------- pagination ---------- */
 
-static bool query_int(bp_http_request *req, bp_http_response *resp, const char *name,
-                      int64_t def, int64_t max, int64_t *out)
+static bool query_int(bp_http_request *req, bp_http_response *resp, const char *name, int64_t def,
+                      int64_t max, int64_t *out)
 {
     const char *v = bp_http_query(req, name);
     *out = def;
@@ -325,8 +333,8 @@ bool bp_http_page(bp_http_request *req, bp_http_response *resp, int64_t *page, i
            query_int(req, resp, "size", 20, 100, size);
 }
 
-json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total,
-                              int64_t page, int64_t size)
+json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total, int64_t page,
+                              int64_t size)
 {
     char *qs = bp_http_query_string(req);
     char *query = NULL;
@@ -334,10 +342,9 @@ json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t 
         query = NULL;
     free(qs);
     json_t *meta = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "query", query ? query : req->path,
-                             "countItems",
-                             (json_int_t)count, "totalItems", (json_int_t)total, "totalPages",
-                             (json_int_t)((total + size - 1) / size), "page", (json_int_t)page,
-                             "size", (json_int_t)size);
+                             "countItems", (json_int_t)count, "totalItems", (json_int_t)total,
+                             "totalPages", (json_int_t)((total + size - 1) / size), "page",
+                             (json_int_t)page, "size", (json_int_t)size);
     free(query);
     return meta;
 }
@@ -367,8 +374,7 @@ const char *bp_http_idempotency_key(bp_http_request *req, bp_http_response *resp
 /* ---------- routing ---------- */
 
 /* Matches `path` against `pattern`; on success stores decoded params in req. */
-static bool route_match(const char *pattern, const char *path, bp_http_request *req,
-                        bool store)
+static bool route_match(const char *pattern, const char *path, bp_http_request *req, bool store)
 {
     const char *p = pattern, *s = path;
     size_t nparams = 0;
@@ -464,7 +470,7 @@ static const bp_http_route *route_find(bp_http_request *req, char *allow, size_t
 }
 
 static enum MHD_Result query_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+                                  const char *value)
 {
     bool *ok = cls;
     if (!bp_utf8_valid(key) || (value != NULL && !bp_utf8_valid(value)))
@@ -524,7 +530,8 @@ static void dispatch(bp_http_request *req, bp_http_response *resp)
     const char *ctype = bp_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (req->body_len > 0 && ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0) {
         bp_http_reply_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
-                            "request bodies must be sent with Content-Type: application/json", ctype);
+                            "request bodies must be sent with Content-Type: application/json",
+                            ctype);
         return;
     }
     req->route->handler(req, resp);
@@ -559,9 +566,8 @@ static bool body_append(bp_http_request *req, const char *data, size_t size, siz
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     bp_http_server *srv = cls;
     bp_http_request *req = *con_cls; /* made by on_uri, with the raw request-target */
@@ -573,8 +579,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->path = url;
         req->started_us = bp_time_mono_us();
         bp_http_gate_conn_body(srv->gate, req->gate_conn);
-        const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *clen =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (clen != NULL && strtoull(clen, NULL, 10) > srv->cfg.max_body_bytes) {
             req->too_large = true;
             bp_http_gate_conn_busy(srv->gate, req->gate_conn);
@@ -642,8 +648,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static bool hand_over(void *cls, int fd, const struct sockaddr_in *addr)
 {
     bp_http_server *srv = cls;
-    return MHD_add_connection(srv->mhd, fd, (const struct sockaddr *)addr, sizeof *addr) ==
-           MHD_YES;
+    return MHD_add_connection(srv->mhd, fd, (const struct sockaddr *)addr, sizeof *addr) == MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -689,8 +694,8 @@ bp_http_server *bp_http_start(const bp_http_config *cfg, char *err, size_t errsi
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
     if (srv->mhd == NULL) {
         snprintf(err, errsize, "cannot start the HTTP server");
         free(srv);

@@ -28,20 +28,20 @@ typedef struct bp_http_server bp_http_server;
 /* What a handler answers. Set it with bp_http_reply_json / bp_http_reply_error. */
 typedef struct {
     int status;
-    json_t *body;      /* owned; rendered as JSON */
-    char *text;        /* owned; raw body when body is NULL (metrics) */
+    json_t *body; /* owned; rendered as JSON */
+    char *text;   /* owned; raw body when body is NULL (metrics) */
     const char *content_type;
     char location[512];
     char allow[64];
-    const char *path;  /* the request path, for error bodies */
+    const char *path; /* the request path, for error bodies */
 } bp_http_response;
 
 typedef void (*bp_http_handler)(bp_http_request *req, bp_http_response *resp);
 
 typedef struct {
-    const char *method;   /* "GET", "POST", "PUT", "DELETE" */
-    const char *pattern;  /* "/contracts/{contractRef}/suspend" */
-    bp_scope scope;       /* BP_SCOPE_READ or BP_SCOPE_WRITE (NONE: open) */
+    const char *method;  /* "GET", "POST", "PUT", "DELETE" */
+    const char *pattern; /* "/contracts/{contractRef}/suspend" */
+    bp_scope scope;      /* BP_SCOPE_READ or BP_SCOPE_WRITE (NONE: open) */
     bp_http_handler handler;
 } bp_http_route;
 
@@ -60,11 +60,11 @@ typedef struct {
     int body_timeout_seconds;       /* the whole body, from the end of the headers */
     size_t max_body_bytes;
     bool access_log;
-    const bp_auth *auth;      /* borrowed; must outlive the server */
+    const bp_auth *auth; /* borrowed; must outlive the server */
     const bp_http_route *routes;
     size_t nroutes;
     bp_http_ready_fn ready;
-    void *app;                /* handed to handlers through bp_http_app() */
+    void *app; /* handed to handlers through bp_http_app() */
 } bp_http_config;
 
 /* Starts listening. Returns NULL and writes a message into err on failure. */
@@ -103,8 +103,8 @@ bool bp_http_page(bp_http_request *req, bp_http_response *resp, int64_t *page, i
 
 /* The `metadata` object of a list answer: query (path and query string),
  * countItems, totalItems, totalPages, page, size. Caller owns the result. */
-json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total,
-                              int64_t page, int64_t size);
+json_t *bp_http_page_metadata(const bp_http_request *req, size_t count, int64_t total, int64_t page,
+                              int64_t size);
 
 /* The request's Idempotency-Key, scoped by the caller's API key, written into
  * buf ("<hash>:<key>"); NULL when there is none — or when it is malformed, after
@@ -117,8 +117,8 @@ void bp_http_reply_json(bp_http_response *resp, int status, json_t *body);
 
 /* Replies an ErrorResponse: {"errors":[{path,timestamp,errorCode,status,message,detail}]}.
  * `detail` may be NULL. */
-void bp_http_reply_error(bp_http_response *resp, int status, const char *code,
-                         const char *message, const char *detail);
+void bp_http_reply_error(bp_http_response *resp, int status, const char *code, const char *message,
+                         const char *detail);
 
 /* Answers the results every service shares (bp_result.h): 400 VALIDATION_ERROR from
  * `verr` ("<field> <message>", detail the field), 404 NOT_FOUND with `not_found` as its

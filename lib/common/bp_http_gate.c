@@ -94,16 +94,26 @@ static size_t client_connections(const bp_http_gate *g, in_addr_t ip)
 static const char *reason_phrase(int status)
 {
     switch (status) {
-    case 400: return "Bad Request";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 400:
+        return "Bad Request";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Error";
     }
 }
 
@@ -134,8 +144,8 @@ static void log_refusal(bp_http_gate *g, const char *client, const char *why)
         g->refusals_unlogged++;
         return;
     }
-    bp_log_warn("http: refused a connection from %s: %s (%u more refusals not logged)", client,
-                why, g->refusals_unlogged);
+    bp_log_warn("http: refused a connection from %s: %s (%u more refusals not logged)", client, why,
+                g->refusals_unlogged);
     g->refusal_logged_us = now;
     g->refusals_unlogged = 0;
 }
@@ -222,8 +232,8 @@ static void gate_accept(bp_http_gate *g)
     for (int i = 0; i < 64; i++) {
         struct sockaddr_in addr;
         socklen_t alen = sizeof addr;
-        int fd = accept4(g->listen_fd, (struct sockaddr *)&addr, &alen,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(g->listen_fd, (struct sockaddr *)&addr, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             gate_admit(g, fd, &addr);
             continue;

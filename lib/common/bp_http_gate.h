@@ -32,12 +32,12 @@ typedef struct bp_http_gate_conn bp_http_gate_conn;
 typedef bool (*bp_http_gate_handover_fn)(void *cls, int fd, const struct sockaddr_in *addr);
 
 typedef struct {
-    const char *bind_address;  /* IPv4 */
+    const char *bind_address; /* IPv4 */
     int port;
-    int max_connections;       /* all clients together */
-    int max_per_client;        /* one client address; 0 = no limit */
-    int header_timeout_s;      /* request line and headers */
-    int body_timeout_s;        /* the whole body, after the headers */
+    int max_connections;  /* all clients together */
+    int max_per_client;   /* one client address; 0 = no limit */
+    int header_timeout_s; /* request line and headers */
+    int body_timeout_s;   /* the whole body, after the headers */
     bp_http_gate_handover_fn handover;
     void *cls;
 } bp_http_gate_config;

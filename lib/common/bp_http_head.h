@@ -16,8 +16,8 @@
 #include <stddef.h>
 
 /* Limits the checks apply. */
-#define BP_HTTP_HEAD_MAX_TARGET 8192   /* bytes of the request-target (414 beyond) */
-#define BP_HTTP_HEAD_MAX_BYTES 32768   /* bytes of the whole head (431 beyond) */
+#define BP_HTTP_HEAD_MAX_TARGET 8192 /* bytes of the request-target (414 beyond) */
+#define BP_HTTP_HEAD_MAX_BYTES 32768 /* bytes of the whole head (431 beyond) */
 
 /* Why a head is refused: an HTTP status, an errorCode and a message for people. */
 typedef struct {

@@ -32,8 +32,7 @@ static char *fingerprint_text(const char *method, const char *path, const json_t
 }
 
 bp_idem_result bp_idem_claim(bp_db *db, const char *key, const char *method, const char *path,
-                             const json_t *body, int *status, json_t **response,
-                             bp_db_result *dbr)
+                             const json_t *body, int *status, json_t **response, bp_db_result *dbr)
 {
     *response = NULL;
     char *fp = fingerprint_text(method, path, body);
@@ -91,8 +90,8 @@ bp_db_result bp_idem_store(bp_db *db, const char *key, int status, const json_t 
     snprintf(st, sizeof st, "%d", status);
     const char *params[] = {key, st, text};
     bp_db_result r = bp_db_exec(
-        db, NULL, "UPDATE idempotency_keys SET status = $2, response = $3 WHERE idem_key = $1",
-        3, params);
+        db, NULL, "UPDATE idempotency_keys SET status = $2, response = $3 WHERE idem_key = $1", 3,
+        params);
     free(text);
     return r;
 }

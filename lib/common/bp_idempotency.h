@@ -21,8 +21,8 @@ typedef enum {
  * same key makes this wait until it commits or rolls back.
  * On REPLAY, *response receives a new JSON value (caller decrefs). */
 bp_idem_result bp_idem_claim(bp_db *db, const char *key, const char *method, const char *path,
-                             const json_t *body, int *status, json_t **response,
-                             bp_db_result *dbr) __attribute__((warn_unused_result));
+                             const json_t *body, int *status, json_t **response, bp_db_result *dbr)
+    __attribute__((warn_unused_result));
 
 /* Records the response for a claimed key, in the same transaction. */
 bp_db_result bp_idem_store(bp_db *db, const char *key, int status, const json_t *response)

@@ -21,9 +21,8 @@ bp_db_result bp_inbox_seen(bp_db *db, const char *consumer, const char *event_id
 {
     const char *params[] = {consumer, event_id};
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(db, &res,
-                                "SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2", 2,
-                                params);
+    bp_db_result r = bp_db_exec(
+        db, &res, "SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2", 2, params);
     *seen = r == BP_DB_OK && PQntuples(res) > 0;
     if (r == BP_DB_OK)
         PQclear(res);
@@ -31,8 +30,7 @@ bp_db_result bp_inbox_seen(bp_db *db, const char *consumer, const char *event_id
 }
 
 bp_inbox_outcome bp_inbox_apply(bp_db *db, const char *consumer, const char *event_id,
-                                bp_inbox_apply_fn fn, void *ctx, bool *applied,
-                                bp_db_result *dbr)
+                                bp_inbox_apply_fn fn, void *ctx, bool *applied, bp_db_result *dbr)
 {
     *applied = false;
     bp_db_result r = bp_db_begin(db);

@@ -28,19 +28,19 @@ bp_db_result bp_inbox_seen(bp_db *db, const char *consumer, const char *event_id
 typedef bp_db_result (*bp_inbox_apply_fn)(bp_db *db, void *ctx, bool *applied);
 
 typedef enum {
-    BP_INBOX_DONE = 0,  /* committed: *applied tells whether fn changed something
-                         * (false for an event handled before) */
-    BP_INBOX_LATER,     /* rolled back: the database is unavailable or asked for a
-                         * retry; handle the message again later */
-    BP_INBOX_REFUSED    /* rolled back: the database refused the effect (an error or a
-                         * conflict that would recur): park the message */
+    BP_INBOX_DONE = 0, /* committed: *applied tells whether fn changed something
+                        * (false for an event handled before) */
+    BP_INBOX_LATER,    /* rolled back: the database is unavailable or asked for a
+                        * retry; handle the message again later */
+    BP_INBOX_REFUSED   /* rolled back: the database refused the effect (an error or a
+                        * conflict that would recur): park the message */
 } bp_inbox_outcome;
 
 /* The skeleton every consumer shares: BEGIN, claim `event_id` for `consumer`, run
  * fn unless the event was handled before, COMMIT; then classify. *dbr receives the
  * failing code (BP_DB_OK on DONE) for the caller's log; bp_db_error(db) its text. */
 bp_inbox_outcome bp_inbox_apply(bp_db *db, const char *consumer, const char *event_id,
-                                bp_inbox_apply_fn fn, void *ctx, bool *applied,
-                                bp_db_result *dbr) __attribute__((warn_unused_result));
+                                bp_inbox_apply_fn fn, void *ctx, bool *applied, bp_db_result *dbr)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -9,8 +9,10 @@
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    bp_log(level <= 3 ? BP_LOG_ERROR : level <= 5 ? BP_LOG_WARN : BP_LOG_DEBUG, "kafka %s: %s",
-           fac, buf);
+    bp_log(level <= 3   ? BP_LOG_ERROR
+           : level <= 5 ? BP_LOG_WARN
+                        : BP_LOG_DEBUG,
+           "kafka %s: %s", fac, buf);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -25,8 +27,7 @@ void bp_kafka_conf_logging(rd_kafka_conf_t *conf)
     rd_kafka_conf_set_error_cb(conf, on_error);
 }
 
-static bool conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err,
-                     size_t errsize)
+static bool conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errsize)
 {
     return rd_kafka_conf_set(conf, k, v, err, errsize) == RD_KAFKA_CONF_OK;
 }

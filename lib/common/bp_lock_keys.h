@@ -11,12 +11,12 @@
 #define BP_LOCK_KEYS_H
 
 /* One-key locks. */
-#define BP_LOCK_MIGRATE "7428001"       /* bp_migrate: one migrator at a time (xact) */
-#define BP_LOCK_OUTBOX_RELAY "7428002"  /* bp_outbox: the active relay of a database */
+#define BP_LOCK_MIGRATE "7428001"           /* bp_migrate: one migrator at a time (xact) */
+#define BP_LOCK_OUTBOX_RELAY "7428002"      /* bp_outbox: the active relay of a database */
 #define BP_LOCK_BILLING_SCHEDULER "7428003" /* billing_run: one scheduled run at a time */
 
 /* Two-key classes. */
-#define BP_LOCK_CLASS_MAIL "74281"       /* mailer_store: one sender per invoice */
-#define BP_LOCK_CLASS_PAYMENT "7428201"  /* payment_store: one collector per invoice */
+#define BP_LOCK_CLASS_MAIL "74281"      /* mailer_store: one sender per invoice */
+#define BP_LOCK_CLASS_PAYMENT "7428201" /* payment_store: one collector per invoice */
 
 #endif

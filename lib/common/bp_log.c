@@ -13,7 +13,6 @@
 static const char *log_service = "boissipay";
 static bp_log_level log_min = BP_LOG_INFO;
 
-
 void bp_log_init(const char *service, bp_log_level min_level)
 {
     log_service = service;

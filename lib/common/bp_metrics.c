@@ -73,8 +73,8 @@ static bool same_text(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-static void scalar_update(const char *name, const char *label, const char *value,
-                          const char *help, int is_counter, double v)
+static void scalar_update(const char *name, const char *label, const char *value, const char *help,
+                          int is_counter, double v)
 {
     pthread_mutex_lock(&lock);
     scalar *s = NULL;
@@ -127,11 +127,11 @@ char *bp_metrics_render(void)
                "# TYPE bp_http_requests_total counter\n");
     for (size_t i = 0; i < nhttp; i++)
         fprintf(f, "bp_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} %llu\n",
-                http[i].route, http[i].method, http[i].status,
-                (unsigned long long)http[i].count);
-    fprintf(f, "# HELP bp_http_series_overflow_total Requests not counted per series.\n"
-               "# TYPE bp_http_series_overflow_total counter\n"
-               "bp_http_series_overflow_total %llu\n",
+                http[i].route, http[i].method, http[i].status, (unsigned long long)http[i].count);
+    fprintf(f,
+            "# HELP bp_http_series_overflow_total Requests not counted per series.\n"
+            "# TYPE bp_http_series_overflow_total counter\n"
+            "bp_http_series_overflow_total %llu\n",
             (unsigned long long)http_overflow);
     fprintf(f, "# HELP bp_http_request_duration_seconds HTTP request latency.\n"
                "# TYPE bp_http_request_duration_seconds histogram\n");
@@ -162,8 +162,7 @@ char *bp_metrics_render(void)
             if (strcmp(x->name, scalars[i].name) != 0)
                 continue;
             if (x->label != NULL)
-                fprintf(f, "%s{%s=\"%s\"} %.17g\n", x->name, x->label, x->value_of_label,
-                        x->value);
+                fprintf(f, "%s{%s=\"%s\"} %.17g\n", x->name, x->label, x->value_of_label, x->value);
             else
                 fprintf(f, "%s %.17g\n", x->name, x->value);
         }

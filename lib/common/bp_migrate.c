@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 
+/* SQL laid out as SQL: not reflowed. */
+/* clang-format off */
 const bp_migration bp_common_migrations[] = {
     {"common-001-outbox",
      "CREATE TABLE outbox ("
@@ -52,7 +54,9 @@ const bp_migration bp_common_migrations[] = {
      " EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;"
      " END $$;"},
 };
-const size_t bp_common_migrations_count = sizeof bp_common_migrations / sizeof bp_common_migrations[0];
+/* clang-format on */
+const size_t bp_common_migrations_count =
+    sizeof bp_common_migrations / sizeof bp_common_migrations[0];
 
 static bp_db_result apply_one(bp_db *db, const bp_migration *m)
 {

@@ -30,8 +30,7 @@ bool bp_currency_exponent(const char *code, int *exponent);
 
 /* Parses "1234", "1234.5", "-12.30" into minor units for a currency with
  * `exponent` decimals. Negative values only when allow_negative. */
-bp_money_result bp_money_parse(const char *text, int exponent, bool allow_negative,
-                               int64_t *minor);
+bp_money_result bp_money_parse(const char *text, int exponent, bool allow_negative, int64_t *minor);
 
 /* Same, from a JSON string or number (integer or real). A real is converted once,
  * exactly when it has at most `exponent` decimals. */

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 
-
 struct bp_outbox_relay {
     bp_outbox_config cfg;
     char *url, *brokers, *client_id;
@@ -229,8 +228,7 @@ static bp_db_result relay_mark(bp_outbox_relay *r, const delivery *d, int n)
                          "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", 1,
                          params);
         if (res == BP_DB_OK)
-            bp_metrics_counter_add("bp_outbox_published_total", "Outbox events published.",
-                                   count);
+            bp_metrics_counter_add("bp_outbox_published_total", "Outbox events published.", count);
     }
     free(ids);
     return res;
@@ -253,8 +251,7 @@ static int relay_produce(bp_outbox_relay *r, PGresult *res, delivery *d, int n)
         if (!PQgetisnull(res, i, 4))
             rd_kafka_header_add(hdrs, BP_CLOUDEVENT_TYPE_HEADER, -1, PQgetvalue(res, i, 4), -1);
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            r->rk, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)),
-            RD_KAFKA_V_KEY(key, strlen(key)),
+            r->rk, RD_KAFKA_V_TOPIC(PQgetvalue(res, i, 1)), RD_KAFKA_V_KEY(key, strlen(key)),
             RD_KAFKA_V_VALUE(PQgetvalue(res, i, 3), (size_t)PQgetlength(res, i, 3)),
             RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_OPAQUE(&d[i]), RD_KAFKA_V_END);

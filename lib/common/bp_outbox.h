@@ -53,8 +53,8 @@ typedef struct {
     const char *database_url;
     const char *brokers;
     const char *client_id;
-    int poll_ms;          /* fallback polling interval when no NOTIFY arrives */
-    int batch_size;       /* rows per round */
+    int poll_ms;    /* fallback polling interval when no NOTIFY arrives */
+    int batch_size; /* rows per round */
 } bp_outbox_config;
 
 /* Starts the relay thread. Returns NULL and writes a message into err on failure. */

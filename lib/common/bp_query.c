@@ -7,8 +7,8 @@
 
 size_t bp_query_char_count(const char *s) { return bp_utf8_chars(s, strlen(s)); }
 
-bool bp_query_text(bp_http_request *req, bp_http_response *resp, const char *name,
-                   size_t min_len, size_t max_len, const char **out)
+bool bp_query_text(bp_http_request *req, bp_http_response *resp, const char *name, size_t min_len,
+                   size_t max_len, const char **out)
 {
     *out = bp_http_query(req, name);
     if (*out == NULL)
@@ -35,8 +35,8 @@ bool bp_query_enum(bp_http_request *req, bp_http_response *resp, const char *nam
         if (strcmp(*out, allowed[i]) == 0)
             return true;
         if (used > 0 && (size_t)used < sizeof msg)
-            used += snprintf(msg + used, sizeof msg - (size_t)used, "%s%s", i ? ", " : "",
-                             allowed[i]);
+            used +=
+                snprintf(msg + used, sizeof msg - (size_t)used, "%s%s", i ? ", " : "", allowed[i]);
     }
     bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
     return false;

@@ -17,9 +17,8 @@ size_t bp_query_char_count(const char *s);
  * from the request). Returns true when it is absent or has min_len to max_len
  * characters; otherwise replies 400 ("query parameter NAME must be MIN to MAX
  * characters long") and returns false. */
-bool bp_query_text(bp_http_request *req, bp_http_response *resp, const char *name,
-                   size_t min_len, size_t max_len, const char **out)
-    __attribute__((warn_unused_result));
+bool bp_query_text(bp_http_request *req, bp_http_response *resp, const char *name, size_t min_len,
+                   size_t max_len, const char **out) __attribute__((warn_unused_result));
 
 /* Reads the optional parameter `name`, which must be one of `allowed` (NULL-terminated),
  * into *out (NULL when absent). Returns true when it is absent or allowed; otherwise

@@ -31,6 +31,8 @@ typedef struct {
 
 /* Config rows for a `bp_common_settings` stored at member `m` of struct type `T`,
  * with the daemon's default port and database URL. */
+/* One row per variable: not reflowed. */
+/* clang-format off */
 #define BP_COMMON_CONFIG_ROWS(T, m, port, dburl)                                                  \
     {"BP_HTTP_BIND", BP_CONFIG_STRING, offsetof(T, m.http_bind), "0.0.0.0", 7, 15,               \
      "IPv4 address the REST API listens on", false, NULL, NULL},                                             \
@@ -67,5 +69,6 @@ typedef struct {
      "outbox relay polling interval when no notification arrives", false, NULL, NULL},                       \
     {"BP_SHUTDOWN_GRACE_SECONDS", BP_CONFIG_INT, offsetof(T, m.shutdown_grace_seconds), "10", 0, \
      300, "time given to flush events at shutdown", false, NULL, NULL}
+/* clang-format on */
 
 #endif

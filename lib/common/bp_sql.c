@@ -24,8 +24,7 @@ char *bp_sql_values(const char *head, const char *const *casts, int ncols, int n
     for (int r = 0; r < nrows; r++) {
         len += (size_t)snprintf(sql + len, size - len, r ? ", (" : "(");
         for (int c = 0; c < ncols; c++)
-            len += (size_t)snprintf(sql + len, size - len, "%s$%d%s", c ? ", " : "", p++,
-                                    casts[c]);
+            len += (size_t)snprintf(sql + len, size - len, "%s$%d%s", c ? ", " : "", p++, casts[c]);
         len += (size_t)snprintf(sql + len, size - len, ")");
     }
     snprintf(sql + len, size - len, " %s", tail);

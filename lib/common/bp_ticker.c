@@ -30,8 +30,7 @@ static void *ticker_main(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         pthread_mutex_lock(&t->lock);
-        while (!atomic_load(&t->stop) &&
-               pthread_cond_timedwait(&t->wake, &t->lock, &until) == 0) {
+        while (!atomic_load(&t->stop) && pthread_cond_timedwait(&t->wake, &t->lock, &until) == 0) {
         }
         pthread_mutex_unlock(&t->lock);
     }
@@ -62,10 +61,7 @@ bp_ticker *bp_ticker_start(bp_tick_fn tick, void *ctx, long interval_ms)
     return t;
 }
 
-bool bp_ticker_stopping(const bp_ticker *t)
-{
-    return atomic_load(&((bp_ticker *)t)->stop);
-}
+bool bp_ticker_stopping(const bp_ticker *t) { return atomic_load(&((bp_ticker *)t)->stop); }
 
 void bp_ticker_signal(bp_ticker *t)
 {

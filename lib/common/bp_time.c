@@ -34,10 +34,7 @@ void bp_time_format_ms(int64_t ms, char *buf, size_t size)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)millis);
 }
 
-void bp_time_format_now(char *buf, size_t size)
-{
-    bp_time_format_ms(bp_time_now_ms(), buf, size);
-}
+void bp_time_format_now(char *buf, size_t size) { bp_time_format_ms(bp_time_now_ms(), buf, size); }
 
 bp_date bp_date_from_ymd(int y, int m, int d)
 {
@@ -126,9 +123,8 @@ bool bp_time_parse_rfc3339(const char *text, int64_t *ms)
     bp_date d;
     int hh, mm, ss;
     const char *p = text + 11;
-    if (!bp_date_parse(date, &d) || !digits(p, 2, &hh) || p[2] != ':' ||
-        !digits(p + 3, 2, &mm) || p[5] != ':' || !digits(p + 6, 2, &ss) || hh > 23 || mm > 59 ||
-        ss > 59)
+    if (!bp_date_parse(date, &d) || !digits(p, 2, &hh) || p[2] != ':' || !digits(p + 3, 2, &mm) ||
+        p[5] != ':' || !digits(p + 6, 2, &ss) || hh > 23 || mm > 59 || ss > 59)
         return false;
     p += 8;
     int millis = 0;
@@ -170,10 +166,7 @@ bp_date bp_date_local(int64_t ms)
     return bp_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-bp_date bp_date_today_utc(void)
-{
-    return (bp_date)(bp_time_now_ms() / 86400000);
-}
+bp_date bp_date_today_utc(void) { return (bp_date)(bp_time_now_ms() / 86400000); }
 
 bool bp_time_zone_known(const char *name)
 {

@@ -91,8 +91,8 @@ const char *bp_v_enum(const json_t *obj, const char *path, const char *name, boo
     return NULL;
 }
 
-bool bp_v_date(const json_t *obj, const char *path, const char *name, bool required,
-               bp_date *out, bp_verr *e)
+bool bp_v_date(const json_t *obj, const char *path, const char *name, bool required, bp_date *out,
+               bp_verr *e)
 {
     json_t *v = field_get(obj, path, name, required, e);
     if (v == NULL)
@@ -105,8 +105,8 @@ bool bp_v_date(const json_t *obj, const char *path, const char *name, bool requi
     return true;
 }
 
-bool bp_v_int(const json_t *obj, const char *path, const char *name, bool required,
-              int64_t min, int64_t max, int64_t *out, bp_verr *e)
+bool bp_v_int(const json_t *obj, const char *path, const char *name, bool required, int64_t min,
+              int64_t max, int64_t *out, bp_verr *e)
 {
     json_t *v = field_get(obj, path, name, required, e);
     if (v == NULL)
@@ -117,8 +117,7 @@ bool bp_v_int(const json_t *obj, const char *path, const char *name, bool requir
     }
     json_int_t n = json_integer_value(v);
     if (n < min || n > max) {
-        bp_verr_set(e, path, name, "must be between %lld and %lld", (long long)min,
-                    (long long)max);
+        bp_verr_set(e, path, name, "must be between %lld and %lld", (long long)min, (long long)max);
         return false;
     }
     *out = n;

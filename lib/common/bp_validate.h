@@ -38,12 +38,12 @@ const char *bp_v_enum(const json_t *obj, const char *path, const char *name, boo
                       const char *const *allowed, bp_verr *e);
 
 /* Calendar date "YYYY-MM-DD". Returns true when present and valid. */
-bool bp_v_date(const json_t *obj, const char *path, const char *name, bool required,
-               bp_date *out, bp_verr *e);
+bool bp_v_date(const json_t *obj, const char *path, const char *name, bool required, bp_date *out,
+               bp_verr *e);
 
 /* Integer field in [min, max]. Returns true when present and valid. */
-bool bp_v_int(const json_t *obj, const char *path, const char *name, bool required,
-              int64_t min, int64_t max, int64_t *out, bp_verr *e);
+bool bp_v_int(const json_t *obj, const char *path, const char *name, bool required, int64_t min,
+              int64_t max, int64_t *out, bp_verr *e);
 
 /* Object field. Returns it (borrowed) or NULL when absent (and not required) or invalid. */
 json_t *bp_v_object(const json_t *obj, const char *path, const char *name, bool required,
@@ -51,7 +51,7 @@ json_t *bp_v_object(const json_t *obj, const char *path, const char *name, bool 
 
 /* Bytes a buffer needs for a text of at most n characters (UTF-8: four bytes each at
  * most) and its NUL: what bp_v_string's max_len admits. */
-#define BP_TEXT_BYTES(n) ((n) * 4 + 1)
+#define BP_TEXT_BYTES(n) ((n)*4 + 1)
 
 /* Characters (code points) of the UTF-8 text s[0..len): the bytes that start one. */
 size_t bp_utf8_chars(const char *s, size_t len);

@@ -66,13 +66,14 @@ const char *bl_account_from_contract(const json_t *data, bl_account *a)
     json_t *mandate = json_object_get(json_object_get(data, "payment"), "mandate");
     if (json_is_object(mandate)) {
         a->has_mandate = true;
-        if (!copy_text(a->mandate_ref, sizeof a->mandate_ref,
-                       json_object_get(mandate, "reference"), 35) ||
+        if (!copy_text(a->mandate_ref, sizeof a->mandate_ref, json_object_get(mandate, "reference"),
+                       35) ||
             !copy(a->mandate_status, sizeof a->mandate_status,
                   json_object_get(mandate, "status")) ||
             !date_of(json_object_get(mandate, "signedAt"), &a->mandate_signed_at))
             return "payment.mandate malformed";
-        a->mandate_has_expiry = date_of(json_object_get(mandate, "expireAt"), &a->mandate_expire_at);
+        a->mandate_has_expiry =
+            date_of(json_object_get(mandate, "expireAt"), &a->mandate_expire_at);
     }
     return NULL;
 }
@@ -89,8 +90,8 @@ bl_reason bl_authorize(const bl_account *a, const char *currency, bp_date date, 
         return BL_CONTRACT_NOT_ACTIVE;
     if (date < a->activated_at || date > a->expire_at)
         return BL_CONTRACT_EXPIRED;
-    if (!a->has_mandate || strcmp(a->mandate_status, "VALID") != 0 ||
-        date < a->mandate_signed_at || (a->mandate_has_expiry && date > a->mandate_expire_at))
+    if (!a->has_mandate || strcmp(a->mandate_status, "VALID") != 0 || date < a->mandate_signed_at ||
+        (a->mandate_has_expiry && date > a->mandate_expire_at))
         return BL_MANDATE_INVALID;
     if (amount > a->credit_limit - a->outstanding)
         return BL_CREDIT_LIMIT_EXCEEDED;
@@ -136,8 +137,8 @@ void bl_reason_message(bl_reason r, const bl_account *a, const char *currency, b
         char from[11], to[11];
         bp_date_format(a->activated_at, from, sizeof from);
         bp_date_format(a->expire_at, to, sizeof to);
-        snprintf(buf, size, "the operation date %s is outside the contract's validity %s to %s",
-                 d, from, to);
+        snprintf(buf, size, "the operation date %s is outside the contract's validity %s to %s", d,
+                 from, to);
         return;
     }
     case BL_MANDATE_INVALID:

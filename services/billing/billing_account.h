@@ -15,20 +15,20 @@ typedef struct {
     char contract_id[37];
     char contract_ref[65];
     char customer_ref[BP_TEXT_BYTES(200)];
-    char status[16];          /* CREATED, ACTIVE, SUSPENDED, CANCELLED, EXPIRED */
+    char status[16]; /* CREATED, ACTIVE, SUSPENDED, CANCELLED, EXPIRED */
     bp_date activated_at, expire_at;
     bool has_mandate;
     char mandate_ref[BP_TEXT_BYTES(35)];
-    char mandate_status[16];  /* VALID, REVOKED */
+    char mandate_status[16]; /* VALID, REVOKED */
     bp_date mandate_signed_at;
     bool mandate_has_expiry;
     bp_date mandate_expire_at;
     char currency[4];
-    int64_t credit_limit;     /* minor units */
+    int64_t credit_limit; /* minor units */
     int payment_term_days;
     char invoice_email[255];
     int64_t version;
-    int64_t outstanding;      /* billing's own running balance (not from events) */
+    int64_t outstanding; /* billing's own running balance (not from events) */
 } bl_account;
 
 /* Reads the account fields from a contract event's `data` (the contract
@@ -42,7 +42,7 @@ typedef enum {
     BL_CONTRACT_UNKNOWN,
     BL_CURRENCY_MISMATCH,
     BL_CONTRACT_NOT_ACTIVE,
-    BL_CONTRACT_EXPIRED,   /* the operation date is outside [activatedAt, expireAt] */
+    BL_CONTRACT_EXPIRED, /* the operation date is outside [activatedAt, expireAt] */
     BL_MANDATE_INVALID,
     BL_CREDIT_LIMIT_EXCEEDED,
 } bl_reason;
@@ -58,8 +58,6 @@ const char *bl_reason_code(bl_reason r);
 /* A sentence a person understands, for the reason (buf >= 256 bytes). */
 void bl_reason_message(bl_reason r, const bl_account *a, const char *currency, bp_date date,
                        int64_t amount, int exponent, char *buf, size_t size);
-
-
 
 /* The account as GET /contracts/{contractRef}/account answers it: status,
  * validity, mandate, credit limit, outstanding and available (decimal numbers

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+/* One row per variable: not reflowed. */
+/* clang-format off */
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(bl_settings, common, "8181",
                           "postgresql://billing@127.0.0.1:5432/billing"),
@@ -30,6 +32,7 @@ static const bp_config_entry table[] = {
      64, "time zone of billing dates (operation dates, billing periods)", false, NULL,
      bp_config_check_time_zone},
 };
+/* clang-format on */
 
 bool bl_config_load(bl_settings *s, char *err, size_t errsize)
 {
@@ -43,7 +46,4 @@ bool bl_config_load(bl_settings *s, char *err, size_t errsize)
     return true;
 }
 
-void bl_config_print(FILE *out)
-{
-    bp_config_print(table, sizeof table / sizeof table[0], out);
-}
+void bl_config_print(FILE *out) { bp_config_print(table, sizeof table / sizeof table[0], out); }

@@ -29,8 +29,8 @@ static bool handled(const char *type)
                             !strcmp(type, "payment.succeeded") || !strcmp(type, "payment.failed"));
 }
 
-static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg,
-                                    char *why, size_t whysize)
+static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg, char *why,
+                                    size_t whysize)
 {
     (void)ctx;
     char header_type[128];
@@ -60,7 +60,8 @@ static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message
     json_decref(event);
     switch (r) {
     case BL_EVENT_APPLIED:
-        bp_metrics_counter_add("bp_readmodel_applied_total", "Consumed events applied (read model, invoices).", 1);
+        bp_metrics_counter_add("bp_readmodel_applied_total",
+                               "Consumed events applied (read model, invoices).", 1);
         return BP_CONSUME_OK;
     case BL_EVENT_IGNORED:
         bp_metrics_counter_add("bp_readmodel_ignored_total",

@@ -14,7 +14,7 @@ typedef struct bl_events bl_events;
 
 typedef struct {
     const char *brokers, *group;
-    const char *const *topics;     /* NULL-terminated */
+    const char *const *topics; /* NULL-terminated */
     const char *database_url;
     const char *dead_letter_topic; /* where messages that can never be handled go */
     bp_outbox_relay *relay;        /* woken after a dead letter is committed */

@@ -59,8 +59,8 @@ static void h_post_operation(bp_http_request *req, bp_http_response *resp)
     if (body == NULL)
         return;
     bl_outcome o = {0};
-    bl_result r = bl_service_operate(&app_of(req)->service, conn(req), body, key,
-                                     bp_http_path(req), &o);
+    bl_result r =
+        bl_service_operate(&app_of(req)->service, conn(req), body, key, bp_http_path(req), &o);
     if (r == BL_R_CREATED || (r == BL_R_REPLAY && o.replay_status == 201)) {
         const char *id = json_string_value(json_object_get(o.resource, "operationId"));
         snprintf(resp->location, sizeof resp->location, "/operations/%s", id ? id : "");
@@ -85,8 +85,8 @@ static bool date_query(bp_http_request *req, bp_http_response *resp, const char 
     if (*out == NULL || bp_date_parse(*out, &d))
         return true;
     char msg[128];
-    snprintf(msg, sizeof msg, "query parameter %s must be a date YYYY-MM-DD (" BP_DATE_RANGE_TEXT ")",
-             name);
+    snprintf(msg, sizeof msg,
+             "query parameter %s must be a date YYYY-MM-DD (" BP_DATE_RANGE_TEXT ")", name);
     bp_http_reply_error(resp, 400, "VALIDATION_ERROR", msg, name);
     return false;
 }
@@ -116,9 +116,9 @@ static void h_list_operations(bp_http_request *req, bp_http_response *resp)
     }
     json_t *meta = bp_http_page_metadata(req, json_array_size(items), total, page, size);
     /* `orders` is the earlier API's name for the same list. */
-    bp_http_reply_json(resp, 200,
-                       json_pack("{s:o, s:O, s:o}", "operations", items, "orders", items,
-                                 "metadata", meta));
+    bp_http_reply_json(
+        resp, 200,
+        json_pack("{s:o, s:O, s:o}", "operations", items, "orders", items, "metadata", meta));
 }
 
 static void h_get_account(bp_http_request *req, bp_http_response *resp)
@@ -139,10 +139,9 @@ static void h_post_run(bp_http_request *req, bp_http_response *resp)
     json_t *dry = json_object_get(body, "dryRun");
     if (!o.verr.failed && dry != NULL && !json_is_boolean(dry))
         bp_verr_set(&o.verr, "", "dryRun", "must be true or false");
-    bl_result r = o.verr.failed
-                      ? BL_R_INVALID
-                      : bl_run_execute(&app_of(req)->runs, conn(req), period, json_is_true(dry),
-                                       "api", &o);
+    bl_result r = o.verr.failed ? BL_R_INVALID
+                                : bl_run_execute(&app_of(req)->runs, conn(req), period,
+                                                 json_is_true(dry), "api", &o);
     if (r == BL_R_CREATED) {
         snprintf(resp->location, sizeof resp->location, "/billing-runs/%s",
                  json_string_value(json_object_get(o.resource, "runId")));
@@ -155,9 +154,10 @@ static void h_get_run(bp_http_request *req, bp_http_response *resp)
 {
     bl_outcome o = {0};
     bp_db_result r = bl_istore_run_get(conn(req), bp_http_param(req, 0), &o.resource);
-    reply(resp, r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
-                : o.resource ? BL_R_OK
-                             : BL_R_NOT_FOUND,
+    reply(resp,
+          r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
+          : o.resource  ? BL_R_OK
+                        : BL_R_NOT_FOUND,
           &o);
     bl_outcome_clear(&o);
 }
@@ -182,9 +182,10 @@ static void h_get_invoice(bp_http_request *req, bp_http_response *resp)
 {
     bl_outcome o = {0};
     bp_db_result r = bl_istore_get_invoice(conn(req), bp_http_param(req, 0), &o.resource);
-    reply(resp, r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
-                : o.resource ? BL_R_OK
-                             : BL_R_NOT_FOUND,
+    reply(resp,
+          r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
+          : o.resource  ? BL_R_OK
+                        : BL_R_NOT_FOUND,
           &o);
     bl_outcome_clear(&o);
 }
@@ -200,9 +201,9 @@ static void h_list_invoices(bp_http_request *req, bp_http_response *resp)
         return;
     bl_period p;
     if (f.period != NULL && !bl_period_parse(f.period, &p)) {
-        bp_http_reply_error(resp, 400, "VALIDATION_ERROR",
-                            "query parameter period must be a month YYYY-MM (" BL_PERIOD_RANGE_TEXT ")",
-                            "period");
+        bp_http_reply_error(
+            resp, 400, "VALIDATION_ERROR",
+            "query parameter period must be a month YYYY-MM (" BL_PERIOD_RANGE_TEXT ")", "period");
         return;
     }
     f.limit = size;
@@ -221,18 +222,30 @@ static void h_list_invoices(bp_http_request *req, bp_http_response *resp)
 static const bp_http_route routes[] = {
     {.method = "POST", .pattern = "/billing-runs", .scope = BP_SCOPE_WRITE, .handler = h_post_run},
     {.method = "GET", .pattern = "/billing-runs", .scope = BP_SCOPE_READ, .handler = h_list_runs},
-    {.method = "GET", .pattern = "/billing-runs/{runId}", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/billing-runs/{runId}",
+     .scope = BP_SCOPE_READ,
      .handler = h_get_run},
     {.method = "GET", .pattern = "/invoices", .scope = BP_SCOPE_READ, .handler = h_list_invoices},
-    {.method = "GET", .pattern = "/invoices/{invoiceRef}", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/invoices/{invoiceRef}",
+     .scope = BP_SCOPE_READ,
      .handler = h_get_invoice},
-    {.method = "POST", .pattern = "/operations", .scope = BP_SCOPE_WRITE,
+    {.method = "POST",
+     .pattern = "/operations",
+     .scope = BP_SCOPE_WRITE,
      .handler = h_post_operation},
-    {.method = "GET", .pattern = "/operations", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/operations",
+     .scope = BP_SCOPE_READ,
      .handler = h_list_operations},
-    {.method = "GET", .pattern = "/operations/{operationId}", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/operations/{operationId}",
+     .scope = BP_SCOPE_READ,
      .handler = h_get_operation},
-    {.method = "GET", .pattern = "/contracts/{contractRef}/account", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/contracts/{contractRef}/account",
+     .scope = BP_SCOPE_READ,
      .handler = h_get_account},
 };
 

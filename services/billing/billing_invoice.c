@@ -139,8 +139,7 @@ static void write_lines(bl_jw *w, const bl_invoice_line *lines, size_t n, const 
     bl_jw_end(w, ']');
 }
 
-char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t n,
-                        int64_t *total)
+char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t n, int64_t *total)
 {
     const bl_account *a = h->account;
     qsort(lines, n, sizeof *lines, line_cmp);
@@ -171,10 +170,10 @@ json_t *bl_invoice_payment_request(const bl_invoice_head *h, int64_t total)
     const bl_account *a = h->account;
     char due[11];
     bp_date_format(h->due_date, due, sizeof due);
-    json_t *req = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "invoiceRef", h->invoice_ref,
-                            "contractId", a->contract_id, "contractRef", a->contract_ref,
-                            "amount", bp_money_json(total, a->currency), "currency", a->currency,
-                            "dueDate", due);
+    json_t *req =
+        json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "invoiceRef", h->invoice_ref, "contractId",
+                  a->contract_id, "contractRef", a->contract_ref, "amount",
+                  bp_money_json(total, a->currency), "currency", a->currency, "dueDate", due);
     if (req != NULL && a->has_mandate &&
         json_object_set_new(req, "mandateReference", json_string(a->mandate_ref)) != 0) {
         json_decref(req);

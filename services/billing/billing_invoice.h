@@ -20,8 +20,8 @@ typedef struct {
     char order_ref[BP_TEXT_BYTES(100)];
     bl_op_type type;
     bp_date date;
-    int64_t seq;                 /* order of arrival, to sort equal dates */
-    int64_t without, tax, with;  /* minor units */
+    int64_t seq;                        /* order of arrival, to sort equal dates */
+    int64_t without, tax, with;         /* minor units */
     bl_vat_share vat[BL_MAX_VAT_RATES]; /* the operation's VAT per rate */
     int nvat;
 } bl_invoice_line;
@@ -33,7 +33,7 @@ bool bl_invoice_line_vat(bl_invoice_line *l, const char *json_text);
 typedef struct {
     const char *invoice_ref, *invoice_id, *period;
     bp_date issue_date, due_date;
-    const bl_account *account;   /* contract identity, e-mail, mandate, currency */
+    const bl_account *account; /* contract identity, e-mail, mandate, currency */
 } bl_invoice_head;
 
 /* The largest invoice document: invoice.issued carries it whole, and must fit
@@ -47,8 +47,7 @@ typedef struct {
  * Sorts `lines` in place. *total receives the total with tax in minor units
  * (negative when refunds exceed purchases). Caller frees; NULL when out of
  * memory. */
-char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t n,
-                        int64_t *total);
+char *bl_invoice_render(const bl_invoice_head *h, bl_invoice_line *lines, size_t n, int64_t *total);
 
 /* The payment.requested data of an invoice with total `total`. Caller decrefs. */
 json_t *bl_invoice_payment_request(const bl_invoice_head *h, int64_t total);

@@ -56,8 +56,8 @@ bp_db_result bl_istore_run_update(bp_db *db, const char *run_id, const char *sta
                       6, params);
 }
 
-#define RUN_COLUMNS                                                                              \
-    "run_id, period, dry_run, trigger, status, contracts, invoices_issued, already_invoiced,"    \
+#define RUN_COLUMNS                                                                                \
+    "run_id, period, dry_run, trigger, status, contracts, invoices_issued, already_invoiced,"      \
     " failed, " TS("started_at") ", " TS("finished_at")
 
 static json_t *run_json(PGresult *res, int i)
@@ -65,11 +65,11 @@ static json_t *run_json(PGresult *res, int i)
     json_t *counts = json_pack("{s:i, s:i, s:i, s:i}", "contracts", atoi(PQgetvalue(res, i, 5)),
                                "invoicesIssued", atoi(PQgetvalue(res, i, 6)), "alreadyInvoiced",
                                atoi(PQgetvalue(res, i, 7)), "failed", atoi(PQgetvalue(res, i, 8)));
-    json_t *run = json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:s}", "runId", PQgetvalue(res, i, 0),
-                            "period", PQgetvalue(res, i, 1), "dryRun",
-                            strcmp(PQgetvalue(res, i, 2), "t") == 0, "trigger",
-                            PQgetvalue(res, i, 3), "status", PQgetvalue(res, i, 4), "counts",
-                            counts, "startedAt", PQgetvalue(res, i, 9));
+    json_t *run =
+        json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:s}", "runId", PQgetvalue(res, i, 0), "period",
+                  PQgetvalue(res, i, 1), "dryRun", strcmp(PQgetvalue(res, i, 2), "t") == 0,
+                  "trigger", PQgetvalue(res, i, 3), "status", PQgetvalue(res, i, 4), "counts",
+                  counts, "startedAt", PQgetvalue(res, i, 9));
     if (!PQgetisnull(res, i, 10))
         json_object_set_new(run, "finishedAt", json_string(PQgetvalue(res, i, 10)));
     return run;
@@ -208,8 +208,8 @@ bp_db_result bl_istore_reserve_numbers(bp_db *db, int year, int count, int64_t *
     return r;
 }
 
-#define LINE_COLUMNS                                                                             \
-    "operation_id, order_ref, operation_type, operation_date, seq, amount_without_tax,"          \
+#define LINE_COLUMNS                                                                               \
+    "operation_id, order_ref, operation_type, operation_date, seq, amount_without_tax,"            \
     " amount_tax, amount, vat"
 
 /* Row i of a LINE_COLUMNS result. False when its VAT column is unreadable. */
@@ -227,8 +227,8 @@ static bool line_of_row(PGresult *res, int i, bl_invoice_line *l)
 }
 
 bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
-                                       const char *invoice_ref, bl_invoice_line **lines,
-                                       size_t *n, bool *unreadable)
+                                       const char *invoice_ref, bl_invoice_line **lines, size_t *n,
+                                       bool *unreadable)
 {
     static const bp_db_stmt stmt = {
         "bl_take_operations",
@@ -272,8 +272,8 @@ bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
                                   const char *const *invoice_refs, size_t n, const char *last,
                                   bl_taken *t)
 {
-#define CHUNK_LINES                                                                              \
-    "o.operation_id, o.order_ref, o.operation_type, o.operation_date, o.seq,"                    \
+#define CHUNK_LINES                                                                                \
+    "o.operation_id, o.order_ref, o.operation_type, o.operation_date, o.seq,"                      \
     " o.amount_without_tax, o.amount_tax, o.amount, o.vat, m.k"
     static const bp_db_stmt take = {
         "bl_take_chunk",
@@ -283,13 +283,13 @@ bp_db_result bl_istore_take_chunk(bp_db *db, const char *const *contract_ids,
         " AND o.operation_date <= $2::date AND o.invoice_ref IS NULL"
         " RETURNING " CHUNK_LINES,
         3};
-    static const bp_db_stmt peek = {
-        "bl_peek_chunk",
-        "SELECT " CHUNK_LINES " FROM unnest($1::uuid[]) WITH ORDINALITY AS m(cid, k)"
-        " JOIN operations o ON o.contract_id = m.cid"
-        " WHERE o.status = 'ACCEPTED' AND o.operation_date <= $2::date"
-        " AND o.invoice_ref IS NULL",
-        2};
+    static const bp_db_stmt peek = {"bl_peek_chunk",
+                                    "SELECT " CHUNK_LINES
+                                    " FROM unnest($1::uuid[]) WITH ORDINALITY AS m(cid, k)"
+                                    " JOIN operations o ON o.contract_id = m.cid"
+                                    " WHERE o.status = 'ACCEPTED' AND o.operation_date <= $2::date"
+                                    " AND o.invoice_ref IS NULL",
+                                    2};
 #undef CHUNK_LINES
     *t = (bl_taken){0};
     char *ids = bp_sql_array(contract_ids, n);
@@ -352,8 +352,8 @@ bp_db_result bl_istore_peek_number(bp_db *db, int year, int64_t *last)
     return r;
 }
 
-#define INVOICE_INSERT                                                                           \
-    "INSERT INTO invoices (invoice_id, invoice_ref, contract_id, contract_ref, period,"          \
+#define INVOICE_INSERT                                                                             \
+    "INSERT INTO invoices (invoice_id, invoice_ref, contract_id, contract_ref, period,"            \
     " issue_date, due_date, currency, total_with_tax, status, run_id, doc)"
 #define INVOICE_NPARAMS 12
 
@@ -369,10 +369,18 @@ static void invoice_params(const bl_invoice_row *row, const char *run_id, invoic
     bp_date_format(h->issue_date, b->issue, sizeof b->issue);
     bp_date_format(h->due_date, b->due, sizeof b->due);
     snprintf(b->total, sizeof b->total, "%lld", (long long)row->total);
-    const char *values[INVOICE_NPARAMS] = {
-        h->invoice_id, h->invoice_ref, h->account->contract_id, h->account->contract_ref,
-        h->period,     b->issue,       b->due,                  h->account->currency,
-        b->total,      "ISSUED",       run_id,                  row->text};
+    const char *values[INVOICE_NPARAMS] = {h->invoice_id,
+                                           h->invoice_ref,
+                                           h->account->contract_id,
+                                           h->account->contract_ref,
+                                           h->period,
+                                           b->issue,
+                                           b->due,
+                                           h->account->currency,
+                                           b->total,
+                                           "ISSUED",
+                                           run_id,
+                                           row->text};
     memcpy(p, values, sizeof values);
 }
 
@@ -415,8 +423,7 @@ bp_db_result bl_istore_insert_invoices(bp_db *db, const bl_invoice_row *rows, si
     return r;
 }
 
-#define INVOICE_STATE                                                                            \
-    "doc, status, " TS("sent_at") ", " TS("paid_at") ", payment_failure"
+#define INVOICE_STATE "doc, status, " TS("sent_at") ", " TS("paid_at") ", payment_failure"
 
 /* The stored document with the fields that change after issuing. */
 static json_t *invoice_json(PGresult *res, int i)
@@ -431,7 +438,8 @@ static json_t *invoice_json(PGresult *res, int i)
     if (!PQgetisnull(res, i, 3))
         json_object_set_new(doc, "paidAt", json_string(PQgetvalue(res, i, 3)));
     if (!PQgetisnull(res, i, 4))
-        json_object_set_new(doc, "paymentFailure", json_loads(PQgetvalue(res, i, 4), JSON_ALLOW_NUL, NULL));
+        json_object_set_new(doc, "paymentFailure",
+                            json_loads(PQgetvalue(res, i, 4), JSON_ALLOW_NUL, NULL));
     return doc;
 }
 
@@ -570,13 +578,11 @@ bp_db_result bl_istore_failed_payments(bp_db *db, const char *contract_id, json_
         return r;
     *items = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(*items,
-                              json_pack("{s:s, s:s, s:o*, s:o*}", "invoiceRef",
-                                        PQgetvalue(res, i, 0), "period", PQgetvalue(res, i, 1),
-                                        "amount",
-                                        bp_money_json(atoll(PQgetvalue(res, i, 2)),
-                                                      PQgetvalue(res, i, 4)),
-                                        "failure", json_loads(PQgetvalue(res, i, 3), JSON_ALLOW_NUL, NULL)));
+        json_array_append_new(
+            *items, json_pack("{s:s, s:s, s:o*, s:o*}", "invoiceRef", PQgetvalue(res, i, 0),
+                              "period", PQgetvalue(res, i, 1), "amount",
+                              bp_money_json(atoll(PQgetvalue(res, i, 2)), PQgetvalue(res, i, 4)),
+                              "failure", json_loads(PQgetvalue(res, i, 3), JSON_ALLOW_NUL, NULL)));
     PQclear(res);
     return r;
 }

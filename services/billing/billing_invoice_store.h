@@ -68,9 +68,8 @@ bp_db_result bl_istore_reserve_numbers(bp_db *db, int year, int count, int64_t *
  * array in *lines, caller frees it). *unreadable: some operation's stored VAT
  * could not be read (the caller must not issue the invoice). */
 bp_db_result bl_istore_take_operations(bp_db *db, const char *contract_id, const char *last,
-                                       const char *invoice_ref, bl_invoice_line **lines,
-                                       size_t *n, bool *unreadable)
-    __attribute__((warn_unused_result));
+                                       const char *invoice_ref, bl_invoice_line **lines, size_t *n,
+                                       bool *unreadable) __attribute__((warn_unused_result));
 
 /* The operations a chunk of contracts took: contract i's lines are
  * lines[first[i] .. first[i + 1]) (none when another run took them first);

@@ -23,8 +23,8 @@ typedef struct {
 } bl_jw;
 
 void bl_jw_init(bl_jw *w, size_t capacity);
-void bl_jw_object(bl_jw *w); /* { */
-void bl_jw_array(bl_jw *w);  /* [ */
+void bl_jw_object(bl_jw *w);          /* { */
+void bl_jw_array(bl_jw *w);           /* [ */
 void bl_jw_end(bl_jw *w, char close); /* '}' or ']' */
 /* Object members: the key, then one value call. */
 void bl_jw_key(bl_jw *w, const char *key);

@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const amount_keys[] = {"unitPrice",       "amountWithoutTax", "amountTax",
-                                          "amountWithTax",   "totalWithoutTax",  "totalTax",
-                                          "totalWithTax",    "base",             "tax",
-                                          NULL};
+static const char *const amount_keys[] = {
+    "unitPrice", "amountWithoutTax", "amountTax", "amountWithTax", "totalWithoutTax",
+    "totalTax",  "totalWithTax",     "base",      "tax",           NULL};
 
 /* One object's amount members; false when one cannot be read. */
 static bool upgrade_object(json_t *obj, const char *currency, int exponent)
@@ -73,8 +72,8 @@ bool bl_legacy_upgrade(json_t *doc)
     json_t *holder = json_is_object(order) ? order : doc;
     if (json_is_object(json_object_get(holder, "totalWithTax")))
         return true; /* today's shape */
-    const char *currency = json_string_value(
-        json_object_get(holder, holder == order ? "currencyCode" : "currency"));
+    const char *currency =
+        json_string_value(json_object_get(holder, holder == order ? "currencyCode" : "currency"));
     int exponent;
     if (!bp_currency_exponent(currency, &exponent))
         return false;

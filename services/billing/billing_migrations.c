@@ -4,6 +4,8 @@
  * rejected. Never edit an applied migration: add a new one. */
 #include "billing_migrations.h"
 
+/* SQL laid out as SQL: not reflowed. */
+/* clang-format off */
 const bp_migration bl_migrations[] = {
     {"billing-001-accounts",
      "CREATE TABLE accounts ("
@@ -107,4 +109,5 @@ const bp_migration bl_migrations[] = {
      " EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;"
      " END $$;"},
 };
+/* clang-format on */
 const size_t bl_migrations_count = sizeof bl_migrations / sizeof bl_migrations[0];

@@ -65,8 +65,8 @@ bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e)
             op->operation_date = bp_date_local(op->operation_at_ms);
         } else {
             bp_verr_set(e, "", "operationAt",
-                        "must be a date YYYY-MM-DD or an RFC 3339 timestamp with an offset ("
-                        BP_DATE_RANGE_TEXT ")");
+                        "must be a date YYYY-MM-DD or an RFC 3339 timestamp with an offset "
+                        "(" BP_DATE_RANGE_TEXT ")");
         }
     }
     json_t *order = bp_v_object(req, "", "order", true, e);
@@ -218,7 +218,7 @@ static json_t *parse_items(const json_t *order, int exponent, totals *t, size_t 
         bp_date d;
         if (delivered != NULL && !bp_date_parse(delivered, &d))
             bp_verr_set(e, path, "deliveredOn",
-                          "must be a calendar date YYYY-MM-DD (" BP_DATE_RANGE_TEXT ")");
+                        "must be a calendar date YYYY-MM-DD (" BP_DATE_RANGE_TEXT ")");
         else if (delivered != NULL)
             json_object_set_new(oi, "deliveredOn", json_string(delivered));
         json_t *products = json_object_get(item, "productItems");

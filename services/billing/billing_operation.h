@@ -28,8 +28,8 @@ typedef struct {
     const char *contract_id;  /* may be NULL when contract_ref is given */
     const char *contract_ref; /* may be NULL when contract_id is given */
     const char *order_ref;
-    const char *refund_of;    /* REFUND: the purchase's orderRef */
-    const char *currency;     /* order.currencyCode, NULL: the contract's */
+    const char *refund_of; /* REFUND: the purchase's orderRef */
+    const char *currency;  /* order.currencyCode, NULL: the contract's */
     bl_op_type type;
     const char *operation_at; /* as sent: "YYYY-MM-DD" or RFC 3339 */
     int64_t operation_at_ms;  /* instant (a date alone: 12:00 local that day) */
@@ -38,7 +38,7 @@ typedef struct {
     int64_t total_without_tax, total_tax, total_with_tax; /* minor units, > 0 */
     bl_vat_share vat[BL_MAX_VAT_RATES];                   /* per rate, by first use */
     int nvat;
-    json_t *doc;              /* normalised operation; caller decrefs */
+    json_t *doc; /* normalised operation; caller decrefs */
 } bl_operation;
 
 /* Largest quantity of one product line. */

@@ -27,8 +27,8 @@ static bp_db_result upsert(bp_db *db, void *ctx, bool *applied)
     return bl_store_upsert_account(db, ctx, applied);
 }
 
-bl_event_result bl_readmodel_apply(bp_db *db, const char *consumer, const json_t *event,
-                                   char *why, size_t whysize)
+bl_event_result bl_readmodel_apply(bp_db *db, const char *consumer, const json_t *event, char *why,
+                                   size_t whysize)
 {
     const char *problem = bp_cloudevent_check(event);
     bl_account a;

@@ -23,8 +23,8 @@ typedef enum {
 /* Applies a `contract.*` CloudEvent (parsed) in one transaction with its inbox
  * record under consumer name `consumer`. On BL_EVENT_POISON `why` says why
  * (the caller logs it where it parks the message). */
-bl_event_result bl_readmodel_apply(bp_db *db, const char *consumer, const json_t *event,
-                                   char *why, size_t whysize);
+bl_event_result bl_readmodel_apply(bp_db *db, const char *consumer, const json_t *event, char *why,
+                                   size_t whysize);
 
 /* How a bp_inbox_apply outcome reads as an event result: DONE is APPLIED or IGNORED
  * (by `applied`), LATER is RETRY, REFUSED is POISON. */

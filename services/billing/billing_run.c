@@ -263,8 +263,8 @@ static bp_db_result invoice_chunk(const bl_run_ctx *ctx, bp_db *db, const char *
 /* A dry run's chunk: reads only, and writes into `docs` (an open JSON array)
  * the invoices a real run would issue now, numbered on from *next. */
 static bp_db_result dry_chunk(bp_db *db, const char *const *ids, size_t n, const char *period,
-                              const char *last, bp_date issue, int year, int64_t *next,
-                              bl_jw *docs, bl_run_counts *c)
+                              const char *last, bp_date issue, int year, int64_t *next, bl_jw *docs,
+                              bl_run_counts *c)
 {
     chunk k;
     bp_db_result r = chunk_alloc(&k, n) ? BP_DB_OK : BP_DB_ERROR;
@@ -353,13 +353,14 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
     size_t n = 0;
     bl_run_counts c = {0, 0, 0, 0};
     /* A dry run reads one consistent snapshot and writes nothing. */
-    bp_db_result dbr = dry ? bp_db_begin(db) : bl_istore_run_create(db, run_id, period, dry, trigger);
+    bp_db_result dbr =
+        dry ? bp_db_begin(db) : bl_istore_run_create(db, run_id, period, dry, trigger);
     if (dbr == BP_DB_OK && dry)
         dbr = bp_db_exec_script(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (dbr == BP_DB_OK)
         dbr = bl_istore_contracts_to_bill(db, last, period, &items, &n, &c.already);
     int year = bp_date_year(today); /* of the issue date */
-    int64_t next = 0; /* a dry run's next number */
+    int64_t next = 0;               /* a dry run's next number */
     if (dbr == BP_DB_OK && dry && (dbr = bl_istore_peek_number(db, year, &next)) == BP_DB_OK)
         next++;
     /* A dry run's answer is written as text into one buffer: no tree of thousands
@@ -396,8 +397,7 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
         }
         dbr = bp_db_begin(db);
         if (dbr == BP_DB_OK)
-            dbr = run_chunk(ctx, db, id_ptrs + start, end - start, period, last, today, run_id,
-                            &c);
+            dbr = run_chunk(ctx, db, id_ptrs + start, end - start, period, last, today, run_id, &c);
         if (dbr == BP_DB_OK)
             dbr = bp_db_commit(db);
         bp_db_rollback(db);
@@ -472,7 +472,8 @@ static void scheduler_tick(void *arg, const bp_ticker *t)
     if (bl_istore_period_done(s->db, period, &done) != BP_DB_OK || done)
         return;
     PGresult *res = NULL;
-    if (bp_db_exec(s->db, &res, "SELECT pg_try_advisory_lock(" BP_LOCK_BILLING_SCHEDULER ")", 0, NULL) != BP_DB_OK)
+    if (bp_db_exec(s->db, &res, "SELECT pg_try_advisory_lock(" BP_LOCK_BILLING_SCHEDULER ")", 0,
+                   NULL) != BP_DB_OK)
         return;
     bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
@@ -484,7 +485,8 @@ static void scheduler_tick(void *arg, const bp_ticker *t)
     bl_outcome_clear(&o);
     if (r != BL_R_CREATED)
         bp_log_warn("scheduled billing run of %s did not complete; retried later", period);
-    if (bp_db_exec(s->db, NULL, "SELECT pg_advisory_unlock(" BP_LOCK_BILLING_SCHEDULER ")", 0, NULL) != BP_DB_OK)
+    if (bp_db_exec(s->db, NULL, "SELECT pg_advisory_unlock(" BP_LOCK_BILLING_SCHEDULER ")", 0,
+                   NULL) != BP_DB_OK)
         bp_log_warn("scheduler: unlock failed: %s", bp_db_error(s->db));
 }
 

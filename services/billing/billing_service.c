@@ -75,20 +75,25 @@ static json_t *op_doc(const bl_operation *op, const char *id, const bl_account *
     bp_time_format_now(now, sizeof now);
     json_t *doc = json_pack("{s:s, s:s}", "operationId", id, "status", status);
     json_object_set_new(doc, "contractId",
-                        json_string(a ? a->contract_id : op->contract_id ? op->contract_id : ""));
+                        json_string(a                 ? a->contract_id
+                                    : op->contract_id ? op->contract_id
+                                                      : ""));
     json_object_set_new(doc, "contractRef",
-                        json_string(a ? a->contract_ref : op->contract_ref ? op->contract_ref : ""));
+                        json_string(a                  ? a->contract_ref
+                                    : op->contract_ref ? op->contract_ref
+                                                       : ""));
     if (code != NULL)
-        json_object_set_new(doc, "rejection", json_pack("{s:s, s:s}", "code", code, "message",
-                                                        message));
+        json_object_set_new(doc, "rejection",
+                            json_pack("{s:s, s:s}", "code", code, "message", message));
     /* The earlier API's names: the sales system's reference and the contract. */
     json_object_set_new(doc, "operationRef", json_string(op->order_ref));
     json_object_update(doc, op->doc);
     char today[11];
     bp_date_format(bp_date_local(bp_time_now_ms()), today, sizeof today);
-    json_object_set_new(doc, "billing", json_pack("{s:s, s:s}", "subscriptionRef",
-                                                  json_string_value(json_object_get(doc, "contractRef")),
-                                                  "createdAt", today));
+    json_object_set_new(doc, "billing",
+                        json_pack("{s:s, s:s}", "subscriptionRef",
+                                  json_string_value(json_object_get(doc, "contractRef")),
+                                  "createdAt", today));
     json_object_set_new(doc, "createdAt", json_string(now));
     return doc;
 }
@@ -100,9 +105,9 @@ static void row_init(bl_op_row *row, const attempt_ctx *c, const char *id, const
     bp_date_format(c->op.operation_date, date, 11);
     *row = (bl_op_row){.operation_id = id,
                        .contract_id = a ? a->contract_id : NULL,
-                       .contract_ref = a ? a->contract_ref
-                                         : c->op.contract_ref ? c->op.contract_ref
-                                                              : c->op.contract_id,
+                       .contract_ref = a                    ? a->contract_ref
+                                       : c->op.contract_ref ? c->op.contract_ref
+                                                            : c->op.contract_id,
                        .order_ref = c->op.order_ref,
                        .type = bl_op_type_name(c->op.type),
                        .refund_of = c->op.refund_of,
@@ -120,9 +125,8 @@ static void row_init(bl_op_row *row, const attempt_ctx *c, const char *id, const
 }
 
 /* Records a refusal with its event. Leaves the transaction open. */
-static bl_result reject(attempt_ctx *c, const bl_account *a, const char *currency,
-                        const char *code, const char *message, bl_outcome *o,
-                        bp_db_result *dbr)
+static bl_result reject(attempt_ctx *c, const bl_account *a, const char *currency, const char *code,
+                        const char *message, bl_outcome *o, bp_db_result *dbr)
 {
     char id[37], date[11];
     bp_uuid_v4(id);
@@ -139,8 +143,8 @@ static bl_result reject(attempt_ctx *c, const bl_account *a, const char *currenc
     snprintf(o->detail, sizeof o->detail, "%s", id);
     /* The refusal is recorded: a retry with the same key gets the same 422. */
     if (*dbr == BP_DB_OK && c->idem_key != NULL) {
-        json_t *stored = json_pack("{s:s, s:s, s:s}", "code", code, "message", message, "detail",
-                                   id);
+        json_t *stored =
+            json_pack("{s:s, s:s, s:s}", "code", code, "message", message, "detail", id);
         *dbr = bp_idem_store(c->db, c->idem_key, 422, stored);
         json_decref(stored);
     }
@@ -152,8 +156,8 @@ static const char *refund_reason(attempt_ctx *c, const bl_account *a, char *msg,
 {
     bool found = false;
     int64_t amount = 0, refunded = 0;
-    *dbr = bl_store_purchase_state(c->db, a->contract_id, c->op.refund_of, &found, &amount,
-                                   &refunded);
+    *dbr =
+        bl_store_purchase_state(c->db, a->contract_id, c->op.refund_of, &found, &amount, &refunded);
     if (!found) {
         snprintf(msg, size, "no accepted purchase with orderRef '%s' on this contract",
                  c->op.refund_of);
@@ -175,8 +179,8 @@ static bl_result idem_claim(attempt_ctx *c, bl_outcome *o, bp_db_result *dbr)
     if (c->idem_key == NULL)
         return BL_R_OK;
     json_t *stored = NULL;
-    switch (bp_idem_claim(c->db, c->idem_key, "POST", c->path, c->req, &o->replay_status,
-                          &stored, dbr)) {
+    switch (bp_idem_claim(c->db, c->idem_key, "POST", c->path, c->req, &o->replay_status, &stored,
+                          dbr)) {
     case BP_IDEM_NEW:
         return BL_R_OK;
     case BP_IDEM_REPLAY:
@@ -219,8 +223,8 @@ static bool amounts_in(attempt_ctx *c, const char *currency, int exponent, bl_ou
 
 /* The atomic statement refused the operation: reads the account again to say why
  * (the decision itself was atomic) and records the refusal. */
-static bl_result explain_refusal(attempt_ctx *c, bl_account *a, const char *currency,
-                                 int exponent, bl_outcome *o, bp_db_result *dbr)
+static bl_result explain_refusal(attempt_ctx *c, bl_account *a, const char *currency, int exponent,
+                                 bl_outcome *o, bp_db_result *dbr)
 {
     char msg[300];
     if (c->op.type == BL_REFUND) {
@@ -246,9 +250,8 @@ static bl_result explain_refusal(attempt_ctx *c, bl_account *a, const char *curr
 /* Reads the account of the operation's contract and refreshes the identity cache. */
 static bp_db_result account_of(attempt_ctx *c, bl_account *a, bool *found)
 {
-    bp_db_result r = bl_store_get_account(c->db, c->op.contract_id,
-                                          c->op.contract_id ? NULL : c->op.contract_ref, a,
-                                          found, NULL);
+    bp_db_result r = bl_store_get_account(
+        c->db, c->op.contract_id, c->op.contract_id ? NULL : c->op.contract_ref, a, found, NULL);
     if (r == BP_DB_OK && *found) {
         bl_ident ident;
         snprintf(ident.contract_id, sizeof ident.contract_id, "%s", a->contract_id);
@@ -353,8 +356,8 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
     char id[37], date[11], event_id[37];
     bp_uuid_v4(id);
     json_t *doc = op_doc(&c->op, id, &a, "ACCEPTED", NULL, NULL);
-    json_t *event = bp_cloudevent_new(c->svc->source, "operation.accepted", id,
-                                      json_deep_copy(doc), event_id);
+    json_t *event =
+        bp_cloudevent_new(c->svc->source, "operation.accepted", id, json_deep_copy(doc), event_id);
     char *payload = event ? bp_outbox_payload(event) : NULL;
     json_decref(event);
     bl_op_row row;
@@ -395,8 +398,8 @@ bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req
         return res;
     }
     bool committed = false;
-    bp_db_result dbr = bp_db_transact(db, BP_DB_ATTEMPTS, RETRYABLE, operate_attempt, &c,
-                                      &committed);
+    bp_db_result dbr =
+        bp_db_transact(db, BP_DB_ATTEMPTS, RETRYABLE, operate_attempt, &c, &committed);
     if (dbr == BP_DB_OK) {
         res = c.res;
         if (committed)

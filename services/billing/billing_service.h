@@ -28,10 +28,10 @@ typedef enum {
 
 typedef struct {
     json_t *resource;
-    char *text;       /* instead of resource: the answer already rendered as JSON */
+    char *text; /* instead of resource: the answer already rendered as JSON */
     int replay_status;
     bp_verr verr;
-    char code[40];    /* rejection reason code */
+    char code[40]; /* rejection reason code */
     char message[300];
     char detail[64];
 } bl_outcome;

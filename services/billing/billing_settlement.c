@@ -24,13 +24,11 @@ static bp_db_result apply(bp_db *db, void *arg, bool *applied)
         return bl_istore_mark_sent(db, ref, json_string_value(json_object_get(data, "sentAt")),
                                    applied);
     if (strcmp(type, "payment.succeeded") == 0)
-        return bl_istore_mark_paid(db, ref,
-                                   json_string_value(json_object_get(data, "collectedAt")),
+        return bl_istore_mark_paid(db, ref, json_string_value(json_object_get(data, "collectedAt")),
                                    applied);
-    json_t *failure = json_pack("{s:O*, s:O*, s:O*}", "reasonCode",
-                                json_object_get(data, "reasonCode"), "reason",
-                                json_object_get(data, "reason"), "failedAt",
-                                json_object_get(data, "failedAt"));
+    json_t *failure =
+        json_pack("{s:O*, s:O*, s:O*}", "reasonCode", json_object_get(data, "reasonCode"), "reason",
+                  json_object_get(data, "reason"), "failedAt", json_object_get(data, "failedAt"));
     bp_db_result r = bl_istore_mark_failed(db, ref, failure, applied);
     json_decref(failure);
     return r;

@@ -71,11 +71,11 @@ static void date_field(PGresult *res, int row, int col, bp_date *out, bool *has)
         bp_date_parse(PQgetvalue(res, row, col), out);
 }
 
-#define ACCOUNT_COLUMNS                                                                          \
-    "SELECT contract_id, contract_ref, coalesce(customer_ref, ''), status, activated_at,"       \
-    " expire_at, coalesce(mandate_ref, ''), coalesce(mandate_status, ''), mandate_signed_at,"   \
-    " mandate_expire_at, currency, credit_limit, payment_term_days,"                            \
-    " coalesce(invoice_email, ''), version, outstanding,"                                       \
+#define ACCOUNT_COLUMNS                                                                            \
+    "SELECT contract_id, contract_ref, coalesce(customer_ref, ''), status, activated_at,"          \
+    " expire_at, coalesce(mandate_ref, ''), coalesce(mandate_status, ''), mandate_signed_at,"      \
+    " mandate_expire_at, currency, credit_limit, payment_term_days,"                               \
+    " coalesce(invoice_email, ''), version, outstanding,"                                          \
     " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* Fills *a from row i of an ACCOUNT_COLUMNS result. */
@@ -107,8 +107,8 @@ bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char
                                   bl_account *a, bool *found, char *updated_at)
 {
     /* Two statements, each on its own index (an OR of both would scan the table). */
-    static const bp_db_stmt by_id = {"bl_account_by_id",
-                                     ACCOUNT_COLUMNS " FROM accounts WHERE contract_id = $1::uuid", 1};
+    static const bp_db_stmt by_id = {
+        "bl_account_by_id", ACCOUNT_COLUMNS " FROM accounts WHERE contract_id = $1::uuid", 1};
     static const bp_db_stmt by_ref = {"bl_account_by_ref",
                                       ACCOUNT_COLUMNS " FROM accounts WHERE contract_ref = $1", 1};
     memset(a, 0, sizeof *a);
@@ -131,11 +131,11 @@ bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char
 bp_db_result bl_store_get_accounts(bp_db *db, const char *const *contract_ids, size_t n,
                                    bl_account *out, bool *found)
 {
-    static const bp_db_stmt stmt = {
-        "bl_accounts_of",
-        ACCOUNT_COLUMNS ", m.k FROM unnest($1::uuid[]) WITH ORDINALITY AS m(id, k)"
-                        " JOIN accounts ON accounts.contract_id = m.id",
-        1};
+    static const bp_db_stmt stmt = {"bl_accounts_of",
+                                    ACCOUNT_COLUMNS
+                                    ", m.k FROM unnest($1::uuid[]) WITH ORDINALITY AS m(id, k)"
+                                    " JOIN accounts ON accounts.contract_id = m.id",
+                                    1};
     for (size_t i = 0; i < n; i++)
         found[i] = false;
     char *ids = bp_sql_array(contract_ids, n);
@@ -158,13 +158,13 @@ bp_db_result bl_store_get_accounts(bp_db *db, const char *const *contract_ids, s
 
 /* The 17 insert parameters of an operation row, in the order of OP_COLUMNS. */
 #define OP_NPARAMS 17
-#define OP_COLUMNS                                                                               \
-    "operation_id, contract_id, contract_ref, order_ref, operation_type, refund_of, status,"     \
-    " reason, currency, amount, operation_at, operation_date, request_hash, doc,"                \
+#define OP_COLUMNS                                                                                 \
+    "operation_id, contract_id, contract_ref, order_ref, operation_type, refund_of, status,"       \
+    " reason, currency, amount, operation_at, operation_date, request_hash, doc,"                  \
     " amount_without_tax, amount_tax, vat"
-#define OP_VALUES                                                                                \
-    "$1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10::bigint,"                              \
-    " to_timestamp($11::bigint / 1000.0), $12::date, sha256(convert_to($13, 'UTF8')), $14::json," \
+#define OP_VALUES                                                                                  \
+    "$1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10::bigint,"                                 \
+    " to_timestamp($11::bigint / 1000.0), $12::date, sha256(convert_to($13, 'UTF8')), $14::json,"  \
     " $15::bigint, $16::bigint, $17::json"
 
 typedef struct {
@@ -181,12 +181,23 @@ static bool op_params_fill(op_params *p, const bl_op_row *row)
     snprintf(p->tax, sizeof p->tax, "%lld", (long long)row->amount_tax);
     p->doc = json_dumps(row->doc, DOC_FLAGS);
     p->vat = row->vat ? json_dumps(row->vat, JSON_COMPACT) : strdup("[]");
-    const char *v[OP_NPARAMS] = {
-        row->operation_id, row->contract_id, row->contract_ref, row->order_ref,
-        row->type,         row->refund_of,   row->status,       row->reason,
-        row->currency,     p->amount,        p->at,             row->operation_date,
-        row->fingerprint,  p->doc,           p->without,        p->tax,
-        p->vat};
+    const char *v[OP_NPARAMS] = {row->operation_id,
+                                 row->contract_id,
+                                 row->contract_ref,
+                                 row->order_ref,
+                                 row->type,
+                                 row->refund_of,
+                                 row->status,
+                                 row->reason,
+                                 row->currency,
+                                 p->amount,
+                                 p->at,
+                                 row->operation_date,
+                                 row->fingerprint,
+                                 p->doc,
+                                 p->without,
+                                 p->tax,
+                                 p->vat};
     memcpy(p->v, v, sizeof v);
     return p->doc != NULL && p->vat != NULL;
 }
@@ -215,22 +226,22 @@ static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_o
 }
 
 /* The authorisation condition, shared by the slow and the fast statement. */
-#define AUTHORIZE                                                                                \
-    "  UPDATE accounts SET outstanding = outstanding + $10::bigint"                              \
-    "  WHERE contract_id = $2::uuid AND currency = $9 AND status = 'ACTIVE'"                     \
-    "    AND $12::date BETWEEN activated_at AND expire_at"                                       \
-    "    AND mandate_status = 'VALID' AND $12::date >= mandate_signed_at"                        \
-    "    AND (mandate_expire_at IS NULL OR $12::date <= mandate_expire_at)"                      \
-    "    AND outstanding + $10::bigint <= credit_limit"                                          \
+#define AUTHORIZE                                                                                  \
+    "  UPDATE accounts SET outstanding = outstanding + $10::bigint"                                \
+    "  WHERE contract_id = $2::uuid AND currency = $9 AND status = 'ACTIVE'"                       \
+    "    AND $12::date BETWEEN activated_at AND expire_at"                                         \
+    "    AND mandate_status = 'VALID' AND $12::date >= mandate_signed_at"                          \
+    "    AND (mandate_expire_at IS NULL OR $12::date <= mandate_expire_at)"                        \
+    "    AND outstanding + $10::bigint <= credit_limit"                                            \
     "  RETURNING contract_id"
 
 bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *accepted)
 {
-    static const bp_db_stmt stmt = {
-        "bl_accept_purchase",
-        "WITH auth AS (" AUTHORIZE ")"
-        " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES " FROM auth RETURNING 1",
-        OP_NPARAMS};
+    static const bp_db_stmt stmt = {"bl_accept_purchase",
+                                    "WITH auth AS (" AUTHORIZE ")"
+                                    " INSERT INTO operations (" OP_COLUMNS ") SELECT " OP_VALUES
+                                    " FROM auth RETURNING 1",
+                                    OP_NPARAMS};
     return insert_checked(db, &stmt, row, NULL, accepted);
 }
 
@@ -352,19 +363,20 @@ bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t *
     const char *params[] = {f->contract_ref, f->invoice_ref, f->status, f->type,
                             f->from,         f->to,          limit,     offset};
     /* By invoice: the invoice's contract first, so the contract's index is used. */
-#define OP_FILTERS                                                                               \
-    " WHERE ($1::text IS NULL OR contract_ref = $1)"                                             \
-    "   AND ($2::text IS NULL OR (status = 'ACCEPTED' AND invoice_ref = $2 AND contract_id ="   \
-    "        (SELECT contract_id FROM invoices WHERE invoice_ref = $2)))"                         \
-    "   AND ($3::text IS NULL OR status = $3)"                                                   \
-    "   AND ($4::text IS NULL OR operation_type = $4)"                                           \
-    "   AND ($5::date IS NULL OR operation_date >= $5::date)"                                    \
+#define OP_FILTERS                                                                                 \
+    " WHERE ($1::text IS NULL OR contract_ref = $1)"                                               \
+    "   AND ($2::text IS NULL OR (status = 'ACCEPTED' AND invoice_ref = $2 AND contract_id ="      \
+    "        (SELECT contract_id FROM invoices WHERE invoice_ref = $2)))"                          \
+    "   AND ($3::text IS NULL OR status = $3)"                                                     \
+    "   AND ($4::text IS NULL OR operation_type = $4)"                                             \
+    "   AND ($5::date IS NULL OR operation_date >= $5::date)"                                      \
     "   AND ($6::date IS NULL OR operation_date <= $6::date)"
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(db, &res,
-                                "SELECT doc, invoice_ref, count(*) OVER () FROM operations"
-                                OP_FILTERS " ORDER BY seq LIMIT $7::bigint OFFSET $8::bigint",
-                                8, params);
+    bp_db_result r =
+        bp_db_exec(db, &res,
+                   "SELECT doc, invoice_ref, count(*) OVER () FROM operations" OP_FILTERS
+                   " ORDER BY seq LIMIT $7::bigint OFFSET $8::bigint",
+                   8, params);
     if (r != BP_DB_OK)
         return r;
     json_t *arr = json_array();

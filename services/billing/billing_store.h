@@ -23,17 +23,18 @@ bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char
 
 /* The accounts of n contracts at once: out[i] and found[i] for contract_ids[i]. */
 bp_db_result bl_store_get_accounts(bp_db *db, const char *const *contract_ids, size_t n,
-                                   bl_account *out, bool *found) __attribute__((warn_unused_result));
+                                   bl_account *out, bool *found)
+    __attribute__((warn_unused_result));
 
 /* An operation row to insert. */
 typedef struct {
-    const char *operation_id, *contract_id, *contract_ref, *order_ref, *type, *refund_of,
-        *status, *reason, *currency, *fingerprint;
-    int64_t amount, operation_at_ms;      /* amount: total with tax */
+    const char *operation_id, *contract_id, *contract_ref, *order_ref, *type, *refund_of, *status,
+        *reason, *currency, *fingerprint;
+    int64_t amount, operation_at_ms; /* amount: total with tax */
     int64_t amount_without_tax, amount_tax;
-    const char *operation_date;           /* YYYY-MM-DD */
+    const char *operation_date; /* YYYY-MM-DD */
     const json_t *doc;
-    const json_t *vat;                    /* VAT breakdown (bl_operation_vat_json) */
+    const json_t *vat; /* VAT breakdown (bl_operation_vat_json) */
 } bl_op_row;
 
 /* The authorisation: raises the balance and records the accepted purchase only

@@ -57,15 +57,15 @@ int main(int argc, char **argv)
                        .relay = b.relay,
                        .consumer = bl_events_consumer(events)};
     bl_scheduler *scheduler =
-        s.schedule && events ? bl_scheduler_start(&app.runs, s.common.database_url,
-                                                  (int)s.run_day, s.run_minute)
-                             : NULL;
+        s.schedule && events
+            ? bl_scheduler_start(&app.runs, s.common.database_url, (int)s.run_day, s.run_minute)
+            : NULL;
     size_t nroutes;
     const bp_http_route *routes = bl_http_routes(&nroutes);
     bp_http_config hc = bp_boot_http(&b, &s.common, routes, nroutes, bl_http_ready, &app);
     bp_http_server *http = NULL;
-    status = bp_boot_serve(&b, &hc, events && app.pool,
-                           json_pack("{s:s}", "timezone", s.timezone), &http);
+    status = bp_boot_serve(&b, &hc, events && app.pool, json_pack("{s:s}", "timezone", s.timezone),
+                           &http);
 
     bp_http_stop(http);
     bl_scheduler_stop(scheduler);

@@ -34,8 +34,8 @@ static void sweep(void *ctx, const bp_ticker *t)
         {
             ct_outcome o = {0};
             json_t *empty = json_object();
-            ct_result r = ct_service_change(x->svc, x->db, json_string_value(ref),
-                                            CT_ACTION_EXPIRE, empty, NULL, "POST", "expiry", &o);
+            ct_result r = ct_service_change(x->svc, x->db, json_string_value(ref), CT_ACTION_EXPIRE,
+                                            empty, NULL, "POST", "expiry", &o);
             json_decref(empty);
             ct_outcome_clear(&o);
             if (r == CT_UNAVAILABLE || r == CT_INTERNAL) { /* try again next interval */

@@ -61,8 +61,8 @@ static void h_create(bp_http_request *req, bp_http_response *resp)
     if (body == NULL)
         return;
     ct_outcome o = {0};
-    ct_result r = ct_service_create(&app_of(req)->service, conn(req), body, key,
-                                    bp_http_path(req), &o);
+    ct_result r =
+        ct_service_create(&app_of(req)->service, conn(req), body, key, bp_http_path(req), &o);
     if (r == CT_OK || (r == CT_REPLAY && o.replay_status == 201)) {
         const char *ref = json_string_value(json_object_get(o.resource, "contractRef"));
         snprintf(resp->location, sizeof resp->location, "/contracts/%s", ref ? ref : "");
@@ -123,15 +123,17 @@ static void change(bp_http_request *req, bp_http_response *resp, ct_action actio
     if (body == NULL)
         return;
     ct_outcome o = {0};
-    ct_result r = ct_service_change(&app_of(req)->service, conn(req), bp_http_param(req, 0),
-                                    action, body, key, bp_http_method(req), bp_http_path(req),
-                                    &o);
+    ct_result r = ct_service_change(&app_of(req)->service, conn(req), bp_http_param(req, 0), action,
+                                    body, key, bp_http_method(req), bp_http_path(req), &o);
     ct_model_spellings(o.resource, false);
     reply(resp, r, &o, 200);
     ct_outcome_clear(&o);
 }
 
-static void h_activate(bp_http_request *q, bp_http_response *s) { change(q, s, CT_ACTION_ACTIVATE); }
+static void h_activate(bp_http_request *q, bp_http_response *s)
+{
+    change(q, s, CT_ACTION_ACTIVATE);
+}
 static void h_suspend(bp_http_request *q, bp_http_response *s) { change(q, s, CT_ACTION_SUSPEND); }
 static void h_reactivate(bp_http_request *q, bp_http_response *s)
 {
@@ -154,22 +156,38 @@ static void h_limit(bp_http_request *q, bp_http_response *s)
 static const bp_http_route routes[] = {
     {.method = "POST", .pattern = "/contracts", .scope = BP_SCOPE_WRITE, .handler = h_create},
     {.method = "GET", .pattern = "/contracts", .scope = BP_SCOPE_READ, .handler = h_list},
-    {.method = "GET", .pattern = "/contracts/{contractRef}", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/contracts/{contractRef}",
+     .scope = BP_SCOPE_READ,
      .handler = h_get},
-    {.method = "POST", .pattern = "/contracts/{contractRef}/activate", .scope = BP_SCOPE_WRITE,
+    {.method = "POST",
+     .pattern = "/contracts/{contractRef}/activate",
+     .scope = BP_SCOPE_WRITE,
      .handler = h_activate},
-    {.method = "POST", .pattern = "/contracts/{contractRef}/suspend", .scope = BP_SCOPE_WRITE,
+    {.method = "POST",
+     .pattern = "/contracts/{contractRef}/suspend",
+     .scope = BP_SCOPE_WRITE,
      .handler = h_suspend},
-    {.method = "POST", .pattern = "/contracts/{contractRef}/reactivate", .scope = BP_SCOPE_WRITE,
+    {.method = "POST",
+     .pattern = "/contracts/{contractRef}/reactivate",
+     .scope = BP_SCOPE_WRITE,
      .handler = h_reactivate},
-    {.method = "POST", .pattern = "/contracts/{contractRef}/cancel", .scope = BP_SCOPE_WRITE,
+    {.method = "POST",
+     .pattern = "/contracts/{contractRef}/cancel",
+     .scope = BP_SCOPE_WRITE,
      .handler = h_cancel},
-    {.method = "PUT", .pattern = "/contracts/{contractRef}/mandate", .scope = BP_SCOPE_WRITE,
+    {.method = "PUT",
+     .pattern = "/contracts/{contractRef}/mandate",
+     .scope = BP_SCOPE_WRITE,
      .handler = h_mandate},
-    {.method = "POST", .pattern = "/contracts/{contractRef}/mandate/revoke",
-     .scope = BP_SCOPE_WRITE, .handler = h_revoke},
-    {.method = "PUT", .pattern = "/contracts/{contractRef}/credit-limit",
-     .scope = BP_SCOPE_WRITE, .handler = h_limit},
+    {.method = "POST",
+     .pattern = "/contracts/{contractRef}/mandate/revoke",
+     .scope = BP_SCOPE_WRITE,
+     .handler = h_revoke},
+    {.method = "PUT",
+     .pattern = "/contracts/{contractRef}/credit-limit",
+     .scope = BP_SCOPE_WRITE,
+     .handler = h_limit},
 };
 
 const bp_http_route *ct_http_routes(size_t *n)

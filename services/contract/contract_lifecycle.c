@@ -19,8 +19,15 @@ static const char *const event_types[CT_ACTION_COUNT] = {
 };
 
 static const char *const verbs[CT_ACTION_COUNT] = {
-    "create", "activate", "suspend", "reactivate", "cancel", "expire",
-    "sign a mandate for", "revoke the mandate of", "change the credit limit of",
+    "create",
+    "activate",
+    "suspend",
+    "reactivate",
+    "cancel",
+    "expire",
+    "sign a mandate for",
+    "revoke the mandate of",
+    "change the credit limit of",
 };
 
 const char *ct_action_verb(ct_action a)
@@ -35,9 +42,8 @@ static const int next[CT_STATUS_COUNT][CT_ACTION_COUNT] = {
                            CT_STATUS_CREATED, CT_STATUS_CREATED, CT_STATUS_CREATED},
     [CT_STATUS_ACTIVE] = {NO, NO, CT_STATUS_SUSPENDED, NO, CT_STATUS_CANCELLED, CT_STATUS_EXPIRED,
                           CT_STATUS_ACTIVE, CT_STATUS_ACTIVE, CT_STATUS_ACTIVE},
-    [CT_STATUS_SUSPENDED] = {NO, NO, NO, CT_STATUS_ACTIVE, CT_STATUS_CANCELLED,
-                             CT_STATUS_EXPIRED, CT_STATUS_SUSPENDED, CT_STATUS_SUSPENDED,
-                             CT_STATUS_SUSPENDED},
+    [CT_STATUS_SUSPENDED] = {NO, NO, NO, CT_STATUS_ACTIVE, CT_STATUS_CANCELLED, CT_STATUS_EXPIRED,
+                             CT_STATUS_SUSPENDED, CT_STATUS_SUSPENDED, CT_STATUS_SUSPENDED},
     [CT_STATUS_CANCELLED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO},
     [CT_STATUS_EXPIRED] = {NO, NO, NO, NO, NO, NO, NO, NO, NO},
 };

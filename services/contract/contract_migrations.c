@@ -4,6 +4,8 @@
  * migration: add a new one. */
 #include "contract_migrations.h"
 
+/* SQL laid out as SQL: not reflowed. */
+/* clang-format off */
 const bp_migration ct_migrations[] = {
     {"contract-001-contracts",
      "CREATE TABLE contracts ("
@@ -23,4 +25,5 @@ const bp_migration ct_migrations[] = {
      "CREATE INDEX contracts_expiry ON contracts (expire_at)"
      "  WHERE status IN ('CREATED','ACTIVE','SUSPENDED');"},
 };
+/* clang-format on */
 const size_t ct_migrations_count = sizeof ct_migrations / sizeof ct_migrations[0];

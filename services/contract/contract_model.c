@@ -13,8 +13,8 @@
 static const char *const deferred[] = {"DEFERRED_BILLING", NULL};
 static const char *const subscriber_types[] = {"PARTICULAR", "PROFESSIONNAL", NULL};
 static const char *const genders[] = {"M", "MME", NULL};
-static const char *const statuses[] = {"CREATED", "ACTIVE", "SUSPENDED", "CANCELLED", "EXPIRED",
-                                       NULL};
+static const char *const statuses[] = {"CREATED",   "ACTIVE",  "SUSPENDED",
+                                       "CANCELLED", "EXPIRED", NULL};
 
 /* ---------- IBAN ---------- */
 
@@ -55,8 +55,8 @@ void ct_iban_mask(const char *iban, char *out, size_t size)
 /* ---------- small copy helpers ---------- */
 
 /* Copies the optional string fields `names` from src to dst, each <= TEXT_MAX. */
-static void copy_strings(const json_t *src, json_t *dst, const char *path,
-                         const char *const *names, bp_verr *e)
+static void copy_strings(const json_t *src, json_t *dst, const char *path, const char *const *names,
+                         bp_verr *e)
 {
     for (size_t i = 0; names[i] != NULL; i++) {
         const char *s = bp_v_string(src, path, names[i], false, 0, TEXT_MAX, e);
@@ -65,15 +65,14 @@ static void copy_strings(const json_t *src, json_t *dst, const char *path,
     }
 }
 
-static json_t *parse_address(const json_t *parent, const char *path, const char *name,
-                             bp_verr *e)
+static json_t *parse_address(const json_t *parent, const char *path, const char *name, bp_verr *e)
 {
     json_t *src = bp_v_object(parent, path, name, false, e);
     if (src == NULL)
         return NULL;
     char p[128];
     bp_path_join(p, sizeof p, path, name);
-    static const char *const lines[] = {"line1", "line2", "line3", "line4", "line5",
+    static const char *const lines[] = {"line1",    "line2",      "line3",       "line4", "line5",
                                         "locality", "postalCode", "countryName", NULL};
     json_t *out = json_object();
     copy_strings(src, out, p, lines, e);
@@ -87,8 +86,8 @@ static json_t *parse_address(const json_t *parent, const char *path, const char 
     return out;
 }
 
-static json_t *parse_person(const json_t *parent, const char *path, const char *name,
-                            bool required, bp_verr *e)
+static json_t *parse_person(const json_t *parent, const char *path, const char *name, bool required,
+                            bp_verr *e)
 {
     json_t *src = bp_v_object(parent, path, name, required, e);
     if (src == NULL)
@@ -285,8 +284,8 @@ static json_t *parse_billing(const json_t *req, const json_t *subscriber, bp_ver
     if (mail != NULL && !bp_email_valid(mail))
         bp_verr_set(e, "billing", "invoiceEmail", "must be an e-mail address");
     if (mail == NULL)
-        mail = json_string_value(json_object_get(json_object_get(subscriber, "contactPerson"),
-                                                 "mail"));
+        mail = json_string_value(
+            json_object_get(json_object_get(subscriber, "contactPerson"), "mail"));
     if (mail != NULL)
         json_object_set_new(out, "invoiceEmail", json_string(mail));
     return out;
@@ -311,7 +310,9 @@ bool ct_model_parse_create(const json_t *req, ct_new_contract *out, bp_verr *e)
     json_t *doc = json_object();
     out->contract_ref = bp_v_string(req, "", "contractRef", false, 1, 64, e);
     if (out->contract_ref != NULL && !ref_valid(out->contract_ref))
-        bp_verr_set(e, "", "contractRef", "must start with a letter or digit and contain only letters, digits, '-', '_' and '.'");
+        bp_verr_set(
+            e, "", "contractRef",
+            "must start with a letter or digit and contain only letters, digits, '-', '_' and '.'");
     const char *product = bp_v_enum(req, "", "productRef", false, deferred, e);
     const char *type = bp_v_enum(req, "", "contractType", true, deferred, e);
     if (product != NULL)
@@ -356,8 +357,8 @@ void ct_model_finish_new(json_t *doc, const char *contract_id, const char *contr
                          ct_status status, const char *updated_at)
 {
     /* Rebuild in reading order: identity first, then the request's fields. */
-    json_t *ordered = json_pack("{s:s, s:s}", "contractId", contract_id, "contractRef",
-                                contract_ref);
+    json_t *ordered =
+        json_pack("{s:s, s:s}", "contractId", contract_id, "contractRef", contract_ref);
     json_object_update(ordered, doc);
     json_object_set_new(ordered, "status", json_string(ct_status_name(status)));
     json_object_set_new(ordered, "version", json_integer(1));
@@ -432,8 +433,8 @@ static ct_apply_result apply_body(json_t *doc, const char *stored_iban, ct_actio
     }
     case CT_ACTION_CHANGE_CREDIT_LIMIT: {
         json_t *billing = json_object_get(doc, "billing");
-        const char *cur = json_string_value(
-            json_object_get(json_object_get(billing, "creditLimit"), "currency"));
+        const char *cur =
+            json_string_value(json_object_get(json_object_get(billing, "creditLimit"), "currency"));
         json_t *limit = parse_credit_limit(body, "", cur ? cur : "EUR", e);
         if (limit == NULL)
             return CT_APPLY_INVALID;

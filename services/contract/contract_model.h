@@ -30,8 +30,8 @@ typedef struct {
 } ct_new_contract;
 
 /* Validates and normalises a create request. A contract whose expireAt is
- * already past is accepted (the expiry sweeper ends it). On success returns true and fills *out (caller decrefs out->doc).
- * On failure returns false with the field and message in *e. */
+ * already past is accepted (the expiry sweeper ends it). On success returns true and fills *out
+ * (caller decrefs out->doc). On failure returns false with the field and message in *e. */
 bool ct_model_parse_create(const json_t *req, ct_new_contract *out, bp_verr *e);
 
 /* Completes a new document: sets contractId, contractRef, status, version 1 and
@@ -49,10 +49,10 @@ typedef enum {
 } ct_apply_result;
 
 /* Applies `action` (with its request body, may be an empty object) to a copy of
- * the stored document `doc`; `stored_iban` is the full IBAN stored beside it ("" none). On CT_APPLY_OK, *out_doc is the new document
- * (version + 1, updatedAt set; caller decrefs) and iban_out receives the new full
- * IBAN when the mandate changed ("" otherwise). `message` (256 bytes) explains
- * an ILLEGAL or CURRENCY result. */
+ * the stored document `doc`; `stored_iban` is the full IBAN stored beside it ("" none). On
+ * CT_APPLY_OK, *out_doc is the new document (version + 1, updatedAt set; caller decrefs) and
+ * iban_out receives the new full IBAN when the mandate changed ("" otherwise). `message` (256
+ * bytes) explains an ILLEGAL or CURRENCY result. */
 ct_apply_result ct_model_apply(const json_t *doc, const char *stored_iban, ct_action action,
                                const json_t *body, const char *updated_at, json_t **out_doc,
                                char *iban_out, bp_verr *e, char *message);

@@ -59,8 +59,8 @@ static bp_db_result emit(const ct_service *svc, bp_db *db, const char *contract_
                          const char *type, const json_t *doc)
 {
     char event_id[37];
-    json_t *event = bp_cloudevent_new(svc->source, type, contract_id, json_deep_copy(doc),
-                                      event_id);
+    json_t *event =
+        bp_cloudevent_new(svc->source, type, contract_id, json_deep_copy(doc), event_id);
     bp_db_result r = event ? bp_outbox_add(db, svc->topic, contract_id, event) : BP_DB_ERROR;
     json_decref(event);
     return r;
@@ -92,8 +92,8 @@ static ct_result create_once(const ct_service *svc, bp_db *db, const json_t *req
         /* A savepoint lets a generated ref that collided be drawn again. */
         *dbr = bp_db_exec(db, NULL, "SAVEPOINT ins", 0, NULL);
         if (*dbr == BP_DB_OK)
-            *dbr = ct_store_insert(db, id, ref, ct_status_name(nc.status), nc.customer_ref,
-                                   expire, nc.iban, nc.doc);
+            *dbr = ct_store_insert(db, id, ref, ct_status_name(nc.status), nc.customer_ref, expire,
+                                   nc.iban, nc.doc);
         if (*dbr == BP_DB_CONFLICT && nc.contract_ref == NULL && tries < 5) {
             *dbr = bp_db_exec(db, NULL, "ROLLBACK TO SAVEPOINT ins", 0, NULL);
             if (*dbr == BP_DB_OK)

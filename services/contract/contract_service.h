@@ -29,16 +29,16 @@ typedef enum {
 } ct_result;
 
 typedef struct {
-    json_t *resource;  /* owned by the outcome; free with ct_outcome_clear */
+    json_t *resource; /* owned by the outcome; free with ct_outcome_clear */
     int replay_status;
     bp_verr verr;
     char message[256];
 } ct_outcome;
 
 typedef struct {
-    const char *topic;       /* contract events topic */
-    const char *source;      /* CloudEvents source */
-    bp_outbox_relay *relay;  /* woken after each commit that added events */
+    const char *topic;      /* contract events topic */
+    const char *source;     /* CloudEvents source */
+    bp_outbox_relay *relay; /* woken after each commit that added events */
 } ct_service;
 
 void ct_outcome_clear(ct_outcome *o);

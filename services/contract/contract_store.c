@@ -18,9 +18,9 @@ bp_db_result ct_store_insert(bp_db *db, const char *contract_id, const char *con
     char *text = doc_text(doc);
     if (text == NULL)
         return BP_DB_ERROR;
-    const char *params[] = {contract_id, contract_ref, status,
-                            customer_ref[0] ? customer_ref : NULL, expire_at,
-                            iban[0] ? iban : NULL, text};
+    const char *params[] = {
+        contract_id, contract_ref,          status, customer_ref[0] ? customer_ref : NULL,
+        expire_at,   iban[0] ? iban : NULL, text};
     bp_db_result r = bp_db_exec(db, NULL,
                                 "INSERT INTO contracts (contract_id, contract_ref, status,"
                                 " customer_ref, expire_at, version, mandate_iban, doc)"
@@ -36,13 +36,13 @@ bp_db_result ct_store_get(bp_db *db, const char *contract_ref, bool for_update, 
     *doc = NULL;
     const char *params[] = {contract_ref};
     PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(
-        db, &res,
-        for_update ? "SELECT contract_id, doc, coalesce(mandate_iban, '') FROM contracts"
-                     " WHERE contract_ref = $1 FOR UPDATE"
-                   : "SELECT contract_id, doc, coalesce(mandate_iban, '') FROM contracts"
-                     " WHERE contract_ref = $1",
-        1, params);
+    bp_db_result r =
+        bp_db_exec(db, &res,
+                   for_update ? "SELECT contract_id, doc, coalesce(mandate_iban, '') FROM contracts"
+                                " WHERE contract_ref = $1 FOR UPDATE"
+                              : "SELECT contract_id, doc, coalesce(mandate_iban, '') FROM contracts"
+                                " WHERE contract_ref = $1",
+                   1, params);
     if (r != BP_DB_OK)
         return r;
     if (PQntuples(res) == 1) {
@@ -74,8 +74,8 @@ bp_db_result ct_store_update(bp_db *db, const char *contract_id, const char *sta
     return r;
 }
 
-bp_db_result ct_store_list(bp_db *db, const char *status, const char *customer_ref,
-                           int64_t limit, int64_t offset, json_t **items, int64_t *total)
+bp_db_result ct_store_list(bp_db *db, const char *status, const char *customer_ref, int64_t limit,
+                           int64_t offset, json_t **items, int64_t *total)
 {
     *items = NULL;
     *total = 0;

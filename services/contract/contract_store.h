@@ -29,8 +29,8 @@ bp_db_result ct_store_update(bp_db *db, const char *contract_id, const char *sta
 
 /* One page of documents ordered by creation, filtered by status and customer
  * ref (NULL = any). *items receives a JSON array, *total the filtered count. */
-bp_db_result ct_store_list(bp_db *db, const char *status, const char *customer_ref,
-                           int64_t limit, int64_t offset, json_t **items, int64_t *total)
+bp_db_result ct_store_list(bp_db *db, const char *status, const char *customer_ref, int64_t limit,
+                           int64_t offset, json_t **items, int64_t *total)
     __attribute__((warn_unused_result));
 
 /* Up to `limit` refs of non-final contracts whose expire_at is before `today`

@@ -26,13 +26,12 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
 
-    ct_http_app app = {.service = {.topic = s.topic_contract,
-                                   .source = "/boissipay/contract",
-                                   .relay = b.relay},
-                       .pool = bp_db_pool_new(s.common.database_url),
-                       .relay = b.relay};
-    ct_expiry *expiry = ct_expiry_start(&app.service, s.common.database_url,
-                                        s.expiry_sweep_seconds);
+    ct_http_app app = {
+        .service = {.topic = s.topic_contract, .source = "/boissipay/contract", .relay = b.relay},
+        .pool = bp_db_pool_new(s.common.database_url),
+        .relay = b.relay};
+    ct_expiry *expiry =
+        ct_expiry_start(&app.service, s.common.database_url, s.expiry_sweep_seconds);
     size_t nroutes;
     const bp_http_route *routes = ct_http_routes(&nroutes);
     bp_http_config hc = bp_boot_http(&b, &s.common, routes, nroutes, ct_http_ready, &app);

@@ -1,7 +1,6 @@
 /* mailer_config: the one table of variables the invoice-mailer daemon reads. */
 #include "mailer_config.h"
 
-
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +12,8 @@ static bool smtp_url_check(const char *value, char *why, size_t whysize)
     return false;
 }
 
+/* One row per variable: not reflowed. */
+/* clang-format off */
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(ml_settings, common, "8383",
                           "postgresql://invoice_mailer@127.0.0.1:5432/invoice_mailer"),
@@ -52,6 +53,7 @@ static const bp_config_entry table[] = {
     {"BP_SMTP_MAX_ATTEMPTS", BP_CONFIG_INT, offsetof(ml_settings, smtp_max_attempts), "0", 0,
      1000000, "tries before a mail is given up as FAILED (0: never give up)", false, NULL, NULL},
 };
+/* clang-format on */
 
 bool ml_config_load(ml_settings *s, char *err, size_t errsize)
 {
@@ -64,7 +66,4 @@ bool ml_config_load(ml_settings *s, char *err, size_t errsize)
     return true;
 }
 
-void ml_config_print(FILE *out)
-{
-    bp_config_print(table, sizeof table / sizeof table[0], out);
-}
+void ml_config_print(FILE *out) { bp_config_print(table, sizeof table / sizeof table[0], out); }

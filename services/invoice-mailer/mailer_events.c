@@ -54,8 +54,8 @@ static bp_consume_result queue_invoice(ml_events *ev, bp_db *db, const json_t *e
     return BP_CONSUME_RETRY;
 }
 
-static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg,
-                                    char *why, size_t whysize)
+static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg, char *why,
+                                    size_t whysize)
 {
     ml_events *ev = ctx;
     if (msg->payload == NULL || msg->len == 0) {

@@ -34,8 +34,7 @@ static void h_get_mail(bp_http_request *req, bp_http_response *resp)
 
 static bool status_query(bp_http_request *req, bp_http_response *resp, const char **out)
 {
-    static const char *const statuses[] = {"PENDING", "SENDING", "RETRY", "SENT", "FAILED",
-                                           NULL};
+    static const char *const statuses[] = {"PENDING", "SENDING", "RETRY", "SENT", "FAILED", NULL};
     return bp_query_enum(req, resp, "status", statuses, out);
 }
 
@@ -61,7 +60,9 @@ static void h_list_mails(bp_http_request *req, bp_http_response *resp)
 
 static const bp_http_route routes[] = {
     {.method = "GET", .pattern = "/mails", .scope = BP_SCOPE_READ, .handler = h_list_mails},
-    {.method = "GET", .pattern = "/mails/{invoiceRef}", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/mails/{invoiceRef}",
+     .scope = BP_SCOPE_READ,
      .handler = h_get_mail},
 };
 

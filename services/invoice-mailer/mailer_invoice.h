@@ -15,9 +15,9 @@
 #define ML_INVOICE_REF_MAX 64
 
 typedef struct {
-    const char *order_ref;      /* may be "" */
-    const char *operation_type; /* "PURCHASE" or "REFUND" */
-    const char *operation_date; /* "YYYY-MM-DD" or "" */
+    const char *order_ref;              /* may be "" */
+    const char *operation_type;         /* "PURCHASE" or "REFUND" */
+    const char *operation_date;         /* "YYYY-MM-DD" or "" */
     int64_t without_tax, tax, with_tax; /* minor units; negative for refunds */
 } ml_invoice_line;
 

@@ -5,6 +5,8 @@
  * proved. Never edit an applied migration: add a new one. */
 #include "mailer_migrations.h"
 
+/* SQL laid out as SQL: not reflowed. */
+/* clang-format off */
 const bp_migration ml_migrations[] = {
     {"mailer-001-mails",
      "CREATE TABLE mails ("
@@ -53,4 +55,5 @@ const bp_migration ml_migrations[] = {
      "  finished_at timestamptz,"
      "  PRIMARY KEY (mail_id, attempt));"},
 };
+/* clang-format on */
 const size_t ml_migrations_count = sizeof ml_migrations / sizeof ml_migrations[0];

@@ -20,10 +20,7 @@ const char *ml_outcome_name(ml_outcome o)
     return "UNCERTAIN";
 }
 
-const char *ml_stage_name(ml_stage s)
-{
-    return s == ML_STAGE_STARTED ? "STARTED" : "DATA_SENT";
-}
+const char *ml_stage_name(ml_stage s) { return s == ML_STAGE_STARTED ? "STARTED" : "DATA_SENT"; }
 
 ml_stage ml_stage_parse(const char *name)
 {
@@ -35,8 +32,9 @@ ml_outcome ml_smtp_outcome(bool transfer_ok, bool data_sent, long reply, bool ab
     if (transfer_ok)
         return ML_OUTCOME_ACCEPTED;
     if (!data_sent) /* the server never saw the end of the message: it delivers nothing */
-        return aborted ? ML_OUTCOME_INTERRUPTED : reply >= 400 ? ML_OUTCOME_REFUSED
-                                                               : ML_OUTCOME_FAILED;
+        return aborted        ? ML_OUTCOME_INTERRUPTED
+               : reply >= 400 ? ML_OUTCOME_REFUSED
+                              : ML_OUTCOME_FAILED;
     /* After the end of the message the next reply is the verdict: 4xx/5xx means
      * the server refused it; no verdict (timeout, connection lost, the 354 of
      * DATA still the last reply) means we cannot know. */

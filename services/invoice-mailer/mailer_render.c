@@ -186,12 +186,11 @@ char *ml_render_text(const ml_invoice *inv)
     ml_format_money(inv->total_without_tax, inv->exponent, inv->currency, m1, sizeof m1);
     ml_format_money(inv->total_tax, inv->exponent, inv->currency, m2, sizeof m2);
     ml_format_money(inv->total_with_tax, inv->exponent, inv->currency, m3, sizeof m3);
-    sb_printf(&b, "\n%-22s %18s\n%-22s %18s\n%-22s %18s\n", "Total without tax", m1,
-              "Total VAT", m2, "Total with tax", m3);
+    sb_printf(&b, "\n%-22s %18s\n%-22s %18s\n%-22s %18s\n", "Total without tax", m1, "Total VAT",
+              m2, "Total with tax", m3);
     if (inv->total_with_tax > 0)
-        sb_printf(&b,
-                  "\n%s will be collected by SEPA direct debit on %s\nunder mandate %s.\n",
-                  m3, inv->due_date, or_dash(inv->mandate_ref));
+        sb_printf(&b, "\n%s will be collected by SEPA direct debit on %s\nunder mandate %s.\n", m3,
+                  inv->due_date, or_dash(inv->mandate_ref));
     else
         sb_str(&b, "\nNothing is due for this period.\n");
     sb_str(&b, "\n-- \nBoissipay deferred payment. This message was sent automatically.\n");
@@ -223,8 +222,8 @@ static void html_lines(sbuf *b, const ml_invoice *inv)
         ml_format_money(l->without_tax, inv->exponent, inv->currency, m1, sizeof m1);
         ml_format_money(l->tax, inv->exponent, inv->currency, m2, sizeof m2);
         ml_format_money(l->with_tax, inv->exponent, inv->currency, m3, sizeof m3);
-        const char *cells[] = {or_dash(l->operation_date), l->operation_type,
-                               or_dash(l->order_ref), m1, m2, m3};
+        const char *cells[] = {
+            or_dash(l->operation_date), l->operation_type, or_dash(l->order_ref), m1, m2, m3};
         html_row(b, "td", cells, 6, 3);
     }
     sb_str(b, "</tbody>\n</table>\n");

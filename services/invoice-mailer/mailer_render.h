@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *from;    /* envelope and From: address, e.g. "billing@boissipay.example" */
-    int64_t date_ms;     /* the Date: header, epoch milliseconds */
+    const char *from; /* envelope and From: address, e.g. "billing@boissipay.example" */
+    int64_t date_ms;  /* the Date: header, epoch milliseconds */
 } ml_render_opts;
 
 /* Writes "<INVOICE_REF@boissipay>" into buf (>= ML_INVOICE_REF_MAX + 13 bytes). */
@@ -41,7 +41,6 @@ char *ml_html_escape(const char *s);
 char *ml_qp_encode(const char *s);
 
 /* An amount in minor units as "1234.56 EUR" (the currency's decimals). buf >= 40. */
-void ml_format_money(int64_t minor, int exponent, const char *currency, char *buf,
-                     size_t size);
+void ml_format_money(int64_t minor, int exponent, const char *currency, char *buf, size_t size);
 
 #endif

@@ -93,13 +93,13 @@ static bool give_up_verdict(void *arg)
 
 static void count(const ml_smtp_result *res)
 {
-    bp_metrics_gauge_set("bp_smtp_up", "1 when the last SMTP attempt reached a server that "
-                                       "answered.",
+    bp_metrics_gauge_set("bp_smtp_up",
+                         "1 when the last SMTP attempt reached a server that "
+                         "answered.",
                          res->code > 0);
     switch (res->outcome) {
     case ML_OUTCOME_ACCEPTED:
-        bp_metrics_counter_add("bp_mailer_sent_total", "Invoice mails accepted by the server.",
-                               1);
+        bp_metrics_counter_add("bp_mailer_sent_total", "Invoice mails accepted by the server.", 1);
         break;
     case ML_OUTCOME_UNCERTAIN:
         bp_metrics_counter_add("bp_mailer_uncertain_total",

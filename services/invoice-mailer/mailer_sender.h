@@ -16,7 +16,7 @@ typedef struct {
     ml_smtp_config smtp;       /* strings borrowed */
     int threads;
     int poll_ms;
-    int stop_grace_ms;         /* at stop: how long a verdict, then a record, is waited for */
+    int stop_grace_ms; /* at stop: how long a verdict, then a record, is waited for */
 } ml_sender_config;
 
 typedef struct ml_sender ml_sender;

@@ -60,8 +60,8 @@ static bp_db_result queue_mail(bp_db *db, void *row, bool *inserted)
 }
 
 ml_event_result ml_service_queue(const ml_service *svc, bp_db *db, const char *inbox_consumer,
-                                 const char *event_id, const ml_invoice *inv,
-                                 const char *subject, const char *message)
+                                 const char *event_id, const ml_invoice *inv, const char *subject,
+                                 const char *message)
 {
     char msgid[ML_INVOICE_REF_MAX + 16];
     ml_message_id(inv->invoice_ref, msgid, sizeof msgid);
@@ -181,11 +181,10 @@ static bp_db_result emit_sent(const ml_service *svc, bp_db *db, const ml_claim *
                              "contractId", c->contract_id, "to", c->recipient, "messageId",
                              c->message_id, "sentAt", sent_at);
     char id[37];
-    json_t *event = data ? bp_cloudevent_new(svc->source, "invoice.sent", c->invoice_ref, data,
-                                             id)
-                         : NULL;
-    bp_db_result r = event ? bp_outbox_add(db, svc->invoice_topic, c->contract_id, event)
-                           : BP_DB_ERROR;
+    json_t *event =
+        data ? bp_cloudevent_new(svc->source, "invoice.sent", c->invoice_ref, data, id) : NULL;
+    bp_db_result r =
+        event ? bp_outbox_add(db, svc->invoice_topic, c->contract_id, event) : BP_DB_ERROR;
     json_decref(event);
     return r;
 }

@@ -19,31 +19,30 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *invoice_topic;     /* invoice.sent is published here */
+    const char *invoice_topic; /* invoice.sent is published here */
     const char *dead_letter_topic;
-    const char *consumer;          /* our consumer group: the dead letters' "consumer" */
-    const char *source;            /* CloudEvents source, "/boissipay/invoice-mailer" */
-    const char *from;              /* sender address rendered into every mail */
-    bp_outbox_relay *relay;        /* woken after each commit that added events */
+    const char *consumer;   /* our consumer group: the dead letters' "consumer" */
+    const char *source;     /* CloudEvents source, "/boissipay/invoice-mailer" */
+    const char *from;       /* sender address rendered into every mail */
+    bp_outbox_relay *relay; /* woken after each commit that added events */
     int64_t retry_min_ms, retry_max_ms;
-    int64_t lease_ms;              /* a SENDING mail is looked at again after this */
-    long max_attempts;             /* 0: never give up */
+    int64_t lease_ms;  /* a SENDING mail is looked at again after this */
+    long max_attempts; /* 0: never give up */
 } ml_service;
 
 /* --- the consumer --- */
 
 typedef enum {
-    ML_EVENT_QUEUED = 0,     /* a new mail is due now: wake a sender */
-    ML_EVENT_DUPLICATE,      /* the event or the invoiceRef was seen before: nothing changed */
-    ML_EVENT_RETRY,          /* database unavailable: nothing changed, try again later */
+    ML_EVENT_QUEUED = 0, /* a new mail is due now: wake a sender */
+    ML_EVENT_DUPLICATE,  /* the event or the invoiceRef was seen before: nothing changed */
+    ML_EVENT_RETRY,      /* database unavailable: nothing changed, try again later */
 } ml_event_result;
 
 /* Queues the mail of `inv` (already rendered: `message`, `subject`) in one
  * transaction with the inbox record of `event_id` under `inbox_consumer`. */
 ml_event_result ml_service_queue(const ml_service *svc, bp_db *db, const char *inbox_consumer,
-                                 const char *event_id, const ml_invoice *inv,
-                                 const char *subject, const char *message)
-    __attribute__((warn_unused_result));
+                                 const char *event_id, const ml_invoice *inv, const char *subject,
+                                 const char *message) __attribute__((warn_unused_result));
 
 /* --- the senders --- */
 

@@ -43,9 +43,9 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     transfer *t = arg;
     if (t->hooks == NULL)
         return 0;
-    bool stop = t->data_sent ? t->hooks->give_up_verdict != NULL &&
-                                   t->hooks->give_up_verdict(t->hooks->ctx)
-                             : t->hooks->keep_going != NULL && !t->hooks->keep_going(t->hooks->ctx);
+    bool stop = t->data_sent
+                    ? t->hooks->give_up_verdict != NULL && t->hooks->give_up_verdict(t->hooks->ctx)
+                    : t->hooks->keep_going != NULL && !t->hooks->keep_going(t->hooks->ctx);
     t->aborted = t->aborted || stop;
     return stop;
 }

@@ -13,12 +13,12 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *url;      /* smtp://host:port or smtps://host:port */
-    const char *user;     /* "" or NULL: no AUTH */
+    const char *url;  /* smtp://host:port or smtps://host:port */
+    const char *user; /* "" or NULL: no AUTH */
     const char *password;
-    const char *from;     /* envelope sender */
-    bool starttls;        /* require TLS (CURLUSESSL_ALL) */
-    const char *ca_file;  /* "" or NULL: the system's CAs */
+    const char *from;    /* envelope sender */
+    bool starttls;       /* require TLS (CURLUSESSL_ALL) */
+    const char *ca_file; /* "" or NULL: the system's CAs */
     long connect_timeout_s, timeout_s;
 } ml_smtp_config;
 
@@ -38,9 +38,9 @@ typedef struct {
 
 typedef struct {
     ml_outcome outcome;
-    long code;          /* last SMTP reply code seen, 0 when none */
-    char reply[256];    /* last reply line from the server, "" when none */
-    char error[512];    /* what went wrong, "" when accepted */
+    long code;       /* last SMTP reply code seen, 0 when none */
+    char reply[256]; /* last reply line from the server, "" when none */
+    char error[512]; /* what went wrong, "" when accepted */
 } ml_smtp_result;
 
 /* Sends `message` (CRLF lines) to `rcpt` through cfg. Fills *out; never fails

@@ -27,11 +27,21 @@ bp_db_result ml_store_insert_mail(bp_db *db, const ml_mail_row *row, bool *inser
 {
     char total[24];
     snprintf(total, sizeof total, "%lld", (long long)row->total_with_tax);
-    const char *params[] = {row->invoice_ref, row->invoice_id,  row->contract_id,
-                            row->contract_ref, row->customer_ref, row->recipient,
-                            row->sender,      row->subject,     row->message_id,
-                            row->period,      row->due_date,    row->currency,
-                            total,            row->message,     row->event_id};
+    const char *params[] = {row->invoice_ref,
+                            row->invoice_id,
+                            row->contract_id,
+                            row->contract_ref,
+                            row->customer_ref,
+                            row->recipient,
+                            row->sender,
+                            row->subject,
+                            row->message_id,
+                            row->period,
+                            row->due_date,
+                            row->currency,
+                            total,
+                            row->message,
+                            row->event_id};
     static const bp_db_stmt stmt = {
         "ml_insert_mail",
         "INSERT INTO mails (invoice_ref, invoice_id, contract_id, contract_ref, customer_ref,"
@@ -73,8 +83,7 @@ bp_db_result ml_store_try_lock(bp_db *db, long long id, bool *got)
     snprintf(ids, sizeof ids, "%lld", id);
     const char *params[] = {ids};
     PGresult *res = NULL;
-    bp_db_result r =
-        bp_db_exec(db, &res, "SELECT pg_try_advisory_lock(" MAIL_LOCK ")", 1, params);
+    bp_db_result r = bp_db_exec(db, &res, "SELECT pg_try_advisory_lock(" MAIL_LOCK ")", 1, params);
     *got = r == BP_DB_OK && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     return r;
@@ -199,9 +208,16 @@ bp_db_result ml_store_end_attempt(bp_db *db, long long id, int attempt, const ml
     snprintf(n, sizeof n, "%d", attempt);
     snprintf(delay, sizeof delay, "%lld", (long long)e->delay_ms);
     snprintf(code, sizeof code, "%ld", e->smtp_code);
-    const char *params[] = {ids,        n,        e->status, e->outcome,
-                            e->sent_at, e->error, e->reply,  delay,
-                            e->smtp_code > 0 ? code : NULL, e->uncertain ? "1" : "0"};
+    const char *params[] = {ids,
+                            n,
+                            e->status,
+                            e->outcome,
+                            e->sent_at,
+                            e->error,
+                            e->reply,
+                            delay,
+                            e->smtp_code > 0 ? code : NULL,
+                            e->uncertain ? "1" : "0"};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec(
         db, &res,
@@ -222,16 +238,17 @@ bp_db_result ml_store_end_attempt(bp_db *db, long long id, int attempt, const ml
 
 bp_db_result ml_store_sweep_sending(bp_db *db)
 {
-    return bp_db_exec(db, NULL,
-                      "UPDATE mails SET next_attempt_at = now() WHERE status = 'SENDING'", 0,
-                      NULL);
+    return bp_db_exec(db, NULL, "UPDATE mails SET next_attempt_at = now() WHERE status = 'SENDING'",
+                      0, NULL);
 }
 
-#define MAIL_COLUMNS                                                                            \
-    "invoice_ref, invoice_id, contract_id, contract_ref, customer_ref, recipient, sender,"     \
-    " subject, message_id, period, due_date::text, currency, total_with_tax, status,"          \
-    " attempts, uncertain_attempts, " TS("next_attempt_at") ", " TS("last_attempt_at") ","     \
-    " last_error, smtp_reply, " TS("sent_at") ", " TS("created_at") ", " TS("updated_at")
+#define MAIL_COLUMNS                                                                               \
+    "invoice_ref, invoice_id, contract_id, contract_ref, customer_ref, recipient, sender,"         \
+    " subject, message_id, period, due_date::text, currency, total_with_tax, status,"              \
+    " attempts, uncertain_attempts, " TS("next_attempt_at") ", " TS(                               \
+        "last_attempt_at") ","                                                                     \
+                           " last_error, smtp_reply, " TS("sent_at") ", " TS(                      \
+                               "created_at") ", " TS("updated_at")
 
 static void set_text(json_t *doc, const char *key, PGresult *res, int row, int col)
 {
@@ -242,9 +259,9 @@ static void set_text(json_t *doc, const char *key, PGresult *res, int row, int c
 /* The API document of row `row` (columns in MAIL_COLUMNS order). */
 static json_t *mail_json(PGresult *res, int row)
 {
-    static const char *const first[] = {"invoiceRef", "invoiceId",  "contractId", "contractRef",
+    static const char *const first[] = {"invoiceRef",  "invoiceId", "contractId", "contractRef",
                                         "customerRef", "to",        "from",       "subject",
-                                        "messageId",  "period",     "dueDate",    "currency"};
+                                        "messageId",   "period",    "dueDate",    "currency"};
     json_t *doc = json_object();
     for (int i = 0; i < 12; i++)
         set_text(doc, first[i], res, row, i);
@@ -267,8 +284,8 @@ static json_t *mail_json(PGresult *res, int row)
     return doc;
 }
 
-#define LIST_WHERE                                                                              \
-    " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR contract_ref = $2)"     \
+#define LIST_WHERE                                                                                 \
+    " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR contract_ref = $2)"         \
     " AND ($3::text IS NULL OR lower(recipient) = lower($3))"
 
 bp_db_result ml_store_list(bp_db *db, const ml_mail_filter *f, json_t **items, int64_t *total)
@@ -338,9 +355,9 @@ bp_db_result ml_store_get(bp_db *db, const char *invoice_ref, json_t **doc)
     PQclear(res);
     const char *hparams[] = {ids};
     r = bp_db_exec(db, &res,
-                   "SELECT attempt, stage, outcome, smtp_code, detail, " TS("started_at") ", "
-                   TS("data_sent_at") ", " TS("finished_at")
-                   " FROM mail_attempts WHERE mail_id = $1::bigint ORDER BY attempt",
+                   "SELECT attempt, stage, outcome, smtp_code, detail, " TS("started_at") ", " TS(
+                       "data_sent_at") ", " TS("finished_at") " FROM mail_attempts WHERE mail_id = "
+                                                              "$1::bigint ORDER BY attempt",
                    1, hparams);
     if (r != BP_DB_OK) {
         json_decref(mail);

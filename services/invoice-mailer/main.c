@@ -65,14 +65,14 @@ int main(int argc, char **argv)
                       .retry_min_ms = s.smtp_retry_min_ms,
                       .retry_max_ms = s.smtp_retry_max_ms,
                       /* longer than any dialogue: only a dead sender's mail outlives it */
-                      .lease_ms = (s.smtp_connect_timeout_seconds + s.smtp_timeout_seconds) *
-                                      1000 + 30000,
+                      .lease_ms =
+                          (s.smtp_connect_timeout_seconds + s.smtp_timeout_seconds) * 1000 + 30000,
                       .max_attempts = s.smtp_max_attempts};
     ml_sender *sender = start_sender(&s, &svc, b.err, sizeof b.err);
-    ml_events *events = sender ? ml_events_start(s.common.kafka_brokers, s.consumer_group,
-                                                 s.topic_invoice, s.common.database_url, &svc,
-                                                 sender, b.err, sizeof b.err)
-                               : NULL;
+    ml_events *events =
+        sender ? ml_events_start(s.common.kafka_brokers, s.consumer_group, s.topic_invoice,
+                                 s.common.database_url, &svc, sender, b.err, sizeof b.err)
+               : NULL;
     ml_http_app app = {.pool = bp_db_pool_new(s.common.database_url),
                        .relay = b.relay,
                        .consumer = ml_events_consumer(events)};
@@ -80,10 +80,9 @@ int main(int argc, char **argv)
     const bp_http_route *routes = ml_http_routes(&nroutes);
     bp_http_config hc = bp_boot_http(&b, &s.common, routes, nroutes, ml_http_ready, &app);
     bp_http_server *http = NULL;
-    status = bp_boot_serve(&b, &hc, events && app.pool,
-                           json_pack("{s:s, s:i}", "smtp", s.smtp_url, "senders",
-                                     (int)s.smtp_senders),
-                           &http);
+    status = bp_boot_serve(
+        &b, &hc, events && app.pool,
+        json_pack("{s:s, s:i}", "smtp", s.smtp_url, "senders", (int)s.smtp_senders), &http);
 
     bp_http_stop(http);
     ml_events_stop(events);

@@ -21,8 +21,8 @@ static pm_bank *start_bank(const pm_settings *s, char *err, size_t errsize)
 {
     pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);
     /* rules are the bank's from here, also when it cannot be made */
-    pm_bank *bank = rules ? pm_bank_sim_new(s->common.database_url, rules, (int)s->bank_delay_ms)
-                          : NULL;
+    pm_bank *bank =
+        rules ? pm_bank_sim_new(s->common.database_url, rules, (int)s->bank_delay_ms) : NULL;
     if (bank == NULL && rules != NULL)
         snprintf(err, errsize, "out of memory");
     return bank;
@@ -55,13 +55,13 @@ int main(int argc, char **argv)
                       .at_once = strcmp(s.collect, "at-once") == 0,
                       .timezone = s.timezone};
     pm_collector *collector =
-        bank ? pm_collector_start(&svc, start_bank(&s, b.err, sizeof b.err),
-                                  s.common.database_url, (int)s.due_poll_ms, b.err, sizeof b.err)
+        bank ? pm_collector_start(&svc, start_bank(&s, b.err, sizeof b.err), s.common.database_url,
+                                  (int)s.due_poll_ms, b.err, sizeof b.err)
              : NULL;
-    pm_events *events = collector ? pm_events_start(s.common.kafka_brokers, s.consumer_group,
-                                                    s.topic_payment, s.common.database_url, &svc,
-                                                    b.err, sizeof b.err)
-                                  : NULL;
+    pm_events *events =
+        collector ? pm_events_start(s.common.kafka_brokers, s.consumer_group, s.topic_payment,
+                                    s.common.database_url, &svc, b.err, sizeof b.err)
+                  : NULL;
     pm_http_app app = {.pool = bp_db_pool_new(s.common.database_url),
                        .relay = b.relay,
                        .consumer = pm_events_consumer(events)};
@@ -70,9 +70,9 @@ int main(int argc, char **argv)
     bp_http_config hc = bp_boot_http(&b, &s.common, routes, nroutes, pm_http_ready, &app);
     bp_http_server *http = NULL;
     status = bp_boot_serve(&b, &hc, events && app.pool,
-                           json_pack("{s:s, s:s, s:s, s:i}", "topic", s.topic_payment,
-                                     "collect", s.collect, "timezone", s.timezone,
-                                     "bankDelayMs", (int)s.bank_delay_ms),
+                           json_pack("{s:s, s:s, s:s, s:i}", "topic", s.topic_payment, "collect",
+                                     s.collect, "timezone", s.timezone, "bankDelayMs",
+                                     (int)s.bank_delay_ms),
                            &http);
 
     bp_http_stop(http);

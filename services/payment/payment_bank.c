@@ -42,16 +42,11 @@ void pm_bank_free(pm_bank *bank)
 static const struct {
     const char *code, *text;
 } reasons[] = {
-    {"AC01", "incorrect account number"},
-    {"AC04", "account closed"},
-    {"AC06", "account blocked"},
-    {"AG01", "direct debit forbidden on this account"},
-    {"AM04", "insufficient funds"},
-    {"MD01", "no valid mandate"},
-    {"MD07", "debtor deceased"},
-    {"MS02", "refused by the debtor"},
-    {"MS03", "reason not specified"},
-    {"SL01", "specific service offered by the debtor's bank"},
+    {"AC01", "incorrect account number"}, {"AC04", "account closed"},
+    {"AC06", "account blocked"},          {"AG01", "direct debit forbidden on this account"},
+    {"AM04", "insufficient funds"},       {"MD01", "no valid mandate"},
+    {"MD07", "debtor deceased"},          {"MS02", "refused by the debtor"},
+    {"MS03", "reason not specified"},     {"SL01", "specific service offered by the debtor's bank"},
 };
 
 const char *pm_sepa_reason_text(const char *code)
@@ -116,8 +111,8 @@ static bool parse_item(const char *s, size_t len, rule *out, char *err, size_t e
     return true;
 }
 
-pm_bank_rules *pm_bank_rules_parse(const char *fail_mandates, int64_t insufficient_above,
-                                   char *err, size_t errsize)
+pm_bank_rules *pm_bank_rules_parse(const char *fail_mandates, int64_t insufficient_above, char *err,
+                                   size_t errsize)
 {
     if (insufficient_above < 0) {
         snprintf(err, errsize, "BP_BANK_INSUFFICIENT_ABOVE_MINOR must be 0 or more");
@@ -159,8 +154,8 @@ void pm_bank_rules_free(pm_bank_rules *rules)
     free(rules);
 }
 
-void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref,
-                          int64_t amount_minor, pm_bank_result *result)
+void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref, int64_t amount_minor,
+                          pm_bank_result *result)
 {
     memset(result, 0, sizeof *result);
     if (mandate_ref == NULL || mandate_ref[0] == '\0') {

@@ -31,16 +31,15 @@ typedef struct pm_bank {
      * identified by `end_to_end_id`. May block (the bank's processing time).
      * Called from one thread at a time. */
     pm_bank_status (*collect)(void *impl, const char *end_to_end_id, const char *mandate_ref,
-                              int64_t amount_minor, const char *currency,
-                              pm_bank_result *result);
+                              int64_t amount_minor, const char *currency, pm_bank_result *result);
     /* Frees `impl`. */
     void (*free)(void *impl);
 } pm_bank;
 
 /* Calls bank->collect. `result` is cleared first. */
 pm_bank_status pm_bank_collect(pm_bank *bank, const char *end_to_end_id, const char *mandate_ref,
-                               int64_t amount_minor, const char *currency,
-                               pm_bank_result *result) __attribute__((warn_unused_result));
+                               int64_t amount_minor, const char *currency, pm_bank_result *result)
+    __attribute__((warn_unused_result));
 
 /* Frees the implementation and the handle. NULL ignored. */
 void pm_bank_free(pm_bank *bank);
@@ -60,14 +59,14 @@ typedef struct pm_bank_rules pm_bank_rules;
  * around items ignored; a code is 4 characters A-Z/0-9) with the
  * BP_BANK_INSUFFICIENT_ABOVE_MINOR threshold (0: never). Returns NULL and writes
  * a message into err on a bad spec. Free with pm_bank_rules_free. */
-pm_bank_rules *pm_bank_rules_parse(const char *fail_mandates, int64_t insufficient_above,
-                                   char *err, size_t errsize);
+pm_bank_rules *pm_bank_rules_parse(const char *fail_mandates, int64_t insufficient_above, char *err,
+                                   size_t errsize);
 void pm_bank_rules_free(pm_bank_rules *rules);
 
 /* The simulated bank's decision, in this order: no mandate → MD01; a mandate
  * listed in the rules → its code; amount above the threshold (when > 0) → AM04;
  * otherwise booked. */
-void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref,
-                          int64_t amount_minor, pm_bank_result *result);
+void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref, int64_t amount_minor,
+                          pm_bank_result *result);
 
 #endif

@@ -8,6 +8,8 @@
 
 static const char *const collect_modes[] = {"due-date", "at-once", NULL};
 
+/* One row per variable: not reflowed. */
+/* clang-format off */
 static const bp_config_entry table[] = {
     BP_COMMON_CONFIG_ROWS(pm_settings, common, "8282",
                           "postgresql://payment@127.0.0.1:5432/payment"),
@@ -33,6 +35,7 @@ static const bp_config_entry table[] = {
     {"BP_PAYMENT_DUE_POLL_MS", BP_CONFIG_INT, offsetof(pm_settings, due_poll_ms), "60000", 100,
      3600000, "how often payments that have fallen due are looked for", false, NULL, NULL},
 };
+/* clang-format on */
 
 pm_bank_rules *pm_config_bank_rules(const pm_settings *s, char *err, size_t errsize)
 {
@@ -49,7 +52,4 @@ bool pm_config_load(pm_settings *s, char *err, size_t errsize)
     return rules != NULL;
 }
 
-void pm_config_print(FILE *out)
-{
-    bp_config_print(table, sizeof table / sizeof table[0], out);
-}
+void pm_config_print(FILE *out) { bp_config_print(table, sizeof table / sizeof table[0], out); }

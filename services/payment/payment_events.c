@@ -20,8 +20,8 @@ struct pm_events {
     char group[250];
 };
 
-static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg,
-                                    char *why, size_t whysize)
+static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg, char *why,
+                                    size_t whysize)
 {
     pm_events *ev = ctx;
     json_error_t jerr;

@@ -57,7 +57,9 @@ static void h_list_payments(bp_http_request *req, bp_http_response *resp)
 
 static const bp_http_route routes[] = {
     {.method = "GET", .pattern = "/payments", .scope = BP_SCOPE_READ, .handler = h_list_payments},
-    {.method = "GET", .pattern = "/payments/{paymentId}", .scope = BP_SCOPE_READ,
+    {.method = "GET",
+     .pattern = "/payments/{paymentId}",
+     .scope = BP_SCOPE_READ,
      .handler = h_get_payment},
 };
 

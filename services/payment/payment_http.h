@@ -10,9 +10,9 @@
 #include "bp_outbox.h"
 
 typedef struct {
-    bp_db_pool *pool;        /* one connection per HTTP worker */
-    bp_outbox_relay *relay;  /* for /ready's Kafka check */
-    bp_consumer *consumer;   /* for /ready: joined its group */
+    bp_db_pool *pool;       /* one connection per HTTP worker */
+    bp_outbox_relay *relay; /* for /ready's Kafka check */
+    bp_consumer *consumer;  /* for /ready: joined its group */
 } pm_http_app;
 
 /* The route table (static storage); *n receives its length. */

@@ -5,6 +5,8 @@
  * provider). Never edit an applied migration: add a new one. */
 #include "payment_migrations.h"
 
+/* SQL laid out as SQL: not reflowed. */
+/* clang-format off */
 const bp_migration pm_migrations[] = {
     {"payment-001-payments",
      "CREATE TABLE payments ("
@@ -41,4 +43,5 @@ const bp_migration pm_migrations[] = {
      /* the collector's question: which PENDING payments have fallen due */
      "CREATE INDEX payments_pending_due ON payments (due_date, seq) WHERE status = 'PENDING';"},
 };
+/* clang-format on */
 const size_t pm_migrations_count = sizeof pm_migrations / sizeof pm_migrations[0];

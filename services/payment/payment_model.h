@@ -22,13 +22,13 @@ typedef struct {
     int64_t amount_minor; /* > 0 */
     char currency[4];
     char mandate_ref[BP_TEXT_BYTES(PM_REF_MAX)];
-    char due_date[11];    /* YYYY-MM-DD */
-    char status[10];      /* PENDING, SUCCEEDED, FAILED */
-    char reason_code[5];  /* FAILED only */
-    char reason[160];     /* FAILED only */
+    char due_date[11];                     /* YYYY-MM-DD */
+    char status[10];                       /* PENDING, SUCCEEDED, FAILED */
+    char reason_code[5];                   /* FAILED only */
+    char reason[160];                      /* FAILED only */
     char request_event_id[PM_REF_MAX + 1]; /* the payment.requested event that created it */
-    char created_at[32];   /* RFC 3339 UTC */
-    char completed_at[32]; /* when it became SUCCEEDED or FAILED */
+    char created_at[32];                   /* RFC 3339 UTC */
+    char completed_at[32];                 /* when it became SUCCEEDED or FAILED */
 } pm_payment;
 
 /* Reads a `payment.requested` CloudEvent (parsed JSON) into *p: the envelope

@@ -23,8 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static pm_event_result retry_later(bp_db *db, bp_db_result r, const char *what,
-                                   const char *subject)
+static pm_event_result retry_later(bp_db *db, bp_db_result r, const char *what, const char *subject)
 {
     bp_db_rollback(db);
     bp_log_warn("%s %s not handled yet (%s): %s", what, subject, bp_db_result_text(r),
@@ -96,8 +95,8 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
     if (r != BP_DB_OK)
         return retry_later(db, r, "payment request", req.invoice_ref);
     if (strcmp(p.status, "PENDING") != 0) {
-        bp_log_info("payment of %s already %s: request %s changes nothing", p.invoice_ref,
-                    p.status, req.request_event_id);
+        bp_log_info("payment of %s already %s: request %s changes nothing", p.invoice_ref, p.status,
+                    req.request_event_id);
         return PM_EVENT_DUPLICATE;
     }
     if (!created && !same_request(&req, &p))
@@ -140,9 +139,9 @@ pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *
     bp_outbox_relay_wake(svc->relay);
     bp_log_fields(BP_LOG_INFO,
                   json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "paymentId", done.payment_id,
-                            "invoiceRef", done.invoice_ref, "status", done.status,
-                            "amountMinor", (json_int_t)done.amount_minor, "currency",
-                            done.currency, "reasonCode", done.reason_code),
+                            "invoiceRef", done.invoice_ref, "status", done.status, "amountMinor",
+                            (json_int_t)done.amount_minor, "currency", done.currency, "reasonCode",
+                            done.reason_code),
                   "payment %s", done.status);
     return PM_EVENT_DONE;
 }

@@ -13,11 +13,11 @@
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The columns read_row expects, in order. */
-#define PM_COLUMNS                                                                               \
-    "payment_id, invoice_ref, contract_id, coalesce(contract_ref, ''), amount_minor, currency,"  \
-    " coalesce(mandate_ref, ''), coalesce(due_date::text, ''), status,"                          \
-    " coalesce(reason_code, ''), coalesce(reason, ''), request_event_id, " TS("created_at")      \
-    ", coalesce(" TS("completed_at") ", '')"
+#define PM_COLUMNS                                                                                 \
+    "payment_id, invoice_ref, contract_id, coalesce(contract_ref, ''), amount_minor, currency,"    \
+    " coalesce(mandate_ref, ''), coalesce(due_date::text, ''), status,"                            \
+    " coalesce(reason_code, ''), coalesce(reason, ''), request_event_id, " TS(                     \
+        "created_at") ", coalesce(" TS("completed_at") ", '')"
 
 /* Copies column `col` of `row` into dst (size bytes). */
 #define COPY(dst, col) snprintf(dst, sizeof dst, "%s", PQgetvalue(res, row, col))
@@ -54,9 +54,9 @@ bp_db_result pm_store_insert_pending(bp_db *db, const pm_payment *p, bool *inser
         9};
     char amount[24];
     snprintf(amount, sizeof amount, "%lld", (long long)p->amount_minor);
-    const char *params[] = {p->payment_id,      p->invoice_ref, p->contract_id,
-                            opt(p->contract_ref), amount,       p->currency,
-                            opt(p->mandate_ref), opt(p->due_date), p->request_event_id};
+    const char *params[] = {p->payment_id,        p->invoice_ref,   p->contract_id,
+                            opt(p->contract_ref), amount,           p->currency,
+                            opt(p->mandate_ref),  opt(p->due_date), p->request_event_id};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
     *inserted = r == BP_DB_OK && PQntuples(res) == 1;
@@ -77,8 +77,7 @@ static bp_db_result one_row(bp_db *db, const bp_db_stmt *stmt, const char *const
     return r;
 }
 
-bp_db_result pm_store_get_by_invoice(bp_db *db, const char *invoice_ref, pm_payment *p,
-                                     bool *found)
+bp_db_result pm_store_get_by_invoice(bp_db *db, const char *invoice_ref, pm_payment *p, bool *found)
 {
     static const bp_db_stmt stmt = {
         "pm_get_by_invoice", "SELECT " PM_COLUMNS " FROM payments WHERE invoice_ref = $1", 1};
@@ -94,9 +93,8 @@ bp_db_result pm_store_get(bp_db *db, const char *payment_id, pm_payment *p, bool
     return one_row(db, &stmt, params, p, found);
 }
 
-bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok,
-                               const char *reason_code, const char *reason, pm_payment *p,
-                               bool *updated)
+bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok, const char *reason_code,
+                               const char *reason, pm_payment *p, bool *updated)
 {
     static const bp_db_stmt stmt = {
         "pm_complete",
@@ -110,8 +108,8 @@ bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok,
 
 bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bool *due)
 {
-    static const bp_db_stmt stmt = {"pm_is_due",
-                                    "SELECT $1::date <= (now() AT TIME ZONE $2)::date", 2};
+    static const bp_db_stmt stmt = {"pm_is_due", "SELECT $1::date <= (now() AT TIME ZONE $2)::date",
+                                    2};
     const char *params[] = {due_date, tz};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
@@ -168,9 +166,9 @@ bp_db_result pm_store_unclaim(bp_db *db, const char *invoice_ref)
     return bp_db_exec_stmt(db, NULL, &stmt, params);
 }
 
-#define PM_WHERE                                                                                 \
-    " WHERE ($1::text IS NULL OR invoice_ref = $1)"                                              \
-    "   AND ($2::text IS NULL OR status = $2)"                                                   \
+#define PM_WHERE                                                                                   \
+    " WHERE ($1::text IS NULL OR invoice_ref = $1)"                                                \
+    "   AND ($2::text IS NULL OR status = $2)"                                                     \
     "   AND ($3::text IS NULL OR contract_ref = $3)"
 
 bp_db_result pm_store_list(bp_db *db, const pm_filter *f, json_t **items, int64_t *total)

@@ -15,8 +15,7 @@ bp_db_result pm_store_insert_pending(bp_db *db, const pm_payment *p, bool *inser
     __attribute__((warn_unused_result));
 
 /* Reads the payment of `invoice_ref` into *p. *found false when none. */
-bp_db_result pm_store_get_by_invoice(bp_db *db, const char *invoice_ref, pm_payment *p,
-                                     bool *found)
+bp_db_result pm_store_get_by_invoice(bp_db *db, const char *invoice_ref, pm_payment *p, bool *found)
     __attribute__((warn_unused_result));
 
 /* Reads one payment by id (any text: a non-UUID finds nothing). */
@@ -26,9 +25,9 @@ bp_db_result pm_store_get(bp_db *db, const char *payment_id, pm_payment *p, bool
 /* Moves a PENDING payment to SUCCEEDED (reason_code NULL) or FAILED (with
  * reason_code and reason), stamping completed_at, and reads it back into *p.
  * *updated false (nothing written) when it was no longer PENDING. */
-bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok,
-                               const char *reason_code, const char *reason, pm_payment *p,
-                               bool *updated) __attribute__((warn_unused_result));
+bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok, const char *reason_code,
+                               const char *reason, pm_payment *p, bool *updated)
+    __attribute__((warn_unused_result));
 
 /* *due true when `due_date` (YYYY-MM-DD) is today or past in time zone `tz`. */
 bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bool *due)

@@ -36,11 +36,21 @@ void blf_start_billing(blf_stack *s, bpt_proc *p, const char *name)
     char group[128];
     snprintf(group, sizeof group, "BP_CONSUMER_GROUP=billing-%s", s->name);
     /* No scheduled run during tests: they start runs themselves. */
-    const char *e[] = {env[0], env[1], env[2], env[3], env[4], env[5], env[6], group,
+    const char *e[] = {env[0],
+                       env[1],
+                       env[2],
+                       env[3],
+                       env[4],
+                       env[5],
+                       env[6],
+                       group,
                        "BP_BILLING_SCHEDULE=false",
                        "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
-                       "BP_OUTBOX_POLL_MS=200", "BP_HTTP_THREADS=8", "BP_SHUTDOWN_GRACE_SECONDS=2",
-                       "BP_HTTP_ACCESS_LOG=false", NULL};
+                       "BP_OUTBOX_POLL_MS=200",
+                       "BP_HTTP_THREADS=8",
+                       "BP_SHUTDOWN_GRACE_SECONDS=2",
+                       "BP_HTTP_ACCESS_LOG=false",
+                       NULL};
     bpt_proc_start(p, name, "services/billing/boissipay-billing", bpt_free_port(), e);
     wait_ready(p);
 }
@@ -66,9 +76,13 @@ void blf_start(blf_stack *s, const char *name)
     bpt_topic_create(s->dead_letter_topic, 1);
     char env[7][600];
     proc_env(env, s->contract_db, s);
-    const char *ce[] = {env[0], env[1], env[2],
+    const char *ce[] = {env[0],
+                        env[1],
+                        env[2],
                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
-                        "BP_OUTBOX_POLL_MS=200", "BP_SHUTDOWN_GRACE_SECONDS=2", NULL};
+                        "BP_OUTBOX_POLL_MS=200",
+                        "BP_SHUTDOWN_GRACE_SECONDS=2",
+                        NULL};
     char pname[96];
     snprintf(pname, sizeof pname, "%s-contract", name);
     bpt_proc_start(&s->contract, pname, "services/contract/boissipay-contract", bpt_free_port(),
@@ -154,19 +168,19 @@ long blf_change(blf_stack *s, const char *ref, const char *method, const char *a
     return status;
 }
 
-char *blf_operation(const char *ref, const char *order_ref, const char *amount,
-                    const char *date, const char *refund_of)
+char *blf_operation(const char *ref, const char *order_ref, const char *amount, const char *date,
+                    const char *refund_of)
 {
     char today[11];
     if (date == NULL) {
         ctf_date(0, today);
         date = today;
     }
-    json_t *op = json_pack(
-        "{s:s, s:s, s:s, s:{s:s, s:s, s:[{s:[{s:s, s:i, s:s, s:i}]}]}}", "contractRef", ref,
-        "operationType", refund_of ? "REFUND" : "PURCHASE", "operationAt", date, "order",
-        "orderRef", order_ref, "currencyCode", "EUR", "orderItems", "productItems",
-        "productLabel", "Paris-Lyon", "quantity", 1, "unitPrice", amount, "vatRate", 0);
+    json_t *op = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:[{s:[{s:s, s:i, s:s, s:i}]}]}}",
+                           "contractRef", ref, "operationType", refund_of ? "REFUND" : "PURCHASE",
+                           "operationAt", date, "order", "orderRef", order_ref, "currencyCode",
+                           "EUR", "orderItems", "productItems", "productLabel", "Paris-Lyon",
+                           "quantity", 1, "unitPrice", amount, "vatRate", 0);
     if (refund_of != NULL)
         json_object_set_new(op, "refundOf", json_string(refund_of));
     char *text = json_dumps(op, JSON_COMPACT);
@@ -174,8 +188,8 @@ char *blf_operation(const char *ref, const char *order_ref, const char *amount,
     return text;
 }
 
-long blf_buy(int port, const char *ref, const char *order_ref, const char *amount,
-             const char *date, char *code)
+long blf_buy(int port, const char *ref, const char *order_ref, const char *amount, const char *date,
+             char *code)
 {
     char *body = blf_operation(ref, order_ref, amount, date, NULL);
     bpt_resp r = bpt_http("POST", port, "/operations", BPT_API_KEY, body, NULL);
@@ -192,9 +206,7 @@ long blf_outstanding(blf_stack *s, const char *ref)
     char path[256];
     snprintf(path, sizeof path, "/contracts/%s/account", ref);
     bpt_resp r = bpt_http("GET", s->billing.port, path, BPT_READ_KEY, NULL, NULL);
-    long v = r.status == 200
-                 ? (long)bpt_money(r.json, "outstanding", NULL)
-                 : -1;
+    long v = r.status == 200 ? (long)bpt_money(r.json, "outstanding", NULL) : -1;
     bpt_resp_free(&r);
     return v;
 }

@@ -43,13 +43,13 @@ bool blf_wait_version(blf_stack *s, const char *ref, long version, int timeout_m
 
 /* A purchase (or refund when refund_of != NULL) body: one product line of
  * `amount` (decimal string) at 0 % VAT, dated `date` (NULL: today). Caller frees. */
-char *blf_operation(const char *ref, const char *order_ref, const char *amount,
-                    const char *date, const char *refund_of);
+char *blf_operation(const char *ref, const char *order_ref, const char *amount, const char *date,
+                    const char *refund_of);
 
 /* POSTs a purchase on billing (port) and returns the status; code receives the
  * errorCode ("" on success) when not NULL (>= 64 bytes). */
-long blf_buy(int port, const char *ref, const char *order_ref, const char *amount,
-             const char *date, char *code);
+long blf_buy(int port, const char *ref, const char *order_ref, const char *amount, const char *date,
+             char *code);
 
 /* The account's outstanding balance in minor units (-1 when unknown). */
 long blf_outstanding(blf_stack *s, const char *ref);

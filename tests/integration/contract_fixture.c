@@ -42,16 +42,15 @@ char *ctf_request(const char *overrides)
         " s:{s:{s:s, s:s}, s:i, s:s}}",
         "productRef", "DEFERRED_BILLING", "contractType", "DEFERRED_BILLING", "createdAt",
         "2026-01-02", "signedAt", "2026-01-02", "activatedAt", "2026-01-05", "expireAt", expire,
-        "status", "ACTIVE", "distributor", "distributorRef", "esgi SA", "contactPerson",
-        "lastName", "MARTIN", "mail", "sales@esgi.example", "subscriber", "subscriberRef",
-        "ACME SA", "subscriberType", "PROFESSIONNAL", "party", "customerId", "PRO-1",
-        "customerRef", "ACME", "contactPerson", "ccuid", "CCU-1", "gender", "M", "firstName",
-        "John", "lastName", "DOE", "mail", "john.doe@acme.example", "phone", "+33 1 00 00 00 00",
-        "billingAddress", "line1", "ACME SA", "locality", "Paris", "countryCode", "FR",
-        "payment", "mandate", "reference", "MDT-ACME-001", "iban",
-        "FR76 3000 6000 0112 3456 7890 189", "signedAt", "2026-01-02", "billing", "creditLimit",
-        "amount", "5000.00", "currency", "EUR", "paymentTermDays", 30, "invoiceEmail",
-        "ap@acme.example");
+        "status", "ACTIVE", "distributor", "distributorRef", "esgi SA", "contactPerson", "lastName",
+        "MARTIN", "mail", "sales@esgi.example", "subscriber", "subscriberRef", "ACME SA",
+        "subscriberType", "PROFESSIONNAL", "party", "customerId", "PRO-1", "customerRef", "ACME",
+        "contactPerson", "ccuid", "CCU-1", "gender", "M", "firstName", "John", "lastName", "DOE",
+        "mail", "john.doe@acme.example", "phone", "+33 1 00 00 00 00", "billingAddress", "line1",
+        "ACME SA", "locality", "Paris", "countryCode", "FR", "payment", "mandate", "reference",
+        "MDT-ACME-001", "iban", "FR76 3000 6000 0112 3456 7890 189", "signedAt", "2026-01-02",
+        "billing", "creditLimit", "amount", "5000.00", "currency", "EUR", "paymentTermDays", 30,
+        "invoiceEmail", "ap@acme.example");
     if (req == NULL)
         abort();
     if (overrides != NULL) {

@@ -279,12 +279,21 @@ void mlf_start_with(mlf_stack *st, const char *name, const char *const *extra,
     snprintf(env[3], sizeof env[3], "BP_TOPIC_DEAD_LETTER=%s", st->dead_letter_topic);
     snprintf(env[4], sizeof env[4], "BP_CONSUMER_GROUP=mailer-%s", name);
     snprintf(env[5], sizeof env[5], "BP_SMTP_URL=smtp://127.0.0.1:%d", st->sink.port);
-    const char *base[] = {env[0], env[1], env[2], env[3], env[4], env[5],
+    const char *base[] = {env[0],
+                          env[1],
+                          env[2],
+                          env[3],
+                          env[4],
+                          env[5],
                           "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
-                          "BP_OUTBOX_POLL_MS=200", "BP_SHUTDOWN_GRACE_SECONDS=2",
-                          "BP_HTTP_ACCESS_LOG=false", "BP_SMTP_RETRY_MIN_MS=200",
-                          "BP_SMTP_RETRY_MAX_MS=1000", "BP_SMTP_POLL_MS=100",
-                          "BP_SMTP_CONNECT_TIMEOUT_SECONDS=2", "BP_SMTP_TIMEOUT_SECONDS=20"};
+                          "BP_OUTBOX_POLL_MS=200",
+                          "BP_SHUTDOWN_GRACE_SECONDS=2",
+                          "BP_HTTP_ACCESS_LOG=false",
+                          "BP_SMTP_RETRY_MIN_MS=200",
+                          "BP_SMTP_RETRY_MAX_MS=1000",
+                          "BP_SMTP_POLL_MS=100",
+                          "BP_SMTP_CONNECT_TIMEOUT_SECONDS=2",
+                          "BP_SMTP_TIMEOUT_SECONDS=20"};
     size_t nbase = sizeof base / sizeof base[0], nextra = 0;
     while (extra != NULL && extra[nextra] != NULL)
         nextra++;
@@ -340,17 +349,15 @@ char *mlf_invoice_event(const char *event_id, const char *invoice_ref, const cha
         " s:s, s:s, s:s}",
         "invoiceRef", invoice_ref, "invoiceId", "6f1c1c70-8d0e-4d52-9b43-0c1d2e3f4a5b",
         "contractId", MLF_CONTRACT_ID, "contractRef", contract_ref, "customerRef", "ACME & Co",
-        "period", "2026-10", "issueDate", "2026-11-01", "dueDate", "2026-12-01", "currency",
-        "EUR", "totalWithoutTax", json_pack(EUR("19.60", 1960)), "totalTax",
-        json_pack(EUR("1.48", 148)), "totalWithTax", json_pack(EUR("21.08", 2108)),
-        "vatBreakdown", "vatRate", 5.5, "base", json_pack(EUR("16.80", 1680)), "tax",
-        json_pack(EUR("0.92", 92)), "vatRate", 20, "base", json_pack(EUR("2.80", 280)), "tax",
-        json_pack(EUR("0.56", 56)), "lines", "operationId",
-        "9b2f6c1e-1111-4c55-9d0e-5a1b2c3d4e5f", "orderRef", "ORD-<1>", "operationType",
-        "PURCHASE", "operationDate", "2026-10-12", "amountWithoutTax",
-        json_pack(EUR("19.60", 1960)), "amountTax", json_pack(EUR("1.48", 148)),
-        "amountWithTax", json_pack(EUR("21.08", 2108)), "invoiceEmail", email,
-        "mandateReference", "MDT-ACME-001", "status", "ISSUED");
+        "period", "2026-10", "issueDate", "2026-11-01", "dueDate", "2026-12-01", "currency", "EUR",
+        "totalWithoutTax", json_pack(EUR("19.60", 1960)), "totalTax", json_pack(EUR("1.48", 148)),
+        "totalWithTax", json_pack(EUR("21.08", 2108)), "vatBreakdown", "vatRate", 5.5, "base",
+        json_pack(EUR("16.80", 1680)), "tax", json_pack(EUR("0.92", 92)), "vatRate", 20, "base",
+        json_pack(EUR("2.80", 280)), "tax", json_pack(EUR("0.56", 56)), "lines", "operationId",
+        "9b2f6c1e-1111-4c55-9d0e-5a1b2c3d4e5f", "orderRef", "ORD-<1>", "operationType", "PURCHASE",
+        "operationDate", "2026-10-12", "amountWithoutTax", json_pack(EUR("19.60", 1960)),
+        "amountTax", json_pack(EUR("1.48", 148)), "amountWithTax", json_pack(EUR("21.08", 2108)),
+        "invoiceEmail", email, "mandateReference", "MDT-ACME-001", "status", "ISSUED");
 #undef EUR
     json_t *event = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0",
                               "id", event_id, "source", "/boissipay/billing", "type",
@@ -363,8 +370,7 @@ char *mlf_invoice_event(const char *event_id, const char *invoice_ref, const cha
     return text;
 }
 
-void mlf_issue(mlf_stack *st, const char *invoice_ref, const char *email,
-               const char *contract_ref)
+void mlf_issue(mlf_stack *st, const char *invoice_ref, const char *email, const char *contract_ref)
 {
     char *event = mlf_invoice_event(NULL, invoice_ref, email, contract_ref);
     bpt_produce(st->invoice_topic, MLF_CONTRACT_ID, event);

@@ -85,8 +85,7 @@ char *mlf_invoice_event(const char *event_id, const char *invoice_ref, const cha
 #define MLF_CONTRACT_ID "0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f"
 
 /* Produces mlf_invoice_event(...) on the invoice topic. */
-void mlf_issue(mlf_stack *st, const char *invoice_ref, const char *email,
-               const char *contract_ref);
+void mlf_issue(mlf_stack *st, const char *invoice_ref, const char *email, const char *contract_ref);
 
 /* GET /mails/{ref} (read key); NULL unless 200. Caller decrefs. */
 json_t *mlf_mail_doc(mlf_stack *st, const char *invoice_ref);

@@ -41,8 +41,15 @@ void pmf_start(pmf_stack *s, const char *name, const char *const *env)
     snprintf(e[3], 600, "BP_TOPIC_DEAD_LETTER=%s", s->dead_letter);
     snprintf(e[4], 600, "BP_CONSUMER_GROUP=payment-%s", name);
     snprintf(e[5], 600, "BP_API_KEYS=%s:rw,%s:r", BPT_API_KEY, BPT_READ_KEY);
-    const char *all[32] = {e[0], e[1], e[2], e[3], e[4], e[5], "BP_OUTBOX_POLL_MS=200",
-                           "BP_SHUTDOWN_GRACE_SECONDS=2", "BP_HTTP_ACCESS_LOG=false"};
+    const char *all[32] = {e[0],
+                           e[1],
+                           e[2],
+                           e[3],
+                           e[4],
+                           e[5],
+                           "BP_OUTBOX_POLL_MS=200",
+                           "BP_SHUTDOWN_GRACE_SECONDS=2",
+                           "BP_HTTP_ACCESS_LOG=false"};
     size_t n = 9;
     for (size_t i = 0; env != NULL && env[i] != NULL && n < 31; i++)
         all[n++] = env[i];
@@ -65,8 +72,7 @@ void pmf_stop(pmf_stack *s)
 char *pmf_request(const char *event_id, const char *invoice_ref, const char *contract_id,
                   long amount_minor, const char *mandate)
 {
-    return pmf_request_due(event_id, invoice_ref, contract_id, amount_minor, mandate,
-                           "2026-12-01");
+    return pmf_request_due(event_id, invoice_ref, contract_id, amount_minor, mandate, "2026-12-01");
 }
 
 char *pmf_request_due(const char *event_id, const char *invoice_ref, const char *contract_id,
@@ -75,16 +81,15 @@ char *pmf_request_due(const char *event_id, const char *invoice_ref, const char 
     char amount[32];
     snprintf(amount, sizeof amount, "%ld.%02ld", amount_minor / 100, amount_minor % 100);
     json_t *data = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:s, s:s}", "invoiceRef",
-                             invoice_ref, "contractId", contract_id, "contractRef",
-                             "CTR-PAY-TEST", "amount", "amount", amount, "currency", "EUR",
-                             "minorUnits", (json_int_t)amount_minor, "currency", "EUR",
-                             "dueDate", due_date);
+                             invoice_ref, "contractId", contract_id, "contractRef", "CTR-PAY-TEST",
+                             "amount", "amount", amount, "currency", "EUR", "minorUnits",
+                             (json_int_t)amount_minor, "currency", "EUR", "dueDate", due_date);
     if (mandate != NULL)
         json_object_set_new(data, "mandateReference", json_string(mandate));
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0",
-                           "id", event_id, "source", "/boissipay/billing", "type",
-                           "payment.requested", "time", "2026-11-01T00:00:00.000Z", "subject",
-                           invoice_ref, "datacontenttype", "application/json", "data", data);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0", "id",
+                           event_id, "source", "/boissipay/billing", "type", "payment.requested",
+                           "time", "2026-11-01T00:00:00.000Z", "subject", invoice_ref,
+                           "datacontenttype", "application/json", "data", data);
     char *text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(ev);
     return text;

@@ -186,8 +186,7 @@ static void test_nul_escape(void **state)
     assert_int_equal(c.status, 200);
     assert_non_null(strstr(c.body, "a\\u0000b"));
     free(text);
-    json_object_set_new(json_object_get(op, "order"), "orderRef",
-                        json_stringn("N\0UL", 4));
+    json_object_set_new(json_object_get(op, "order"), "orderRef", json_stringn("N\0UL", 4));
     text = json_dumps(op, JSON_COMPACT);
     bpt_resp d = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, text, NULL);
     assert_int_equal(d.status, 400);
@@ -209,7 +208,9 @@ static void test_bad_input(void **state)
 {
     blf_contract(&st, "CTR-FLOW-3", "100.00", NULL);
     long before = bpt_sql_long(st.billing_db, "SELECT count(*) FROM operations");
-#define OP(items) "{\"contractRef\":\"CTR-FLOW-3\",\"operationAt\":\"2026-11-20\",\"order\":{\"orderRef\":\"B-1\",\"orderItems\":[{\"productItems\":[" items "]}]}}"
+#define OP(items)                                                                                  \
+    "{\"contractRef\":\"CTR-FLOW-3\",\"operationAt\":\"2026-11-20\",\"order\":{\"orderRef\":\"B-"  \
+    "1\",\"orderItems\":[{\"productItems\":[" items "]}]}}"
     const bad_op cases[] = {
         {"malformed", "{\"order\":", 400, "MALFORMED_JSON", NULL},
         {"no contract", "{\"operationAt\":\"2026-11-20\",\"order\":{\"orderRef\":\"B\"}}", 400,
@@ -232,8 +233,9 @@ static void test_bad_input(void **state)
          "\"B-1\",\"orderItems\":[{\"productItems\":[{\"quantity\":2,\"unitPrice\":8.40,"
          "\"vatRate\":5.5}]}],\"totalWithTax\":17.73}}",
          400, "VALIDATION_ERROR", "order.totalWithTax"},
-        {"no items", "{\"contractRef\":\"CTR-FLOW-3\",\"operationAt\":\"2026-11-20\",\"order\":{"
-                     "\"orderRef\":\"B-1\",\"orderItems\":[]}}",
+        {"no items",
+         "{\"contractRef\":\"CTR-FLOW-3\",\"operationAt\":\"2026-11-20\",\"order\":{"
+         "\"orderRef\":\"B-1\",\"orderItems\":[]}}",
          400, "VALIDATION_ERROR", "order.orderItems"},
         {"refund without refundOf",
          "{\"contractRef\":\"CTR-FLOW-3\",\"operationType\":\"REFUND\",\"operationAt\":"
@@ -247,22 +249,22 @@ static void test_bad_input(void **state)
          400, "VALIDATION_ERROR", "order.currencyCode"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bpt_resp r = bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, cases[i].body,
-                              NULL);
+        bpt_resp r =
+            bpt_http("POST", st.billing.port, "/operations", BPT_API_KEY, cases[i].body, NULL);
         if (r.status != cases[i].status)
             fprintf(stderr, "case %s: %ld %s\n", cases[i].name, r.status, r.body);
         assert_int_equal(r.status, cases[i].status);
         assert_string_equal(bpt_error_code(&r), cases[i].code);
         if (cases[i].detail != NULL)
-            assert_string_equal(json_string_value(json_object_get(
-                                    json_array_get(json_object_get(r.json, "errors"), 0),
-                                    "detail")),
-                                cases[i].detail);
+            assert_string_equal(
+                json_string_value(json_object_get(
+                    json_array_get(json_object_get(r.json, "errors"), 0), "detail")),
+                cases[i].detail);
         bpt_resp_free(&r);
     }
     assert_int_equal(bpt_sql_long(st.billing_db, "SELECT count(*) FROM operations"), before);
-    bpt_resp r = bpt_http("GET", st.billing.port, "/operations?status=LOST", BPT_READ_KEY, NULL,
-                          NULL);
+    bpt_resp r =
+        bpt_http("GET", st.billing.port, "/operations?status=LOST", BPT_READ_KEY, NULL, NULL);
     assert_int_equal(r.status, 400);
     bpt_resp_free(&r);
     /* Dates before 1900: the message names the years accepted, not only the format. */
@@ -291,7 +293,8 @@ static void test_listing(void **state)
     assert_true(json_integer_value(json_object_get(meta, "totalItems")) >= 8);
     assert_int_equal(json_array_size(json_object_get(r.json, "operations")), 2);
     /* The earlier API called the list `orders`: both names carry it. */
-    assert_true(json_equal(json_object_get(r.json, "operations"), json_object_get(r.json, "orders")));
+    assert_true(
+        json_equal(json_object_get(r.json, "operations"), json_object_get(r.json, "orders")));
     json_t *first = json_array_get(json_object_get(r.json, "operations"), 0);
     assert_non_null(json_object_get(first, "operationRef"));
     assert_non_null(json_object_get(json_object_get(first, "billing"), "subscriptionRef"));
@@ -306,17 +309,16 @@ static void test_listing(void **state)
     bpt_resp_free(&r);
     r = bpt_http("GET", st.billing.port, "/operations?contractRef=CTR-FLOW-1&operationType=REFUND",
                  BPT_READ_KEY, NULL, NULL);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "metadata"),
-                                                        "totalItems")),
-                     3);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "metadata"), "totalItems")), 3);
     bpt_resp_free(&r);
 }
 
 static void test_operation_events(void **state)
 {
-    for (int i = 0; i < 100 &&
-                    bpt_sql_long(st.billing_db,
-                                 "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0;
+    for (int i = 0;
+         i < 100 &&
+         bpt_sql_long(st.billing_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0;
          i++)
         bpt_sleep_ms(100);
     json_t *events = bpt_consume_all(st.operation_topic, 1500);
@@ -334,14 +336,16 @@ static void test_operation_events(void **state)
         json_t *headers = json_object_get(m, "headers");
         if (json_string_value(json_object_get(headers, "ce_type")) == NULL)
             fail_msg("no ce_type header: %s", json_dumps(headers, 0));
-        assert_string_equal(json_string_value(json_object_get(headers, "ce_type")),
-                            json_string_value(json_object_get(json_object_get(m, "value"), "type")));
+        assert_string_equal(
+            json_string_value(json_object_get(headers, "ce_type")),
+            json_string_value(json_object_get(json_object_get(m, "value"), "type")));
         assert_string_equal(json_string_value(json_object_get(headers, "content-type")),
                             "application/cloudevents+json; charset=UTF-8");
         /* every amount of an operation event is a Money object: its order's totals
          * and each product line's unit price and amounts */
         assert_true(bpt_money_walk(json_object_get(m, "value")) >= 3 + 4);
-        char *line = json_dumps(json_object_get(m, "value"), JSON_COMPACT | JSON_REAL_PRECISION(15));
+        char *line =
+            json_dumps(json_object_get(m, "value"), JSON_COMPACT | JSON_REAL_PRECISION(15));
         fprintf(f, "%s\n", line);
         free(line);
     }
@@ -357,12 +361,9 @@ static void test_operation_events(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_rule),
-        cmocka_unit_test(test_replays_and_conflicts),
-        cmocka_unit_test(test_nul_escape),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_listing),
-        cmocka_unit_test(test_operation_events),
+        cmocka_unit_test(test_every_rule), cmocka_unit_test(test_replays_and_conflicts),
+        cmocka_unit_test(test_nul_escape), cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_listing),    cmocka_unit_test(test_operation_events),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -85,9 +85,10 @@ static void test_replay_and_reorder(void **state)
     free(after);
 
     /* version 1 of CTR-REC-1 again, with a new event id: older than the stored 3. */
-    char *v1 = bpt_sql(st.contract_db,
-                       "SELECT payload FROM outbox WHERE payload::json->>'type' = 'contract.created'"
-                       " AND payload::json->'data'->>'contractRef' = 'CTR-REC-1'");
+    char *v1 =
+        bpt_sql(st.contract_db,
+                "SELECT payload FROM outbox WHERE payload::json->>'type' = 'contract.created'"
+                " AND payload::json->'data'->>'contractRef' = 'CTR-REC-1'");
     json_t *ev = json_loads(v1, 0, NULL);
     json_object_set_new(ev, "id", json_string("11111111-2222-4333-8444-555555555555"));
     json_object_set_new(json_object_get(ev, "data"), "status", json_string("CANCELLED"));
@@ -108,8 +109,8 @@ static void test_replay_and_reorder(void **state)
     assert_int_equal(blf_change(&st, "CTR-REC-1", "PUT", "credit-limit",
                                 "{\"amount\":\"150.00\",\"currency\":\"EUR\"}"),
                      200);
-    bpt_resp r = bpt_http("GET", st.billing.port, "/contracts/CTR-REC-1/account", BPT_READ_KEY,
-                          NULL, NULL);
+    bpt_resp r =
+        bpt_http("GET", st.billing.port, "/contracts/CTR-REC-1/account", BPT_READ_KEY, NULL, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ACTIVE");
     assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 4);
     assert_int_equal(bpt_money(r.json, "creditLimit", "EUR"), 15000);
@@ -173,13 +174,13 @@ static void test_sigkill_while_consuming(void **state)
         snprintf(ref, sizeof ref, "CTR-KILLC-%02d", i);
         assert_true(blf_wait_version(&st, ref, 1, 20000));
     }
-    assert_int_equal(bpt_sql_long(st.billing_db,
-                                  "SELECT count(*) FROM accounts WHERE contract_ref LIKE 'CTR-KILLC-%'"),
-                     N);
+    assert_int_equal(
+        bpt_sql_long(st.billing_db,
+                     "SELECT count(*) FROM accounts WHERE contract_ref LIKE 'CTR-KILLC-%'"),
+        N);
     /* Each event recorded once in the inbox, whatever was redelivered. */
-    assert_int_equal(bpt_sql_long(st.billing_db,
-                                  "SELECT count(*) - count(DISTINCT event_id) FROM inbox"),
-                     0);
+    assert_int_equal(
+        bpt_sql_long(st.billing_db, "SELECT count(*) - count(DISTINCT event_id) FROM inbox"), 0);
 }
 
 typedef struct {

@@ -180,9 +180,9 @@ static void test_run_dry_then_real_then_again(void **state)
     snprintf(path, sizeof path, "/operations?invoiceRef=%s",
              json_string_value(json_object_get(a, "invoiceRef")));
     bpt_resp ops = bpt_http("GET", st.billing.port, path, BPT_READ_KEY, NULL, NULL);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(ops.json, "metadata"),
-                                                        "totalItems")),
-                     3);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(ops.json, "metadata"), "totalItems")),
+        3);
     bpt_resp_free(&ops);
     json_decref(full);
 
@@ -228,9 +228,8 @@ static void test_concurrent_runs_one_invoice_gap_free(void **state)
         bpt_resp_free(&r[i]);
     }
     assert_int_equal(issued, N);
-    assert_int_equal(bpt_sql_long(st.billing_db,
-                                  "SELECT count(*) FROM invoices WHERE period = '2026-09'"),
-                     N);
+    assert_int_equal(
+        bpt_sql_long(st.billing_db, "SELECT count(*) FROM invoices WHERE period = '2026-09'"), N);
     /* Gap-free: the numbers of the year are exactly 1..count. */
     assert_int_equal(bpt_sql_long(st.billing_db,
                                   "SELECT count(*) - max(substr(invoice_ref, 10)::int)"
@@ -246,8 +245,9 @@ static void test_events_and_settlement(void **state)
     const char *ref_b = json_string_value(json_object_get(b, "invoiceRef"));
     const char *id_a = json_string_value(json_object_get(a, "contractId"));
     const char *id_b = json_string_value(json_object_get(b, "contractId"));
-    for (int i = 0; i < 100 && bpt_sql_long(st.billing_db,
-                                            "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0;
+    for (int i = 0;
+         i < 100 &&
+         bpt_sql_long(st.billing_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0;
          i++)
         bpt_sleep_ms(100);
     /* Billing published one invoice.issued and one payment.requested per invoice. */
@@ -275,15 +275,16 @@ static void test_events_and_settlement(void **state)
              ref_a, ref_a, id_a);
     bpt_produce(st.payment_topic, id_a, ev);
     bpt_produce(st.payment_topic, id_a, ev); /* redelivered: applied once */
-    snprintf(ev, sizeof ev,
-             "{\"specversion\":\"1.0\",\"id\":\"aaaaaaaa-0000-4000-8000-000000000002\","
-             "\"source\":\"/boissipay/payment\",\"type\":\"payment.failed\","
-             "\"time\":\"2026-12-01T06:00:00.000Z\",\"subject\":\"%s\","
-             "\"datacontenttype\":\"application/json\",\"data\":{\"paymentId\":"
-             "\"aaaaaaaa-0000-4000-8000-0000000000fe\",\"invoiceRef\":\"%s\",\"contractId\":\"%s\","
-             "\"amountMinor\":2108,\"currency\":\"EUR\",\"status\":\"FAILED\",\"reasonCode\":"
-             "\"AM04\",\"reason\":\"insufficient funds\",\"failedAt\":\"2026-12-01T06:00:00.000Z\"}}",
-             ref_b, ref_b, id_b);
+    snprintf(
+        ev, sizeof ev,
+        "{\"specversion\":\"1.0\",\"id\":\"aaaaaaaa-0000-4000-8000-000000000002\","
+        "\"source\":\"/boissipay/payment\",\"type\":\"payment.failed\","
+        "\"time\":\"2026-12-01T06:00:00.000Z\",\"subject\":\"%s\","
+        "\"datacontenttype\":\"application/json\",\"data\":{\"paymentId\":"
+        "\"aaaaaaaa-0000-4000-8000-0000000000fe\",\"invoiceRef\":\"%s\",\"contractId\":\"%s\","
+        "\"amountMinor\":2108,\"currency\":\"EUR\",\"status\":\"FAILED\",\"reasonCode\":"
+        "\"AM04\",\"reason\":\"insufficient funds\",\"failedAt\":\"2026-12-01T06:00:00.000Z\"}}",
+        ref_b, ref_b, id_b);
     bpt_produce(st.payment_topic, id_b, ev); /* as payment wrote it before Money objects */
     snprintf(ev, sizeof ev,
              "{\"specversion\":\"1.0\",\"id\":\"aaaaaaaa-0000-4000-8000-000000000003\","
@@ -318,8 +319,8 @@ static void test_events_and_settlement(void **state)
     bpt_sleep_ms(500); /* the redelivered success had its chance */
     assert_int_equal(blf_outstanding(&st, "CTR-RUN-A"), before_a - 12000);
     /* The failure stays owed and shows on the account. */
-    bpt_resp acc = bpt_http("GET", st.billing.port, "/contracts/CTR-RUN-B/account", BPT_READ_KEY,
-                            NULL, NULL);
+    bpt_resp acc =
+        bpt_http("GET", st.billing.port, "/contracts/CTR-RUN-B/account", BPT_READ_KEY, NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(acc.json, "failedPayments")), 1);
     bpt_resp_free(&acc);
     json_decref(ia);
@@ -436,8 +437,8 @@ static void test_killed_half_way_resumes(void **state)
     pthread_create(&t, NULL, run_august, &r);
     /* Kill billing once the run has committed some invoices, not all. */
     for (int i = 0; i < 400; i++) {
-        long done = bpt_sql_long(st.billing_db,
-                                 "SELECT count(*) FROM invoices WHERE period = '2026-08'");
+        long done =
+            bpt_sql_long(st.billing_db, "SELECT count(*) FROM invoices WHERE period = '2026-08'");
         if (done > 0)
             break;
         bpt_sleep_ms(5);
@@ -445,7 +446,8 @@ static void test_killed_half_way_resumes(void **state)
     assert_int_equal(bpt_proc_stop(&st.billing, SIGKILL), 128 + SIGKILL);
     pthread_join(t, NULL);
     bpt_resp_free(&r);
-    long half = bpt_sql_long(st.billing_db, "SELECT count(*) FROM invoices WHERE period = '2026-08'");
+    long half =
+        bpt_sql_long(st.billing_db, "SELECT count(*) FROM invoices WHERE period = '2026-08'");
     bpt_proc_restart(&st.billing);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/ready", st.billing.port);
@@ -455,15 +457,15 @@ static void test_killed_half_way_resumes(void **state)
     assert_int_equal(count_of(&again, "invoicesIssued"), N - half);
     bpt_resp_free(&again);
     fprintf(stderr, "killed after %ld of %d invoices; the next run issued the rest\n", half, N);
-    assert_int_equal(bpt_sql_long(st.billing_db,
-                                  "SELECT count(*) FROM invoices WHERE period = '2026-08'"),
-                     N);
+    assert_int_equal(
+        bpt_sql_long(st.billing_db, "SELECT count(*) FROM invoices WHERE period = '2026-08'"), N);
     assert_int_equal(bpt_sql_long(st.billing_db,
                                   "SELECT count(*) - max(substr(invoice_ref, 10)::int)"
                                   " FROM invoices WHERE invoice_ref LIKE 'INV-2026-%'"),
                      0);
     assert_true(bpt_sql_long(st.billing_db,
-                             "SELECT count(*) FROM billing_runs WHERE status = 'INTERRUPTED'") >= 1);
+                             "SELECT count(*) FROM billing_runs WHERE status = 'INTERRUPTED'") >=
+                1);
 }
 
 static void test_bad_runs(void **state)
@@ -471,8 +473,8 @@ static void test_bad_runs(void **state)
     const char *bodies[] = {"{\"period\":\"2026-13\"}", "{\"period\":\"26-10\"}", "{}",
                             "{\"period\":\"2026-10\",\"dryRun\":1}"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
-        bpt_resp r = bpt_http("POST", st.billing.port, "/billing-runs", BPT_API_KEY, bodies[i],
-                              NULL);
+        bpt_resp r =
+            bpt_http("POST", st.billing.port, "/billing-runs", BPT_API_KEY, bodies[i], NULL);
         assert_int_equal(r.status, 400);
         assert_string_equal(bpt_error_code(&r), "VALIDATION_ERROR");
         bpt_resp_free(&r);
@@ -529,9 +531,8 @@ static void test_unreadable_vat_fails_one_contract(void **state)
     blf_contract(&st, "CTR-VAT-BAD", "1000.00", NULL);
     insert_operation("CTR-VAT-OK", "V-1", "[{\"bp\":2000,\"base\":1000,\"tax\":200}]");
     insert_operation("CTR-VAT-BAD", "V-2", "[{\"bp\":\"twenty\",\"base\":1000,\"tax\":200}]");
-    long before = bpt_sql_long(st.billing_db,
-                               "SELECT coalesce(max(last), 0) FROM invoice_counters"
-                               " WHERE year = extract(year FROM now())::int");
+    long before = bpt_sql_long(st.billing_db, "SELECT coalesce(max(last), 0) FROM invoice_counters"
+                                              " WHERE year = extract(year FROM now())::int");
     bpt_resp r = run("2025-01", true); /* the dry run foresees it */
     assert_int_equal(r.status, 200);
     assert_int_equal(count_of(&r, "invoicesIssued"), 1);
@@ -550,13 +551,13 @@ static void test_unreadable_vat_fails_one_contract(void **state)
     json_decref(ok);
     json_t *bad = first_invoice_of("CTR-VAT-BAD", "2025-01");
     assert_null(bad);
-    assert_int_equal(bpt_sql_long(st.billing_db, "SELECT count(*) FROM operations"
-                                                 " WHERE order_ref = 'V-2' AND invoice_ref IS NULL"),
+    assert_int_equal(bpt_sql_long(st.billing_db,
+                                  "SELECT count(*) FROM operations"
+                                  " WHERE order_ref = 'V-2' AND invoice_ref IS NULL"),
                      1);
     /* One number used, none lost. */
-    assert_int_equal(bpt_sql_long(st.billing_db,
-                                  "SELECT max(last) FROM invoice_counters"
-                                  " WHERE year = extract(year FROM now())::int"),
+    assert_int_equal(bpt_sql_long(st.billing_db, "SELECT max(last) FROM invoice_counters"
+                                                 " WHERE year = extract(year FROM now())::int"),
                      before + 1);
     /* Repaired, the next run of the month invoices it. */
     free(bpt_sql(st.billing_db, "UPDATE operations SET vat = '[{\"bp\":2000,\"base\":1000,"
@@ -619,14 +620,14 @@ static void test_large_invoices(void **state)
     /* Every event reached Kafka, the 1 MB one included. */
     long left = 1;
     for (int waited = 0; waited < 30000 && left > 0; waited += 200) {
-        left = bpt_sql_long(st.billing_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL");
+        left =
+            bpt_sql_long(st.billing_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL");
         if (left > 0)
             bpt_sleep_ms(200);
     }
     assert_int_equal(left, 0);
-    assert_true(bpt_sql_long(st.billing_db,
-                             "SELECT max(octet_length(payload)) FROM outbox"
-                             " WHERE event_type = 'invoice.issued'") > 1000000);
+    assert_true(bpt_sql_long(st.billing_db, "SELECT max(octet_length(payload)) FROM outbox"
+                                            " WHERE event_type = 'invoice.issued'") > 1000000);
 }
 
 int main(void)

@@ -82,10 +82,11 @@ static void test_list_filters_and_pages(void **state)
     for (int i = 0; i < 5; i++)
         free(ctf_create(svc.port, "{\"subscriber\":{\"party\":{\"customerRef\":\"PAGED\"}}}"));
     char *ref = ctf_create(svc.port, "{\"subscriber\":{\"party\":{\"customerRef\":\"PAGED\"}},"
-                                        "\"status\":\"CREATED\"}");
+                                     "\"status\":\"CREATED\"}");
     free(ref);
-    bpt_resp r = bpt_http("GET", svc.port, "/contracts?customerRef=PAGED&status=ACTIVE&size=2&page=3",
-                          BPT_READ_KEY, NULL, NULL);
+    bpt_resp r =
+        bpt_http("GET", svc.port, "/contracts?customerRef=PAGED&status=ACTIVE&size=2&page=3",
+                 BPT_READ_KEY, NULL, NULL);
     assert_int_equal(r.status, 200);
     json_t *meta = json_object_get(r.json, "metadata");
     assert_int_equal(json_integer_value(json_object_get(meta, "totalItems")), 5);
@@ -95,11 +96,10 @@ static void test_list_filters_and_pages(void **state)
     assert_non_null(strstr(str(meta, "query"), "customerRef=PAGED"));
     bpt_resp_free(&r);
 
-    r = bpt_http("GET", svc.port, "/contracts?customerRef=PAGED&status=CREATED", BPT_READ_KEY,
-                 NULL, NULL);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "metadata"),
-                                                        "totalItems")),
-                     1);
+    r = bpt_http("GET", svc.port, "/contracts?customerRef=PAGED&status=CREATED", BPT_READ_KEY, NULL,
+                 NULL);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "metadata"), "totalItems")), 1);
     bpt_resp_free(&r);
     r = bpt_http("GET", svc.port, "/contracts?customerRef=NOBODY", BPT_READ_KEY, NULL, NULL);
     assert_int_equal(r.status, 200);
@@ -119,7 +119,8 @@ static void test_lifecycle_publishes_every_change(void **state)
         {"POST", "reactivate", NULL, "contract.reactivated"},
         {"POST", "mandate/revoke", NULL, "contract.mandate-revoked"},
         {"PUT", "mandate",
-         "{\"reference\":\"MDT-2\",\"iban\":\"DE89370400440532013000\",\"signedAt\":\"2026-03-01\"}",
+         "{\"reference\":\"MDT-2\",\"iban\":\"DE89370400440532013000\",\"signedAt\":\"2026-03-"
+         "01\"}",
          "contract.mandate-signed"},
         {"PUT", "credit-limit", "{\"amount\":\"8000\",\"currency\":\"EUR\"}",
          "contract.credit-limit-changed"},
@@ -142,9 +143,9 @@ static void test_lifecycle_publishes_every_change(void **state)
     /* Its routes answer its misspelling too (docs/compatibility.md). */
     assert_string_equal(str(g.json, "distributor.disributorRef"), "esgi SA");
     bpt_resp list = bpt_http("GET", svc.port, "/contracts?size=100", BPT_READ_KEY, NULL, NULL);
-    assert_string_equal(
-        str(json_array_get(json_object_get(list.json, "contracts"), 0), "distributor.disributorRef"),
-        "esgi SA");
+    assert_string_equal(str(json_array_get(json_object_get(list.json, "contracts"), 0),
+                            "distributor.disributorRef"),
+                        "esgi SA");
     bpt_resp_free(&list);
     assert_string_equal(str(g.json, "status"), "CANCELLED");
     assert_string_equal(str(g.json, "cancellationReason"), "customer left");
@@ -154,12 +155,16 @@ static void test_lifecycle_publishes_every_change(void **state)
 
     /* Wait for the relay, then read the topic: one event per change, in order. */
     char sql[256];
-    for (int i = 0; i < 100 && bpt_sql_long(db_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0; i++)
+    for (int i = 0;
+         i < 100 &&
+         bpt_sql_long(db_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") > 0;
+         i++)
         bpt_sleep_ms(100);
     json_t *events = bpt_consume_all(TOPIC, 1500);
-    const char *expected[] = {"contract.created", "contract.suspended", "contract.reactivated",
-                              "contract.mandate-revoked", "contract.mandate-signed",
-                              "contract.credit-limit-changed", "contract.cancelled"};
+    const char *expected[] = {"contract.created",        "contract.suspended",
+                              "contract.reactivated",    "contract.mandate-revoked",
+                              "contract.mandate-signed", "contract.credit-limit-changed",
+                              "contract.cancelled"};
     size_t seen = 0, i;
     json_t *m;
     json_array_foreach(events, i, m)
@@ -216,7 +221,8 @@ static void test_idempotency_key(void **state)
     bpt_resp c = bpt_http("POST", svc.port, "/contracts", BPT_API_KEY, body, hdr);
     assert_int_equal(c.status, 409);
     assert_string_equal(bpt_error_code(&c), "IDEMPOTENCY_KEY_REUSED");
-    assert_int_equal(bpt_sql_long(db_url, "SELECT count(*) FROM contracts WHERE customer_ref LIKE 'IDEM%'"), 1);
+    assert_int_equal(
+        bpt_sql_long(db_url, "SELECT count(*) FROM contracts WHERE customer_ref LIKE 'IDEM%'"), 1);
 
     /* Lifecycle routes honour it too: a retried suspend answers 200, not 409. */
     char path[128];
@@ -258,8 +264,8 @@ static void test_expiry_sweeper(void **state)
         bpt_sleep_ms(200);
     }
     assert_string_equal(status, "EXPIRED");
-    bpt_resp r = bpt_http("POST", svc.port, "/contracts/CTR-EXP-1/reactivate", BPT_API_KEY,
-                          NULL, NULL);
+    bpt_resp r =
+        bpt_http("POST", svc.port, "/contracts/CTR-EXP-1/reactivate", BPT_API_KEY, NULL, NULL);
     assert_int_equal(r.status, 409);
     bpt_resp_free(&r);
     bpt_resp_free(&g);
@@ -277,7 +283,8 @@ static void test_health_ready_metrics(void **state)
     bpt_resp_free(&r);
     r = bpt_http("GET", svc.port, "/metrics", NULL, NULL, NULL);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body, "bp_http_requests_total{route=\"/contracts\",method=\"POST\",status=\"201\"}"));
+    assert_non_null(strstr(
+        r.body, "bp_http_requests_total{route=\"/contracts\",method=\"POST\",status=\"201\"}"));
     assert_non_null(strstr(r.body, "bp_http_request_duration_seconds_bucket"));
     assert_non_null(strstr(r.body, "bp_outbox_published_total"));
     bpt_resp_free(&r);

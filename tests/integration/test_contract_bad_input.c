@@ -88,16 +88,16 @@ static const bad_case cases[] = {
      "{\"billing\":{\"creditLimit\":{\"currency\":\"XYZ\"}}}", NULL, W, NULL, 400,
      "VALIDATION_ERROR", "billing.creditLimit.currency"},
     {"too many decimals", "POST", "/contracts",
-     "{\"billing\":{\"creditLimit\":{\"amount\":10.001}}}", NULL, W, NULL, 400,
-     "VALIDATION_ERROR", "billing.creditLimit.amount"},
+     "{\"billing\":{\"creditLimit\":{\"amount\":10.001}}}", NULL, W, NULL, 400, "VALIDATION_ERROR",
+     "billing.creditLimit.amount"},
     {"amount not a number", "POST", "/contracts",
      "{\"billing\":{\"creditLimit\":{\"amount\":\"lots\"}}}", NULL, W, NULL, 400,
      "VALIDATION_ERROR", "billing.creditLimit.amount"},
     {"payment term out of range", "POST", "/contracts", "{\"billing\":{\"paymentTermDays\":400}}",
      NULL, W, NULL, 400, "VALIDATION_ERROR", "billing.paymentTermDays"},
     {"bad IBAN", "POST", "/contracts",
-     "{\"payment\":{\"mandate\":{\"iban\":\"FR7630006000011234567890180\"}}}", NULL, W, NULL,
-     400, "VALIDATION_ERROR", "payment.mandate.iban"},
+     "{\"payment\":{\"mandate\":{\"iban\":\"FR7630006000011234567890180\"}}}", NULL, W, NULL, 400,
+     "VALIDATION_ERROR", "payment.mandate.iban"},
     {"duplicate contractRef", "POST", "/contracts", "{\"contractRef\":\"DUP-1\"}", NULL, W, NULL,
      409, "DUPLICATE_CONTRACT_REF", "contractRef"},
     {"no key", "POST", "/contracts", "{}", NULL, "none", NULL, 401, "UNAUTHENTICATED", NULL},
@@ -113,8 +113,7 @@ static const bad_case cases[] = {
      "xxxxxxxxxxxxxxxxxxxxxxxxxx",
      400, "VALIDATION_ERROR", "Idempotency-Key"},
     {"unknown path", "GET", "/nope", NULL, NULL, W, NULL, 404, "NOT_FOUND", NULL},
-    {"unknown contract", "GET", "/contracts/CTR-NOPE", NULL, NULL, W, NULL, 404, "NOT_FOUND",
-     NULL},
+    {"unknown contract", "GET", "/contracts/CTR-NOPE", NULL, NULL, W, NULL, 404, "NOT_FOUND", NULL},
     {"unknown contract change", "POST", "/contracts/CTR-NOPE/suspend", NULL, NULL, W, NULL, 404,
      "NOT_FOUND", NULL},
     {"wrong method", "DELETE", "/contracts", NULL, NULL, W, NULL, 405, "METHOD_NOT_ALLOWED", NULL},
@@ -146,8 +145,7 @@ static const bad_case cases[] = {
     {"negative new limit", "PUT", "/contracts/DUP-1/credit-limit", NULL,
      "{\"amount\":\"-10\",\"currency\":\"EUR\"}", W, NULL, 400, "VALIDATION_ERROR", "amount"},
     {"mandate without iban", "PUT", "/contracts/DUP-1/mandate", NULL,
-     "{\"reference\":\"M\",\"signedAt\":\"2026-01-01\"}", W, NULL, 400, "VALIDATION_ERROR",
-     "iban"},
+     "{\"reference\":\"M\",\"signedAt\":\"2026-01-01\"}", W, NULL, 400, "VALIDATION_ERROR", "iban"},
 };
 
 static void check_case(const bad_case *c)
@@ -181,8 +179,10 @@ static void test_each_bad_input(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_case(&cases[i]);
     /* Lifecycle routes on a cancelled contract: all refused. */
-    static const char *const actions[][2] = {{"POST", "activate"},   {"POST", "suspend"},
-                                             {"POST", "reactivate"}, {"POST", "mandate/revoke"}};
+    static const char *const actions[][2] = {{"POST", "activate"},
+                                             {"POST", "suspend"},
+                                             {"POST", "reactivate"},
+                                             {"POST", "mandate/revoke"}};
     for (size_t i = 0; i < 4; i++) {
         char path[128];
         snprintf(path, sizeof path, "/contracts/%s/%s", cancelled_ref, actions[i][1]);

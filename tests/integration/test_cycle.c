@@ -37,9 +37,14 @@ static void start_daemon(bpt_proc *p, const char *name, const char *binary, cons
     snprintf(env[2], sizeof env[2], "BP_TOPIC_PAYMENT=%s", st.payment_topic);
     snprintf(env[3], sizeof env[3], "BP_TOPIC_INVOICE=%s", st.invoice_topic);
     snprintf(env[4], sizeof env[4], "BP_TOPIC_DEAD_LETTER=%s", dead_letter);
-    const char *e[16] = {env[0], env[1], env[2], env[3], env[4],
+    const char *e[16] = {env[0],
+                         env[1],
+                         env[2],
+                         env[3],
+                         env[4],
                          "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
-                         "BP_OUTBOX_POLL_MS=200", "BP_SHUTDOWN_GRACE_SECONDS=2"};
+                         "BP_OUTBOX_POLL_MS=200",
+                         "BP_SHUTDOWN_GRACE_SECONDS=2"};
     size_t n = 8;
     for (size_t i = 0; extra[i] != NULL && n < 15; i++)
         e[n++] = extra[i];
@@ -62,8 +67,8 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "%s/it_cycle-mail", bpt_env("BPT_STATE_DIR"));
     mlf_sink_start(&sink, dir, bpt_free_port(), true);
     /* The whole month in a few seconds: debits when asked, not on the due date. */
-    const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04",
-                               "BP_PAYMENT_COLLECT=at-once", NULL};
+    const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04", "BP_PAYMENT_COLLECT=at-once",
+                               NULL};
     start_daemon(&payment, "payment", "services/payment/boissipay-payment", NULL, pay_extra);
     char smtp[128];
     snprintf(smtp, sizeof smtp, "BP_SMTP_URL=smtp://127.0.0.1:%d", sink.port);
@@ -135,12 +140,12 @@ static void test_whole_cycle(void **state)
     buy("CTR-CYC-2", "C2-OVER", "0.01", "2026-10-09", 422); /* the limit is reached */
     buy("CTR-CYC-3", "C3-A", "40.00", "2026-10-12", 201);
 
-    r = bpt_http("POST", st.billing.port, "/billing-runs", BPT_API_KEY,
-                 "{\"period\":\"2026-10\"}", NULL);
+    r = bpt_http("POST", st.billing.port, "/billing-runs", BPT_API_KEY, "{\"period\":\"2026-10\"}",
+                 NULL);
     assert_int_equal(r.status, 201);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "counts"),
-                                                        "invoicesIssued")),
-                     3);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "counts"), "invoicesIssued")),
+        3);
     bpt_resp_free(&r);
 
     /* Payment collects; the mailer sends; billing learns both. */
@@ -178,9 +183,9 @@ static void test_whole_cycle(void **state)
     assert_int_equal(blf_outstanding(&st, "CTR-CYC-2"), 0);
     assert_int_equal(blf_outstanding(&st, "CTR-CYC-3"), 4000);
     json_t *inv3 = invoice_of("CTR-CYC-3");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(inv3, "paymentFailure"), "reasonCode")),
-                        "AM04");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(inv3, "paymentFailure"), "reasonCode")),
+        "AM04");
     json_decref(inv3);
     r = bpt_http("GET", st.billing.port, "/contracts/CTR-CYC-3/account", BPT_READ_KEY, NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "failedPayments")), 1);
@@ -189,9 +194,8 @@ static void test_whole_cycle(void **state)
     char path[128];
     snprintf(path, sizeof path, "/payments?status=SUCCEEDED");
     r = bpt_http("GET", payment.port, path, BPT_READ_KEY, NULL, NULL);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "metadata"),
-                                                        "totalItems")),
-                     2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "metadata"), "totalItems")), 2);
     bpt_resp_free(&r);
 
     /* New purchases up to the limit again. */

@@ -193,9 +193,9 @@ static void test_http_layer_errors_are_json(void **state)
     assert_string_equal(raw_error_text("GET /health HTTP/0.9\r\nHost: a\r\n\r\n", 505),
                         "HTTP_VERSION_NOT_SUPPORTED");
     assert_string_equal(raw_error_text("GET /health HTTP/1.1\r\n\r\n", 400), "MALFORMED_REQUEST");
-    assert_string_equal(raw_error_text("GET /health HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n",
-                                       400),
-                        "MALFORMED_REQUEST");
+    assert_string_equal(
+        raw_error_text("GET /health HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400),
+        "MALFORMED_REQUEST");
     assert_string_equal(raw_error_text("POST /contracts HTTP/1.1\r\nHost: a\r\n"
                                        "Content-Length: 12abc\r\n\r\n",
                                        400),
@@ -347,8 +347,7 @@ static void test_slow_body_and_next_request(void **state)
     printf("slow body cut off after %lld ms\n", took);
     assert_true(took >= BODY_TIMEOUT_S * 1000 - 600 && took <= (BODY_TIMEOUT_S + 2) * 1000);
     close(fd);
-    assert_int_equal(bpt_sh("grep -q 'request body not received within' %s", g_proc.log_path),
-                     0);
+    assert_int_equal(bpt_sh("grep -q 'request body not received within' %s", g_proc.log_path), 0);
 
     fd = bpt_raw_connect("127.0.0.1", g_proc.port);
     const char *ok = "GET /health HTTP/1.1\r\nHost: a\r\n\r\n";

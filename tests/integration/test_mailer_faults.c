@@ -245,8 +245,7 @@ static void test_kill_after_sent(void **state)
     assert_int_equal(mlf_count(&st.sink, "INV-2026-000223"), 1);
     assert_sent_once("INV-2026-000223");
     /* Every mail of this run was mailed once, except the documented uncertain one. */
-    assert_int_equal(bpt_sql_long(st.db, "SELECT count(*) FROM mails WHERE status <> 'SENT'"),
-                     0);
+    assert_int_equal(bpt_sql_long(st.db, "SELECT count(*) FROM mails WHERE status <> 'SENT'"), 0);
     assert_int_equal(bpt_sql_long(st.db, "SELECT count(*) FROM mails WHERE uncertain_attempts > 0"
                                          " AND invoice_ref <> 'INV-2026-000222'"),
                      0);

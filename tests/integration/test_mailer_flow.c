@@ -105,9 +105,9 @@ static void test_mail_sent_once_with_both_parts(void **state)
     /* The plain-text part. */
     const char *t = m[0].text;
     assert_non_null(strstr(t, "Invoice INV-2026-000101"));
-    static const char *const totals[][2] = {
-        {"Total without tax", "19.60 EUR"}, {"Total VAT", "1.48 EUR"},
-        {"Total with tax", "21.08 EUR"}};
+    static const char *const totals[][2] = {{"Total without tax", "19.60 EUR"},
+                                            {"Total VAT", "1.48 EUR"},
+                                            {"Total with tax", "21.08 EUR"}};
     for (int i = 0; i < 3; i++) {
         char line[80];
         snprintf(line, sizeof line, "\n%-22s %18s\n", totals[i][0], totals[i][1]);
@@ -174,7 +174,7 @@ static void test_mail_sent_once_with_both_parts(void **state)
 static void test_redelivery_sends_nothing_more(void **state)
 {
     char *event = mlf_invoice_event("7d3c2b1a-0000-4000-8000-000000000001", "INV-2026-000102",
-                                     "ap@acme.example", "CTR-ACME-001");
+                                    "ap@acme.example", "CTR-ACME-001");
     bpt_produce(st.invoice_topic, MLF_CONTRACT_ID, event);
     assert_true(mlf_wait_status(&st, "INV-2026-000102", "SENT", 20000));
     long dups = metric("bp_mailer_duplicates_total");
@@ -334,11 +334,9 @@ static void test_api(void **state)
     assert_int_equal(list_total("?contractRef=CTR-GLOBEX-001", BPT_READ_KEY, &status), 2);
     assert_int_equal(status, 200);
     assert_int_equal(list_total("?to=BILLING@globex.example", BPT_READ_KEY, &status), 2);
-    assert_int_equal(list_total("?to=ap@acme.example&contractRef=CTR-GLOBEX-001", BPT_READ_KEY,
-                                &status),
-                     0);
-    assert_int_equal(list_total("?status=RETRY&contractRef=CTR-GLOBEX-001", BPT_READ_KEY,
-                                &status),
+    assert_int_equal(
+        list_total("?to=ap@acme.example&contractRef=CTR-GLOBEX-001", BPT_READ_KEY, &status), 0);
+    assert_int_equal(list_total("?status=RETRY&contractRef=CTR-GLOBEX-001", BPT_READ_KEY, &status),
                      0);
     long all = list_total("", BPT_API_KEY, &status);
     assert_int_equal(list_total("?status=SENT", BPT_READ_KEY, &status), all);

@@ -43,8 +43,8 @@ static int setup(void **state)
     snprintf(ca_setting, sizeof ca_setting, "BP_SMTP_CA_FILE=%s", cert);
     const char *extra[] = {"BP_SMTP_STARTTLS=true", "BP_SMTP_USER=billing",
                            "BP_SMTP_PASSWORD=s3cret-pass", ca_setting, NULL};
-    const char *sink[] = {"--tls-cert", cert, "--tls-key", key, "--auth", "billing:s3cret-pass",
-                          NULL};
+    const char *sink[] = {"--tls-cert",          cert, "--tls-key", key, "--auth",
+                          "billing:s3cret-pass", NULL};
     mlf_start_with(&st, "it_mailer_tls", extra, sink);
     return 0;
 }
@@ -66,7 +66,7 @@ static void restart_sink(const char *const *args)
     mlf_sink_start(&st.sink, st.sink.dir, st.sink.port, false);
 }
 
-static const char *const good[] = {"--tls-cert", cert, "--tls-key", key, "--auth",
+static const char *const good[] = {"--tls-cert",          cert, "--tls-key", key, "--auth",
                                    "billing:s3cret-pass", NULL};
 
 static long attempts_of(const char *ref)
@@ -134,14 +134,14 @@ static void test_server_without_starttls(void **state)
 
 static void test_certificate_of_another_ca(void **state)
 {
-    const char *const other[] = {"--tls-cert", other_cert, "--tls-key", other_key, "--auth",
-                                 "billing:s3cret-pass", NULL};
+    const char *const other[] = {
+        "--tls-cert", other_cert, "--tls-key", other_key, "--auth", "billing:s3cret-pass", NULL};
     refused_then_sent("INV-2026-000503", other);
 }
 
 static void test_credentials_refused(void **state)
 {
-    const char *const wrong[] = {"--tls-cert", cert, "--tls-key", key, "--auth",
+    const char *const wrong[] = {"--tls-cert",           cert, "--tls-key", key, "--auth",
                                  "billing:another-pass", NULL};
     refused_then_sent("INV-2026-000504", wrong);
 }

@@ -33,8 +33,8 @@ static int setup(void **state)
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     const char *env[] = {"BP_BANK_FAIL_MANDATES=MDT-BAD:MD01, MDT-CLOSED:AC04",
-                         "BP_BANK_INSUFFICIENT_ABOVE_MINOR=100000",
-                         "BP_PAYMENT_DUE_POLL_MS=200", NULL};
+                         "BP_BANK_INSUFFICIENT_ABOVE_MINOR=100000", "BP_PAYMENT_DUE_POLL_MS=200",
+                         NULL};
     pmf_start(&st, "it_payment", env);
     return 0;
 }
@@ -240,8 +240,8 @@ static void test_bad_due_date_settings(void **state)
 {
     (void)state;
     const char *bad[] = {"BP_PAYMENT_COLLECT=tomorrow", "BP_PAYMENT_TIMEZONE=Mars/Olympus",
-                         "BP_PAYMENT_TIMEZONE=Europe",
-                         "BP_PAYMENT_TIMEZONE=../../etc/passwd", "BP_PAYMENT_DUE_POLL_MS=5"};
+                         "BP_PAYMENT_TIMEZONE=Europe", "BP_PAYMENT_TIMEZONE=../../etc/passwd",
+                         "BP_PAYMENT_DUE_POLL_MS=5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)strcspn(bad[i], "="), bad[i]);
@@ -368,8 +368,10 @@ static void test_result_events(void **state)
     free(pid);
     json_decref(ok);
 
-    const char *failed[][2] = {{"INV-MD01", "MD01"}, {"INV-AC04", "AC04"},
-                               {"INV-AM04", "AM04"}, {"INV-NOMANDATE", "MD01"}};
+    const char *failed[][2] = {{"INV-MD01", "MD01"},
+                               {"INV-AC04", "AC04"},
+                               {"INV-AM04", "AM04"},
+                               {"INV-NOMANDATE", "MD01"}};
     for (size_t i = 0; i < sizeof failed / sizeof failed[0]; i++) {
         json_t *r = about(all, failed[i][0]);
         assert_int_equal(json_array_size(r), 1);
@@ -408,13 +410,12 @@ static void expect_schema(json_t *body, const char *name)
     char path[600];
     snprintf(path, sizeof path, "%s/payment-%s.json", bpt_env("BPT_STATE_DIR"), name);
     assert_int_equal(json_dump_file(body, path, JSON_REAL_PRECISION(15)), 0);
-    int rc = bpt_sh(
-        "/usr/bin/python3 -c 'import json, sys, yaml, jsonschema as j; "
-        "c = yaml.safe_load(open(sys.argv[1]))[\"components\"]; "
-        "s = {\"$ref\": \"#/components/schemas/\" + sys.argv[2], \"components\": c}; "
-        "j.Draft7Validator(s, format_checker=j.FormatChecker())"
-        ".validate(json.load(open(sys.argv[3])))' %s/openapi/payment.yaml %s '%s' >&2",
-        bpt_env("BPT_SOURCE_DIR"), name, path);
+    int rc = bpt_sh("/usr/bin/python3 -c 'import json, sys, yaml, jsonschema as j; "
+                    "c = yaml.safe_load(open(sys.argv[1]))[\"components\"]; "
+                    "s = {\"$ref\": \"#/components/schemas/\" + sys.argv[2], \"components\": c}; "
+                    "j.Draft7Validator(s, format_checker=j.FormatChecker())"
+                    ".validate(json.load(open(sys.argv[3])))' %s/openapi/payment.yaml %s '%s' >&2",
+                    bpt_env("BPT_SOURCE_DIR"), name, path);
     assert_int_equal(rc, 0);
 }
 
@@ -440,7 +441,7 @@ static void test_http(void **state)
     size_t i;
     json_t *p;
     json_array_foreach(items, i, p)
-    assert_string_equal(json_string_value(json_object_get(p, "status")), "FAILED");
+        assert_string_equal(json_string_value(json_object_get(p, "status")), "FAILED");
     json_decref(b);
 
     b = list("?status=SUCCEEDED&contractRef=CTR-PAY-TEST&size=2&page=2", 200);
@@ -451,9 +452,8 @@ static void test_http(void **state)
     assert_int_equal(meta(b, "page"), 2);
     assert_int_equal(meta(b, "size"), 2);
     assert_int_equal(meta(b, "totalPages"), (succeeded + 1) / 2);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(b, "metadata"), "query")),
-        "/payments?status=SUCCEEDED&contractRef=CTR-PAY-TEST&size=2&page=2");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(b, "metadata"), "query")),
+                        "/payments?status=SUCCEEDED&contractRef=CTR-PAY-TEST&size=2&page=2");
     json_decref(b);
 
     b = list("?page=1000", 200); /* past the end: empty, still counted */
@@ -467,7 +467,9 @@ static void test_http(void **state)
     assert_int_equal(meta(b, "totalItems"), 0);
     json_decref(b);
 
-#define REF101 "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789X"
+#define REF101                                                                                     \
+    "01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901" \
+    "23456789X"
     const char *bad[][2] = {{"?status=PAID", "status"},
                             {"?size=0", "size"},
                             {"?size=101", "size"},

@@ -50,8 +50,8 @@ static long sql_count(const char *fmt, const char *arg)
 static bool wait_booked(const char *invoice, int timeout_ms)
 {
     for (int waited = 0; waited < timeout_ms; waited += 20) {
-        if (sql_count("SELECT count(*) FROM bank_sim_debits WHERE end_to_end_id = '%s'",
-                      invoice) > 0)
+        if (sql_count("SELECT count(*) FROM bank_sim_debits WHERE end_to_end_id = '%s'", invoice) >
+            0)
             return true;
         bpt_sleep_ms(20);
     }
@@ -142,8 +142,7 @@ static void test_database_down_then_back(void **state)
     pmf_wait_ready(&st);
     assert_true(pmf_wait_status(&st, "INV-NOPG-1", "SUCCEEDED", 40000));
     expect_once("INV-NOPG-1");
-    r = bpt_http("GET", st.proc.port, "/payments?invoiceRef=INV-NOPG-1", BPT_READ_KEY, NULL,
-                 NULL);
+    r = bpt_http("GET", st.proc.port, "/payments?invoiceRef=INV-NOPG-1", BPT_READ_KEY, NULL, NULL);
     assert_int_equal(r.status, 200);
     bpt_resp_free(&r);
 }

@@ -188,8 +188,8 @@ json_t *bpt_consume_all(const char *topic, int idle_ms)
             const char *name;
             const void *v;
             size_t len;
-            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &v, &len) ==
-                               RD_KAFKA_RESP_ERR_NO_ERROR;
+            for (size_t i = 0;
+                 rd_kafka_header_get_all(hdrs, i, &name, &v, &len) == RD_KAFKA_RESP_ERR_NO_ERROR;
                  i++)
                 json_object_set_new(headers, name, json_stringn(v ? v : "", v ? len : 0));
         }
@@ -213,10 +213,10 @@ void bpt_produce(const char *topic, const char *key, const char *value)
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (rk == NULL)
         die("kafka: %s", err);
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
-        RD_KAFKA_V_VALUE((void *)value, strlen(value)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_END);
+    rd_kafka_resp_err_t e =
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                          RD_KAFKA_V_VALUE((void *)value, strlen(value)),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR || rd_kafka_flush(rk, 15000) != RD_KAFKA_RESP_ERR_NO_ERROR)
         die("kafka: producing to %s failed", topic);
     rd_kafka_destroy(rk);
@@ -366,8 +366,8 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *arg)
     return len;
 }
 
-bpt_resp bpt_http(const char *method, int port, const char *path, const char *key,
-                  const char *body, const char *extra_header)
+bpt_resp bpt_http(const char *method, int port, const char *path, const char *key, const char *body,
+                  const char *extra_header)
 {
     bpt_resp r = {0};
     CURL *c = curl_easy_init();
@@ -591,8 +591,8 @@ long long bpt_money(const json_t *obj, const char *name, const char *currency)
     int decimals = dot ? (int)strlen(dot + 1) : 0;
     int want = test_exponent(cur);
     if (want >= 0 && decimals != want)
-        die("%s: amount \"%s\" has %d decimals, %s has %d: %s", name, amount, decimals, cur,
-            want, text);
+        die("%s: amount \"%s\" has %d decimals, %s has %d: %s", name, amount, decimals, cur, want,
+            text);
     char digits[40];
     size_t n = 0;
     for (const char *p = amount; *p && n + 1 < sizeof digits; p++)
@@ -640,8 +640,7 @@ int bpt_money_walk(const json_t *doc)
             }
         }
     } else if (json_is_array(doc)) {
-        json_array_foreach(doc, i, v)
-            seen += bpt_money_walk(v);
+        json_array_foreach(doc, i, v) seen += bpt_money_walk(v);
     }
     return seen;
 }

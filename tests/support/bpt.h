@@ -74,8 +74,8 @@ typedef struct {
  * extra_header ("Name: value") may be NULL. A JSON answer is checked with
  * bpt_money_walk (aborts on an amount that is not a Money object). Caller frees
  * with bpt_resp_free. */
-bpt_resp bpt_http(const char *method, int port, const char *path, const char *key,
-                  const char *body, const char *extra_header);
+bpt_resp bpt_http(const char *method, int port, const char *path, const char *key, const char *body,
+                  const char *extra_header);
 void bpt_resp_free(bpt_resp *r);
 
 /* The errorCode of an ErrorResponse body ("" when not one). */

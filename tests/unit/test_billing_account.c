@@ -153,10 +153,11 @@ static void test_from_contract_optional_parts(void **state)
     assert_false(a.has_mandate);
 
     /* a revoked mandate without expiry, a zero credit limit in yen */
-    set_path(data, "payment", load("{\"mandate\": {\"reference\": \"MDT-2\","
-                                   " \"iban\": \"DE89**************3000\","
-                                   " \"signedAt\": \"2026-02-01\", \"status\": \"REVOKED\","
-                                   " \"revokedAt\": \"2026-03-01T08:00:00.000Z\"}}"));
+    set_path(data, "payment",
+             load("{\"mandate\": {\"reference\": \"MDT-2\","
+                  " \"iban\": \"DE89**************3000\","
+                  " \"signedAt\": \"2026-02-01\", \"status\": \"REVOKED\","
+                  " \"revokedAt\": \"2026-03-01T08:00:00.000Z\"}}"));
     set_path(data, "billing.creditLimit",
              json_pack("{s:s, s:s, s:i}", "amount", "0", "currency", "JPY", "minorUnits", 0));
     set_path(data, "status", json_string("SUSPENDED"));
@@ -228,8 +229,7 @@ static void test_from_contract_malformed(void **state)
         if (msg == NULL)
             fail_msg("case %zu (%s): accepted", i, cases[i].path);
         if (strcmp(msg, cases[i].message) != 0)
-            fail_msg("case %zu (%s): '%s', expected '%s'", i, cases[i].path, msg,
-                     cases[i].message);
+            fail_msg("case %zu (%s): '%s', expected '%s'", i, cases[i].path, msg, cases[i].message);
     }
     bl_account a;
     assert_string_equal(bl_account_from_contract(NULL, &a), ids);
@@ -262,8 +262,8 @@ static void test_authorize_ok(void **state)
     bl_account a;
     active_account(&a);
     assert_int_equal(bl_authorize(&a, "EUR", ymd(2026, 6, 1), 2108), BL_OK);
-    assert_int_equal(bl_authorize(&a, "EUR", ymd(2026, 1, 5), 1), BL_OK);  /* first day */
-    assert_int_equal(bl_authorize(&a, "EUR", ymd(2027, 1, 4), 1), BL_OK);  /* last day */
+    assert_int_equal(bl_authorize(&a, "EUR", ymd(2026, 1, 5), 1), BL_OK); /* first day */
+    assert_int_equal(bl_authorize(&a, "EUR", ymd(2027, 1, 4), 1), BL_OK); /* last day */
 }
 
 static void test_authorize_unknown_and_currency(void **state)
@@ -503,8 +503,7 @@ static void test_account_json(void **state)
     for (size_t i = 0; i < sizeof minors / sizeof minors[0]; i++) {
         json_t *v = json_object_get(j, minors[i].name);
         if (!json_is_integer(v) || json_integer_value(v) != minors[i].value)
-            fail_msg("%s: expected the integer %lld", minors[i].name,
-                     (long long)minors[i].value);
+            fail_msg("%s: expected the integer %lld", minors[i].name, (long long)minors[i].value);
     }
     assert_string_equal(sget(j, "mandate.reference"), "MDT-ACME-001");
     assert_string_equal(sget(j, "mandate.status"), "VALID");
@@ -563,8 +562,8 @@ static void test_account_json_yen_and_overdrawn(void **state)
     assert_int_equal(minor_at(j, "outstanding", 2), 0);
     assert_int_equal(minor_at(j, "available", 2), 500000);
     /* billing answers the credit limit in the very shape contract sent it */
-    assert_true(json_equal(json_object_get(j, "creditLimit"),
-                           get_path(data, "billing.creditLimit")));
+    assert_true(
+        json_equal(json_object_get(j, "creditLimit"), get_path(data, "billing.creditLimit")));
     assert_true(json_equal(json_object_get(j, "contractId"), json_object_get(data, "contractId")));
     json_decref(j);
     json_decref(data);

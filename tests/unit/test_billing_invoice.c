@@ -68,13 +68,22 @@ static json_t *render(const bl_account *a, bl_invoice_line *lines, size_t n, int
 }
 
 /* The Money object o[k] in euros; its minor units. */
-static int64_t eur(const json_t *o, const char *k) { return tu_money(json_object_get(o, k), k, "EUR", 2); }
+static int64_t eur(const json_t *o, const char *k)
+{
+    return tu_money(json_object_get(o, k), k, "EUR", 2);
+}
 static const char *amount_text(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(json_object_get(o, k), "amount"));
 }
-static double rval(const json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
-static const char *sval(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static double rval(const json_t *o, const char *k)
+{
+    return json_number_value(json_object_get(o, k));
+}
+static const char *sval(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
 
 static void test_document(void **state)
 {
@@ -85,7 +94,8 @@ static void test_document(void **state)
              "[{\"bp\":2000,\"base\":1000,\"tax\":200}]"),
         line("ORD-1", BL_PURCHASE, "2026-10-02", 5, 1960, 148,
              "[{\"bp\":550,\"base\":1680,\"tax\":92},{\"bp\":2000,\"base\":280,\"tax\":56}]"),
-        line("ORD-1", BL_REFUND, "2026-10-02", 7, 280, 56, "[{\"bp\":2000,\"base\":280,\"tax\":56}]"),
+        line("ORD-1", BL_REFUND, "2026-10-02", 7, 280, 56,
+             "[{\"bp\":2000,\"base\":280,\"tax\":56}]"),
     };
     int64_t total = 0;
     json_t *doc = render(&a, lines, 3, &total);
@@ -153,8 +163,8 @@ static void test_payment_request(void **state)
 {
     (void)state;
     bl_account a = account();
-    bl_invoice_head h = {.invoice_ref = "INV-2026-000042", .invoice_id = "x", .period = "2026-10",
-                         .account = &a};
+    bl_invoice_head h = {
+        .invoice_ref = "INV-2026-000042", .invoice_id = "x", .period = "2026-10", .account = &a};
     bp_date_parse("2026-11-01", &h.issue_date);
     h.due_date = h.issue_date + 30;
     json_t *req = bl_invoice_payment_request(&h, 2972);
@@ -232,8 +242,8 @@ static void test_vat_column(void **state)
     assert_false(bl_invoice_line_vat(&l, "[{\"bp\":550,\"base\":99999999999999999999,\"tax\":1}]"));
     char many[2048] = "[";
     for (int i = 0; i <= BL_MAX_VAT_RATES; i++)
-        snprintf(many + strlen(many), sizeof many - strlen(many), "%s{\"bp\":%d,\"base\":1,\"tax\":0}",
-                 i ? "," : "", i);
+        snprintf(many + strlen(many), sizeof many - strlen(many),
+                 "%s{\"bp\":%d,\"base\":1,\"tax\":0}", i ? "," : "", i);
     strcat(many, "]");
     assert_false(bl_invoice_line_vat(&l, many));
 }
@@ -251,12 +261,9 @@ static void test_number(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_document),
-        cmocka_unit_test(test_optional_fields_and_exponent),
-        cmocka_unit_test(test_payment_request),
-        cmocka_unit_test(test_many_rates),
-        cmocka_unit_test(test_vat_column),
-        cmocka_unit_test(test_number),
+        cmocka_unit_test(test_document),        cmocka_unit_test(test_optional_fields_and_exponent),
+        cmocka_unit_test(test_payment_request), cmocka_unit_test(test_many_rates),
+        cmocka_unit_test(test_vat_column),      cmocka_unit_test(test_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,8 @@ static void test_nesting_and_commas(void **state)
     bl_jw_end(&w, '}');
     bl_jw_end(&w, '}');
     char *text = bl_jw_finish(&w);
-    assert_string_equal(text, "{\"a\":\"x\",\"list\":[1,{\"k\":-7},[],\"last\",{\"pre\":true}],\"empty\":{}}");
+    assert_string_equal(
+        text, "{\"a\":\"x\",\"list\":[1,{\"k\":-7},[],\"last\",{\"pre\":true}],\"empty\":{}}");
     free(text);
 }
 
@@ -84,9 +85,15 @@ static void test_amounts_exact(void **state)
         int64_t minor;
         const char *currency, *amount;
     } cases[] = {
-        {2108, "EUR", "21.08"},  {-2108, "EUR", "-21.08"}, {5, "EUR", "0.05"},
-        {-5, "EUR", "-0.05"},    {0, "EUR", "0.00"},       {2100, "EUR", "21.00"},
-        {1234, "JPY", "1234"},   {-1, "KWD", "-0.001"},    {1234, "KWD", "1.234"},
+        {2108, "EUR", "21.08"},
+        {-2108, "EUR", "-21.08"},
+        {5, "EUR", "0.05"},
+        {-5, "EUR", "-0.05"},
+        {0, "EUR", "0.00"},
+        {2100, "EUR", "21.00"},
+        {1234, "JPY", "1234"},
+        {-1, "KWD", "-0.001"},
+        {1234, "KWD", "1.234"},
         {INT64_MAX, "EUR", "92233720368547758.07"},
         {INT64_MIN + 1, "JPY", "-9223372036854775807"},
     };
@@ -105,9 +112,9 @@ static void test_amounts_exact(void **state)
     bl_jw_kint(&w, "n", 1);
     bl_jw_end(&w, '}');
     char *text = bl_jw_finish(&w);
-    assert_string_equal(text,
-                        "{\"total\":{\"amount\":\"-1.50\",\"currency\":\"EUR\",\"minorUnits\":-150},"
-                        "\"n\":1}");
+    assert_string_equal(
+        text, "{\"total\":{\"amount\":\"-1.50\",\"currency\":\"EUR\",\"minorUnits\":-150},"
+              "\"n\":1}");
     free(text);
 }
 

@@ -44,7 +44,8 @@ static void test_old_operation(void **state)
     assert_int_equal(tu_money(json_object_get(order, "totalWithoutTax"), "w", "EUR", 2), 1960);
     assert_null(json_object_get(order, "totalWithTaxMinor"));
     json_t *p = json_array_get(
-        json_object_get(json_array_get(json_object_get(order, "orderItems"), 0), "productItems"), 0);
+        json_object_get(json_array_get(json_object_get(order, "orderItems"), 0), "productItems"),
+        0);
     assert_int_equal(tu_money(json_object_get(p, "unitPrice"), "unitPrice", "EUR", 2), 840);
     assert_int_equal(tu_money(json_object_get(p, "amountTax"), "amountTax", "EUR", 2), 92);
     assert_true(json_real_value(json_object_get(p, "vatRate")) == 5.5); /* a rate stays */
@@ -62,19 +63,18 @@ static void test_old_operation(void **state)
 static void test_old_invoice(void **state)
 {
     (void)state;
-    json_t *doc = load(
-        "{\"invoiceRef\":\"INV-2026-000001\",\"currency\":\"KWD\","
-        "\"totalWithoutTax\":1.5,\"totalWithoutTaxMinor\":1500,\"totalTax\":0.15,"
-        "\"totalTaxMinor\":150,\"totalWithTax\":1.65,\"totalWithTaxMinor\":1650,"
-        "\"vatBreakdown\":[{\"vatRate\":10.0,\"base\":1.5,\"baseMinor\":1500,\"tax\":0.15,"
-        "\"taxMinor\":150}],\"lines\":[{\"orderRef\":\"A\",\"amountWithoutTax\":-1.5,"
-        "\"amountWithoutTaxMinor\":-1500,\"amountTax\":-0.15,\"amountTaxMinor\":-150,"
-        "\"amountWithTax\":-1.65,\"amountWithTaxMinor\":-1650}],\"status\":\"ISSUED\"}");
+    json_t *doc =
+        load("{\"invoiceRef\":\"INV-2026-000001\",\"currency\":\"KWD\","
+             "\"totalWithoutTax\":1.5,\"totalWithoutTaxMinor\":1500,\"totalTax\":0.15,"
+             "\"totalTaxMinor\":150,\"totalWithTax\":1.65,\"totalWithTaxMinor\":1650,"
+             "\"vatBreakdown\":[{\"vatRate\":10.0,\"base\":1.5,\"baseMinor\":1500,\"tax\":0.15,"
+             "\"taxMinor\":150}],\"lines\":[{\"orderRef\":\"A\",\"amountWithoutTax\":-1.5,"
+             "\"amountWithoutTaxMinor\":-1500,\"amountTax\":-0.15,\"amountTaxMinor\":-150,"
+             "\"amountWithTax\":-1.65,\"amountWithTaxMinor\":-1650}],\"status\":\"ISSUED\"}");
     assert_true(bl_legacy_upgrade(doc));
     assert_int_equal(tu_money(json_object_get(doc, "totalWithTax"), "t", "KWD", 3), 1650);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "totalTax"),
-                                                          "amount")),
-                        "0.150");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(doc, "totalTax"), "amount")), "0.150");
     json_t *vat = json_array_get(json_object_get(doc, "vatBreakdown"), 0);
     assert_int_equal(tu_money(json_object_get(vat, "base"), "base", "KWD", 3), 1500);
     assert_int_equal(tu_money(json_object_get(vat, "tax"), "tax", "KWD", 3), 150);

@@ -184,8 +184,8 @@ static void amounts_reject(json_t *req, const char *currency, int exponent, cons
     bl_operation op;
     head_ok(req, &op);
     bp_verr e = {0};
-    bool ok = bl_operation_parse_amounts(req, op.currency ? op.currency : currency, exponent, &op,
-                                         &e);
+    bool ok =
+        bl_operation_parse_amounts(req, op.currency ? op.currency : currency, exponent, &op, &e);
     if (ok) {
         done(&op, req);
         fail_msg("amounts accepted; expected a rejection on %s", field);
@@ -232,12 +232,25 @@ static void test_vat(void **state)
         int64_t base, bp, vat;
     } cases[] = {
         /* 0.462; 16.80 at 5.5 % = 0.924; 0.5 and 1.5 go away from zero */
-        {840, 550, 46}, {1680, 550, 92}, {280, 2000, 56}, {1000, 5, 1}, {1, 5000, 1},
-        {1, 4999, 0}, {3, 5000, 2}, {10, 1, 0},
+        {840, 550, 46},
+        {1680, 550, 92},
+        {280, 2000, 56},
+        {1000, 5, 1},
+        {1, 5000, 1},
+        {1, 4999, 0},
+        {3, 5000, 2},
+        {10, 1, 0},
         /* zero rate, zero base, 100 % */
-        {123456, 0, 0}, {0, 550, 0}, {123456, 10000, 123456}, {1, 10000, 1},
+        {123456, 0, 0},
+        {0, 550, 0},
+        {123456, 10000, 123456},
+        {1, 10000, 1},
         /* negative bases round away from zero too */
-        {-840, 550, -46}, {-1000, 5, -1}, {-1, 5000, -1}, {-1, 4999, 0}, {-3, 5000, -2},
+        {-840, 550, -46},
+        {-1000, 5, -1},
+        {-1, 5000, -1},
+        {-1, 4999, 0},
+        {-3, 5000, -2},
         {-123456, 10000, -123456},
         /* base × bp overflows 64 bits: exact only with the 128-bit product */
         {BP_MONEY_MAX_MINOR, 10000, BP_MONEY_MAX_MINOR},
@@ -245,7 +258,8 @@ static void test_vat(void **state)
         {INT64_C(922337203685477580), 550, INT64_C(50728546202701267)},
         {INT64_C(1000000000000000001), 5000, INT64_C(500000000000000001)},
         {-INT64_C(1000000000000000001), 5000, -INT64_C(500000000000000001)},
-        {INT64_MAX, 10000, INT64_MAX}, {INT64_MAX, 5000, INT64_C(4611686018427387904)},
+        {INT64_MAX, 10000, INT64_MAX},
+        {INT64_MAX, 5000, INT64_C(4611686018427387904)},
         {INT64_MIN, 10000, INT64_MIN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -349,7 +363,7 @@ static void test_head_operation_at_date(void **state)
         assert_int_equal(bp_date_local(op.operation_at_ms), op.operation_date);
         json_decref(req);
     }
-    static const char *const bad[] = {"2026-02-29", "2026-13-01", "2026-11-31", "2026/11/20",
+    static const char *const bad[] = {"2026-02-29", "2026-13-01", "2026-11-31",  "2026/11/20",
                                       "20-11-2026", "2026-11-2x", "2026-11-20 ", "tomorrow!!"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         HEAD_BAD("operationAt", json_string(bad[i]), "YYYY-MM-DD");
@@ -404,14 +418,14 @@ static void test_head_operation_at_timestamp(void **state)
         bp_date_format(op.operation_date, date, sizeof date);
         bp_time_format_ms(op.operation_at_ms, utc, sizeof utc);
         if (strcmp(date, cases[i].date) != 0 || strcmp(utc, cases[i].utc) != 0)
-            fail_msg("%s: date %s at %s, expected %s at %s", cases[i].at, date, utc,
-                     cases[i].date, cases[i].utc);
+            fail_msg("%s: date %s at %s, expected %s at %s", cases[i].at, date, utc, cases[i].date,
+                     cases[i].utc);
     }
     static const char *const bad[] = {
-        "2026-10-31T23:30:00",   "2026-10-31T23:30:00.5",    /* no offset */
-        "2026-10-31T23:30",      "2026-10-31T24:00:00Z",     /* no seconds, no such hour */
-        "2026-02-30T10:00:00Z",  "2026-10-31T23:30:00+1:00", /* no such day, bad offset */
-        "2026-10-31X23:30:00Z",  "2026-10-31T23:30:00+01:00x",
+        "2026-10-31T23:30:00",  "2026-10-31T23:30:00.5",    /* no offset */
+        "2026-10-31T23:30",     "2026-10-31T24:00:00Z",     /* no seconds, no such hour */
+        "2026-02-30T10:00:00Z", "2026-10-31T23:30:00+1:00", /* no such day, bad offset */
+        "2026-10-31X23:30:00Z", "2026-10-31T23:30:00+01:00x",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         HEAD_BAD("operationAt", json_string(bad[i]), "RFC 3339");
@@ -460,15 +474,16 @@ static void check_docs_amounts(const bl_operation *op)
         const char *path;
         int64_t minor;
     } expect[] = {
-        {P0 "unitPrice", 840},        {P0 "amountWithoutTax", 1680}, {P0 "amountTax", 92},
-        {P0 "amountWithTax", 1772},   {P1 "unitPrice", 280},         {P1 "amountWithoutTax", 280},
-        {P1 "amountTax", 56},         {P1 "amountWithTax", 336},     {"order.totalTax", 148},
-        {"order.totalWithoutTax", 1960}, {"order.totalWithTax", 2108},
+        {P0 "unitPrice", 840},        {P0 "amountWithoutTax", 1680},
+        {P0 "amountTax", 92},         {P0 "amountWithTax", 1772},
+        {P1 "unitPrice", 280},        {P1 "amountWithoutTax", 280},
+        {P1 "amountTax", 56},         {P1 "amountWithTax", 336},
+        {"order.totalTax", 148},      {"order.totalWithoutTax", 1960},
+        {"order.totalWithTax", 2108},
     };
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
         if (minor_at(d, expect[i].path, 2) != expect[i].minor)
-            fail_msg("%s: expected %lld minor units", expect[i].path,
-                     (long long)expect[i].minor);
+            fail_msg("%s: expected %lld minor units", expect[i].path, (long long)expect[i].minor);
     }
     assert_string_equal(json_string_value(get_path(d, "order.totalWithTax.amount")), "21.08");
     assert_string_equal(json_string_value(get_path(d, "order.totalWithTax.currency")), "EUR");
@@ -549,10 +564,14 @@ static void test_amounts_disagree(void **state)
         double wrong;
         const char *computed;
     } cases[] = {
-        {P0 "amountWithoutTax", 16.81, "16.80"}, {P0 "amountTax", 0.93, "0.92"},
-        {P0 "amountWithTax", 17.73, "17.72"},    {P1 "amountWithoutTax", 2.79, "2.80"},
-        {P1 "amountTax", 0.57, "0.56"},          {P1 "amountWithTax", 0, "3.36"},
-        {"order.totalWithoutTax", 19.61, "19.60"}, {"order.totalTax", 1.47, "1.48"},
+        {P0 "amountWithoutTax", 16.81, "16.80"},
+        {P0 "amountTax", 0.93, "0.92"},
+        {P0 "amountWithTax", 17.73, "17.72"},
+        {P1 "amountWithoutTax", 2.79, "2.80"},
+        {P1 "amountTax", 0.57, "0.56"},
+        {P1 "amountWithTax", 0, "3.36"},
+        {"order.totalWithoutTax", 19.61, "19.60"},
+        {"order.totalTax", 1.47, "1.48"},
         {"order.totalWithTax", 21.07, "21.08"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -629,8 +648,12 @@ static void test_amounts_vat_rate(void **state)
     static const struct {
         const char *rate;
         int64_t tax; /* the VAT of the 16.80 line */
-    } ok[] = {{"0", 0},     {"100", 1680}, {"100.00", 1680}, {"19.6", 329} /* 3.2928 */,
-              {"0.01", 0} /* 0.00168 */, {"2.1", 35} /* 0.3528 */};
+    } ok[] = {{"0", 0},
+              {"100", 1680},
+              {"100.00", 1680},
+              {"19.6", 329} /* 3.2928 */,
+              {"0.01", 0} /* 0.00168 */,
+              {"2.1", 35} /* 0.3528 */};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         json_t *req = set_path(docs_without_amounts(), P0 "vatRate", json_string(ok[i].rate));
         bl_operation op;
@@ -663,8 +686,8 @@ static void test_amounts_structure(void **state)
     /* a second order item: its errors carry its own index */
     json_t *req = docs_without_amounts();
     json_array_append_new(get_path(req, items),
-                          json_pack("{s:[{s:s, s:f}, {s:i}]}", "productItems", "unitPrice",
-                                    "1.00", "vatRate", 10.0, "unitPrice", 1));
+                          json_pack("{s:[{s:s, s:f}, {s:i}]}", "productItems", "unitPrice", "1.00",
+                                    "vatRate", 10.0, "unitPrice", 1));
     amounts_reject(req, "EUR", 2, "order.orderItems[1].productItems[1].vatRate", "is required");
     req = docs_without_amounts();
     json_array_append_new(get_path(req, items), json_pack("{s:[{s:s, s:i}]}", "productItems",
@@ -688,8 +711,8 @@ static void test_amounts_item_count(void **state)
     parse_ok(req, "EUR", 2, &op);
     assert_int_equal(op.total_with_tax, 1000);
     json_decref(op.doc);
-    json_array_append_new(items, json_pack("{s:[{s:s, s:i}]}", "productItems", "unitPrice",
-                                           "0.01", "vatRate", 0));
+    json_array_append_new(
+        items, json_pack("{s:[{s:s, s:i}]}", "productItems", "unitPrice", "0.01", "vatRate", 0));
     amounts_reject(req, "EUR", 2, "order.orderItems", "more than 1000");
 }
 
@@ -727,8 +750,8 @@ static void test_amounts_order_type_and_extras(void **state)
 static void test_amounts_too_large(void **state)
 {
     /* 10^13 EUR × 2 is beyond the largest amount */
-    json_t *req = set_path(docs_without_amounts(), P0 "unitPrice",
-                           json_string("10000000000000.00"));
+    json_t *req =
+        set_path(docs_without_amounts(), P0 "unitPrice", json_string("10000000000000.00"));
     amounts_reject(req, "EUR", 2, P0 "unitPrice", "too large");
     /* the largest amount at 20 % VAT: the line's total is beyond it */
     req = set_path(docs_without_amounts(), ITEM0 ".productItems",
@@ -736,8 +759,8 @@ static void test_amounts_too_large(void **state)
     amounts_reject(req, "EUR", 2, P0 "amountWithTax", "too large");
     /* two lines that fit alone, not together: the second one is named */
     req = set_path(docs_without_amounts(), ITEM0 ".productItems",
-                   json_pack("[{s:s, s:i}, {s:s, s:i}]", "unitPrice", "6000000000000.00",
-                             "vatRate", 0, "unitPrice", "6000000000000.00", "vatRate", 0));
+                   json_pack("[{s:s, s:i}, {s:s, s:i}]", "unitPrice", "6000000000000.00", "vatRate",
+                             0, "unitPrice", "6000000000000.00", "vatRate", 0));
     amounts_reject(req, "EUR", 2, P1 "amountWithTax", "too large");
 }
 

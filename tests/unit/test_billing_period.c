@@ -20,8 +20,8 @@ static void test_parse_and_format(void **state)
     assert_int_equal(p.year, 2026);
     assert_int_equal(p.month, 2);
     assert_true(bl_period_parse("2000-12", &p));
-    const char *bad[] = {"2026-13", "2026-00", "1999-12", "2026-2", "2026/02", "2026-02-01",
-                         "20a6-02", "", "-2026-0"};
+    const char *bad[] = {"2026-13",    "2026-00", "1999-12", "2026-2", "2026/02",
+                         "2026-02-01", "20a6-02", "",        "-2026-0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(bl_period_parse(bad[i], &p));
     assert_false(bl_period_parse(NULL, &p));
@@ -104,7 +104,7 @@ static void test_parse_time(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_and_format),  cmocka_unit_test(test_first_and_last_days),
+        cmocka_unit_test(test_parse_and_format),   cmocka_unit_test(test_first_and_last_days),
         cmocka_unit_test(test_period_of_and_prev), cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_parse_time),
     };

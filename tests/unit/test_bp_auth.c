@@ -93,8 +93,7 @@ static void test_spec_too_many_keys(void **state)
     char err[128];
     bp_auth *auth = bp_auth_new(spec, err, sizeof err);
     assert_non_null(auth);
-    assert_int_equal(bp_auth_check(auth, "Bearer key-0000000000000063", BP_SCOPE_READ),
-                     BP_AUTH_OK);
+    assert_int_equal(bp_auth_check(auth, "Bearer key-0000000000000063", BP_SCOPE_READ), BP_AUTH_OK);
     bp_auth_free(auth);
 }
 
@@ -144,14 +143,11 @@ static void test_check_unknown_key(void **state)
     /* Prefixes, extensions and case changes of a real key are other keys. */
     assert_int_equal(bp_auth_check(auth, "Bearer rw-key-0123456789abcde", BP_SCOPE_READ),
                      BP_AUTH_MISSING);
-    assert_int_equal(bp_auth_check(auth, "Bearer " RW_KEY "f", BP_SCOPE_READ),
-                     BP_AUTH_MISSING);
+    assert_int_equal(bp_auth_check(auth, "Bearer " RW_KEY "f", BP_SCOPE_READ), BP_AUTH_MISSING);
     assert_int_equal(bp_auth_check(auth, "Bearer RW-KEY-0123456789ABCDEF", BP_SCOPE_READ),
                      BP_AUTH_MISSING);
-    assert_int_equal(bp_auth_check(auth, "Bearer " RW_KEY " ", BP_SCOPE_READ),
-                     BP_AUTH_MISSING);
-    assert_int_equal(bp_auth_check(auth, "Bearer " RW_KEY ":rw", BP_SCOPE_READ),
-                     BP_AUTH_MISSING);
+    assert_int_equal(bp_auth_check(auth, "Bearer " RW_KEY " ", BP_SCOPE_READ), BP_AUTH_MISSING);
+    assert_int_equal(bp_auth_check(auth, "Bearer " RW_KEY ":rw", BP_SCOPE_READ), BP_AUTH_MISSING);
 }
 
 static void test_check_scopes(void **state)
@@ -168,8 +164,7 @@ static void test_check_scope_none(void **state)
     const bp_auth *auth = *state;
     assert_int_equal(bp_auth_check(auth, NULL, BP_SCOPE_NONE), BP_AUTH_OK);
     assert_int_equal(bp_auth_check(auth, "garbage", BP_SCOPE_NONE), BP_AUTH_OK);
-    assert_int_equal(bp_auth_check(auth, "Bearer unknown-key-xxxxxxxx", BP_SCOPE_NONE),
-                     BP_AUTH_OK);
+    assert_int_equal(bp_auth_check(auth, "Bearer unknown-key-xxxxxxxx", BP_SCOPE_NONE), BP_AUTH_OK);
     assert_int_equal(bp_auth_check(auth, "Bearer " R_KEY, BP_SCOPE_NONE), BP_AUTH_OK);
 }
 

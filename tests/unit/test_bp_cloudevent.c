@@ -40,8 +40,8 @@ static void test_new_envelope(void **state)
     char id[37];
     memset(id, 'x', sizeof id);
     json_t *data = json_pack("{s:s, s:i}", "contractRef", "CTR-1", "version", 1);
-    json_t *ev = bp_cloudevent_new("/boissipay/contract", "contract.created", "subject-1", data,
-                                   id);
+    json_t *ev =
+        bp_cloudevent_new("/boissipay/contract", "contract.created", "subject-1", data, id);
     assert_non_null(ev);
     assert_true(is_uuid_v4(id));
     assert_string_equal(str(ev, "specversion"), "1.0");

@@ -21,6 +21,8 @@ typedef struct {
     long ratio;
 } test_settings;
 
+/* One row per variable: not reflowed. */
+/* clang-format off */
 static const bp_config_entry table[] = {
     {"BPUT_NAME", BP_CONFIG_STRING, offsetof(test_settings, name), "boissipay", 1, 10,
      "a short name", false, NULL, NULL},
@@ -33,6 +35,7 @@ static const bp_config_entry table[] = {
     {"BPUT_RATIO", BP_CONFIG_INT, offsetof(test_settings, ratio), "-5", -10, 10,
      "signed value", false, NULL, NULL},
 };
+/* clang-format on */
 #define NTABLE (sizeof table / sizeof table[0])
 
 static const char *const names[] = {"BPUT_NAME", "BPUT_PORT", "BPUT_VERBOSE", "BPUT_TOKEN",
@@ -136,8 +139,8 @@ static void test_int_bounds(void **state)
 
 static void test_int_not_numeric(void **state)
 {
-    static const char *const bad[] = {"abc", "80a", "8080 ", "0x50", "1e3", "3.5",
-                                      "99999999999999999999999", "-"};
+    static const char *const bad[] = {
+        "abc", "80a", "8080 ", "0x50", "1e3", "3.5", "99999999999999999999999", "-"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv("BPUT_PORT", bad[i], 1);
         expect_fail("BPUT_PORT", "integer");
@@ -227,7 +230,8 @@ static void test_print(void **state)
 static void test_print_secret_with_default(void **state)
 {
     static const bp_config_entry secret[] = {
-        {"BPUT_URL", BP_CONFIG_STRING, 0, "postgres://u:pw@h/db", 1, 0, "database", true, NULL, NULL},
+        {"BPUT_URL", BP_CONFIG_STRING, 0, "postgres://u:pw@h/db", 1, 0, "database", true, NULL,
+         NULL},
     };
     char *text = NULL;
     size_t len = 0;
@@ -257,6 +261,8 @@ static bool word_check(const char *value, char *why, size_t whysize)
 }
 
 static const char *const levels[] = {"low", "high", NULL};
+/* One row per variable: not reflowed. */
+/* clang-format off */
 static const bp_config_entry checked[] = {
     {"BPUT_LEVEL", BP_CONFIG_ENUM, offsetof(checked_settings, level), "low", 0, 0, "a level",
      false, levels, NULL},
@@ -265,6 +271,7 @@ static const bp_config_entry checked[] = {
     {"BPUT_WORD", BP_CONFIG_STRING, offsetof(checked_settings, word), "ok-1", 1, 64, "a word",
      false, NULL, word_check},
 };
+/* clang-format on */
 
 static void test_enum_and_checks(void **state)
 {

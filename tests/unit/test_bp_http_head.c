@@ -40,8 +40,8 @@ static void test_sound_heads(void **state)
     assert_int_equal(verdict_of("POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n"
                                 "content-length: 12\r\nX-E:\r\nX-T: a\tb\r\n\r\n"),
                      0);
-    assert_int_equal(verdict_of("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"),
-                     0);
+    assert_int_equal(
+        verdict_of("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"), 0);
     assert_int_equal(verdict_of("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
 }
 

@@ -51,7 +51,8 @@ static void test_nul_in_keys(void **state)
 {
     (void)state;
     expect("{\"a\\u0000b\":1}", "{\"a\\ufffdb\":1}");
-    expect("{ \"x\" : { \"\\u0000\" : \"\\u0000\" } }", "{ \"x\" : { \"\\ufffd\" : \"\\u0000\" } }");
+    expect("{ \"x\" : { \"\\u0000\" : \"\\u0000\" } }",
+           "{ \"x\" : { \"\\ufffd\" : \"\\u0000\" } }");
     expect("{\"k\":[{\"\\u0000\":1}],\"\\u0000\":2}", "{\"k\":[{\"\\ufffd\":1}],\"\\ufffd\":2}");
     /* An escaped backslash before u0000 is text, not an escape. */
     expect("{\"a\\\\u0000\":1}", NULL);

@@ -26,8 +26,8 @@ static void test_currency_known(void **state)
 
 static void test_currency_unknown(void **state)
 {
-    static const char *const bad[] = {"XXX", "eur", "EU", "", "EURO", "Eur", "AAA", "ZZZ",
-                                      "FRF", "DEM", "E R", "EU\n"};
+    static const char *const bad[] = {"XXX", "eur", "EU",  "",    "EURO", "Eur",
+                                      "AAA", "ZZZ", "FRF", "DEM", "E R",  "EU\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int e = 42;
         assert_false(bp_currency_exponent(bad[i], &e));
@@ -60,8 +60,7 @@ static void test_currency_table_sorted(void **state)
         if (!bp_currency_exponent(cases[i].code, &e))
             fail_msg("currency %s not found (table out of order?)", cases[i].code);
         if (e != cases[i].exponent)
-            fail_msg("currency %s: exponent %d, expected %d", cases[i].code, e,
-                     cases[i].exponent);
+            fail_msg("currency %s: exponent %d, expected %d", cases[i].code, e, cases[i].exponent);
     }
 }
 
@@ -84,8 +83,8 @@ static void expect_parse_err(const char *text, int exponent, bool neg, bp_money_
     int64_t minor = INT64_C(-777);
     bp_money_result r = bp_money_parse(text, exponent, neg, &minor);
     if (r != want)
-        fail_msg("parse(\"%s\", %d, neg=%d) = %d, expected %d", text, exponent, (int)neg,
-                 (int)r, (int)want);
+        fail_msg("parse(\"%s\", %d, neg=%d) = %d, expected %d", text, exponent, (int)neg, (int)r,
+                 (int)want);
     assert_int_equal(minor, -777); /* untouched on failure */
 }
 
@@ -131,9 +130,9 @@ static void test_parse_too_many_decimals(void **state)
 
 static void test_parse_syntax(void **state)
 {
-    static const char *const bad[] = {"",     "-",   "1.",   ".5",   "1e3",  "1E3",  "1,5",
+    static const char *const bad[] = {"",     "-",   "1.",   ".5",   "1e3",   "1E3",  "1,5",
                                       " 1",   "1 ",  "+1",   "--1",  "1.2.3", "1..2", "abc",
-                                      "0x10", "-.5", "1.-5", "- 1",  "1-",   "12a",  "NaN",
+                                      "0x10", "-.5", "1.-5", "- 1",  "1-",    "12a",  "NaN",
                                       "inf",  ".",   "-1.",  "1._5", "\t1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         expect_parse_err(bad[i], 2, true, BP_MONEY_SYNTAX);
@@ -362,8 +361,8 @@ static void test_format_truncates(void **state)
 
 static void test_parse_format_round_trip(void **state)
 {
-    static const char *const texts[] = {"0.00", "0.01", "19.99", "5000.00", "-0.50",
-                                        "10000000000000.00", "-10000000000000.00"};
+    static const char *const texts[] = {
+        "0.00", "0.01", "19.99", "5000.00", "-0.50", "10000000000000.00", "-10000000000000.00"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         int64_t m = 0;
         char buf[32];
@@ -384,9 +383,10 @@ static void test_parse_format_round_trip(void **state)
 
 static void test_result_text(void **state)
 {
-    const bp_money_result all[] = {BP_MONEY_OK, BP_MONEY_SYNTAX, BP_MONEY_TOO_MANY_DECIMALS,
-                                   BP_MONEY_NEGATIVE, BP_MONEY_TOO_LARGE, BP_MONEY_MISSING,
-                                   BP_MONEY_MALFORMED, BP_MONEY_CURRENCY, BP_MONEY_DISAGREES};
+    const bp_money_result all[] = {
+        BP_MONEY_OK,        BP_MONEY_SYNTAX,    BP_MONEY_TOO_MANY_DECIMALS,
+        BP_MONEY_NEGATIVE,  BP_MONEY_TOO_LARGE, BP_MONEY_MISSING,
+        BP_MONEY_MALFORMED, BP_MONEY_CURRENCY,  BP_MONEY_DISAGREES};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const char *t = bp_money_result_text(all[i]);
         assert_non_null(t);
@@ -418,9 +418,12 @@ static void test_money_shape(void **state)
     expect_money_text(886, "EUR", "{\"amount\":\"8.86\",\"currency\":\"EUR\",\"minorUnits\":886}");
     expect_money_text(800000, "EUR",
                       "{\"amount\":\"8000.00\",\"currency\":\"EUR\",\"minorUnits\":800000}");
-    expect_money_text(1000, "JPY", "{\"amount\":\"1000\",\"currency\":\"JPY\",\"minorUnits\":1000}");
-    expect_money_text(1234, "KWD", "{\"amount\":\"1.234\",\"currency\":\"KWD\",\"minorUnits\":1234}");
-    expect_money_text(-336, "EUR", "{\"amount\":\"-3.36\",\"currency\":\"EUR\",\"minorUnits\":-336}");
+    expect_money_text(1000, "JPY",
+                      "{\"amount\":\"1000\",\"currency\":\"JPY\",\"minorUnits\":1000}");
+    expect_money_text(1234, "KWD",
+                      "{\"amount\":\"1.234\",\"currency\":\"KWD\",\"minorUnits\":1234}");
+    expect_money_text(-336, "EUR",
+                      "{\"amount\":\"-3.36\",\"currency\":\"EUR\",\"minorUnits\":-336}");
     expect_money_text(5, "EUR", "{\"amount\":\"0.05\",\"currency\":\"EUR\",\"minorUnits\":5}");
     expect_money_text(0, "EUR", "{\"amount\":\"0.00\",\"currency\":\"EUR\",\"minorUnits\":0}");
     expect_money_text(-BP_MONEY_MAX_MINOR, "KWD",

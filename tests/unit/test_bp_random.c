@@ -13,10 +13,7 @@
 
 #define CROCKFORD "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-static bool is_lower_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
+static bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 static void test_uuid_format(void **state)
 {
@@ -32,8 +29,8 @@ static void test_uuid_format(void **state)
             else if (!is_lower_hex(buf[i]))
                 fail_msg("uuid %s: bad character at %d", buf, i);
         }
-        assert_int_equal(buf[14], '4');                  /* version 4 */
-        assert_non_null(strchr("89ab", buf[19]));         /* RFC 4122 variant 10xx */
+        assert_int_equal(buf[14], '4');           /* version 4 */
+        assert_non_null(strchr("89ab", buf[19])); /* RFC 4122 variant 10xx */
     }
 }
 

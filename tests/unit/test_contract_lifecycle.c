@@ -83,8 +83,8 @@ static void test_transition_out_of_range(void **state)
 static void test_event_types(void **state)
 {
     static const char *const want[CT_ACTION_COUNT] = {
-        "contract.created",       "contract.activated",       "contract.suspended",
-        "contract.reactivated",   "contract.cancelled",       "contract.expired",
+        "contract.created",        "contract.activated",       "contract.suspended",
+        "contract.reactivated",    "contract.cancelled",       "contract.expired",
         "contract.mandate-signed", "contract.mandate-revoked", "contract.credit-limit-changed",
     };
     for (int a = 0; a < CT_ACTION_COUNT; a++)
@@ -117,8 +117,8 @@ static void test_status_names_and_parse(void **state)
     }
     assert_null(ct_status_name(CT_STATUS_COUNT));
     assert_null(ct_status_name((ct_status)-1));
-    static const char *const bad[] = {"", "active", "Active", "ACTIVE ", "ACTIV", "DELETED",
-                                      "CANCELED"};
+    static const char *const bad[] = {"",      "active",  "Active",  "ACTIVE ",
+                                      "ACTIV", "DELETED", "CANCELED"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ct_status out = CT_STATUS_COUNT;
         assert_false(ct_status_parse(bad[i], &out));

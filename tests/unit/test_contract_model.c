@@ -303,8 +303,7 @@ static void test_parse_full_request(void **state)
 
     assert_string_equal(sget(doc, "billing.creditLimit.amount"), "5000.00");
     assert_string_equal(sget(doc, "billing.creditLimit.currency"), "EUR");
-    assert_int_equal(json_integer_value(get_path(doc, "billing.creditLimit.minorUnits")),
-                     500000);
+    assert_int_equal(json_integer_value(get_path(doc, "billing.creditLimit.minorUnits")), 500000);
     assert_int_equal(json_integer_value(get_path(doc, "billing.paymentTermDays")), 45);
     assert_string_equal(sget(doc, "billing.invoiceEmail"), "ap@acme.com");
 
@@ -320,8 +319,7 @@ static void test_parse_default_billing(void **state)
     parse_ok(req, &out);
     assert_string_equal(sget(out.doc, "billing.creditLimit.amount"), "0.00");
     assert_string_equal(sget(out.doc, "billing.creditLimit.currency"), "EUR");
-    assert_int_equal(json_integer_value(get_path(out.doc, "billing.creditLimit.minorUnits")),
-                     0);
+    assert_int_equal(json_integer_value(get_path(out.doc, "billing.creditLimit.minorUnits")), 0);
     assert_true(json_is_integer(get_path(out.doc, "billing.creditLimit.minorUnits")));
     assert_int_equal(json_integer_value(get_path(out.doc, "billing.paymentTermDays")), 30);
     assert_string_equal(sget(out.doc, "billing.invoiceEmail"), "john.doe@acme.com");
@@ -435,8 +433,7 @@ static void test_parse_customer_ref_sources(void **state)
     assert_string_equal(sget(out.doc, "subscriber.customerRef"), "ACME-PRO");
     assert_string_equal(sget(out.doc, "subscriber.party.customerRef"), "ACME-PRO");
     assert_string_equal(sget(out.doc, "subscriber.party.customerId"), "PRO-9");
-    assert_string_equal(sget(out.doc, "subscriber.party.professionnal.customerRef"),
-                        "ACME-PRO");
+    assert_string_equal(sget(out.doc, "subscriber.party.professionnal.customerRef"), "ACME-PRO");
     assert_string_equal(sget(out.doc, "subscriber.party.professionnal.customerId"), "PRO-9");
     json_decref(out.doc);
     json_decref(req);
@@ -473,11 +470,11 @@ static void test_parse_customer_ref_sources(void **state)
 
 static void test_parse_minimal_request(void **state)
 {
-    json_t *req = json_pack(
-        "{s:s, s:s, s:s, s:s, s:{}, s:{s:s, s:{s:s, s:s}}}", "contractType",
-        "DEFERRED_BILLING", "createdAt", "2026-01-02", "activatedAt", "2026-01-02", "expireAt",
-        "2026-01-02", "distributor", "subscriber", "subscriberType", "PARTICULAR",
-        "contactPerson", "lastName", "Doe", "mail", "jane@doe.fr");
+    json_t *req =
+        json_pack("{s:s, s:s, s:s, s:s, s:{}, s:{s:s, s:{s:s, s:s}}}", "contractType",
+                  "DEFERRED_BILLING", "createdAt", "2026-01-02", "activatedAt", "2026-01-02",
+                  "expireAt", "2026-01-02", "distributor", "subscriber", "subscriberType",
+                  "PARTICULAR", "contactPerson", "lastName", "Doe", "mail", "jane@doe.fr");
     ct_new_contract out;
     parse_ok(req, &out);
     assert_null(out.contract_ref);
@@ -535,8 +532,8 @@ static void test_parse_contract_ref(void **state)
         json_decref(out.doc);
         json_decref(req);
     }
-    static const char *const bad[] = {"", "-CTR", ".CTR", "_CTR", "CTR ACME", "CTR/1",
-                                      "CTR\xc3\xa9", REF64 "4"}; /* 65 characters */
+    static const char *const bad[] = {"",      "-CTR",        ".CTR",   "_CTR", "CTR ACME",
+                                      "CTR/1", "CTR\xc3\xa9", REF64 "4"}; /* 65 characters */
 #undef REF64
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         reject_with("contractRef", json_string(bad[i]), "contractRef", NULL);
@@ -595,32 +592,30 @@ static void test_reject_subscriber(void **state)
                 "subscriber.contactAddress.countryCode", "ISO 3166");
     reject_with("subscriber.billingAddress.countryCode", json_string("FRA"),
                 "subscriber.billingAddress.countryCode", NULL);
-    reject_with("subscriber.party.customerRef", json_integer(7),
-                "subscriber.party.customerRef", "string");
+    reject_with("subscriber.party.customerRef", json_integer(7), "subscriber.party.customerRef",
+                "string");
     reject_with("distributor.contactPerson.mail", json_string("sales@"),
                 "distributor.contactPerson.mail", "e-mail");
-    reject_with("distributor.eFacturation", json_string("x"), "distributor.eFacturation",
-                "object");
+    reject_with("distributor.eFacturation", json_string("x"), "distributor.eFacturation", "object");
 }
 
 static void test_reject_billing(void **state)
 {
-    reject_with("billing.creditLimit.amount", json_string("-1.00"),
-                "billing.creditLimit.amount", "negative");
+    reject_with("billing.creditLimit.amount", json_string("-1.00"), "billing.creditLimit.amount",
+                "negative");
     reject_with("billing.creditLimit.amount", json_integer(-1), "billing.creditLimit.amount",
                 "negative");
-    reject_with("billing.creditLimit.currency", json_string("XXX"),
-                "billing.creditLimit.currency", "ISO 4217");
-    reject_with("billing.creditLimit.currency", json_string("eur"),
-                "billing.creditLimit.currency", NULL);
-    reject_with("billing.creditLimit.currency", json_string("EURO"),
-                "billing.creditLimit.currency", NULL);
-    reject_with("billing.creditLimit.currency", json_integer(978),
-                "billing.creditLimit.currency", "string");
-    reject_with("billing.creditLimit.amount", NULL, "billing.creditLimit.amount",
-                "is required");
-    reject_with("billing.creditLimit.amount", json_string("12.345"),
-                "billing.creditLimit.amount", "decimals");
+    reject_with("billing.creditLimit.currency", json_string("XXX"), "billing.creditLimit.currency",
+                "ISO 4217");
+    reject_with("billing.creditLimit.currency", json_string("eur"), "billing.creditLimit.currency",
+                NULL);
+    reject_with("billing.creditLimit.currency", json_string("EURO"), "billing.creditLimit.currency",
+                NULL);
+    reject_with("billing.creditLimit.currency", json_integer(978), "billing.creditLimit.currency",
+                "string");
+    reject_with("billing.creditLimit.amount", NULL, "billing.creditLimit.amount", "is required");
+    reject_with("billing.creditLimit.amount", json_string("12.345"), "billing.creditLimit.amount",
+                "decimals");
     reject_with("billing.creditLimit.amount", json_real(12.345), "billing.creditLimit.amount",
                 "decimals");
     reject_with("billing.creditLimit.amount", json_string("1e3"), "billing.creditLimit.amount",
@@ -632,15 +627,14 @@ static void test_reject_billing(void **state)
     reject_with("billing.paymentTermDays", json_integer(400), "billing.paymentTermDays",
                 "between 0 and 365");
     reject_with("billing.paymentTermDays", json_integer(-1), "billing.paymentTermDays", NULL);
-    reject_with("billing.paymentTermDays", json_string("30"), "billing.paymentTermDays",
-                "integer");
+    reject_with("billing.paymentTermDays", json_string("30"), "billing.paymentTermDays", "integer");
     reject_with("billing.invoiceEmail", json_string("not-an-email"), "billing.invoiceEmail",
                 "e-mail");
 
     /* JPY has no decimals. */
     json_t *req = load_request();
-    set_path(req, "billing.creditLimit", json_pack("{s:s, s:s}", "amount", "10.5", "currency",
-                                                   "JPY"));
+    set_path(req, "billing.creditLimit",
+             json_pack("{s:s, s:s}", "amount", "10.5", "currency", "JPY"));
     expect_reject(req, "billing.creditLimit.amount", "decimals");
 }
 
@@ -656,8 +650,8 @@ static void test_reject_mandate(void **state)
     reject_with("payment.mandate.reference", json_string("MDT-0123456789-0123456789-0123456789"),
                 "payment.mandate.reference", NULL); /* 36 characters */
     reject_with("payment.mandate.signedAt", NULL, "payment.mandate.signedAt", "is required");
-    reject_with("payment.mandate.expireAt", json_string("2026-01-01"),
-                "payment.mandate.expireAt", "signedAt");
+    reject_with("payment.mandate.expireAt", json_string("2026-01-01"), "payment.mandate.expireAt",
+                "signedAt");
     reject_with("payment.mandate", json_string("x"), "payment.mandate", "object");
 }
 
@@ -754,8 +748,8 @@ static void apply_iban(const json_t *doc, const char *stored_iban, ct_action act
     memset(a, 0, sizeof *a);
     memset(a->iban, 'Z', sizeof a->iban - 1); /* must be reset to "" */
     a->doc = (json_t *)1;
-    a->r = ct_model_apply(doc, stored_iban, action, body, LATER, &a->doc, a->iban, &a->e,
-                          a->message);
+    a->r =
+        ct_model_apply(doc, stored_iban, action, body, LATER, &a->doc, a->iban, &a->e, a->message);
     json_decref(body);
     if (a->r != CT_APPLY_OK)
         assert_null(a->doc);
@@ -891,8 +885,8 @@ static void test_apply_final_states(void **state)
 {
     static const char *const bodies[CT_ACTION_COUNT] = {
         [CT_ACTION_CANCEL] = "{\"reason\": \"again\"}",
-        [CT_ACTION_SIGN_MANDATE] = "{\"reference\": \"M2\", \"iban\": \"" DE_IBAN
-                                   "\", \"signedAt\": \"2026-01-03\"}",
+        [CT_ACTION_SIGN_MANDATE] =
+            "{\"reference\": \"M2\", \"iban\": \"" DE_IBAN "\", \"signedAt\": \"2026-01-03\"}",
         [CT_ACTION_CHANGE_CREDIT_LIMIT] = "{\"amount\": \"1.00\", \"currency\": \"EUR\"}",
     };
     static const char *const finals[] = {"CANCELLED", "EXPIRED"};
@@ -903,8 +897,8 @@ static void test_apply_final_states(void **state)
             applied a;
             apply(doc, (ct_action)act, bodies[act], &a);
             if (a.r != CT_APPLY_ILLEGAL)
-                fail_msg("%s on a %s contract gave %d", ct_action_verb((ct_action)act),
-                         finals[f], (int)a.r);
+                fail_msg("%s on a %s contract gave %d", ct_action_verb((ct_action)act), finals[f],
+                         (int)a.r);
             assert_non_null(strstr(a.message, finals[f]));
             assert_string_equal(a.iban, "");
         }
@@ -1026,8 +1020,7 @@ static void test_apply_sign_mandate_without_payment(void **state)
     json_object_del(doc, "payment");
     applied a;
     apply(doc, CT_ACTION_SIGN_MANDATE,
-          "{\"reference\": \"M1\", \"iban\": \"" FR_IBAN "\", \"signedAt\": \"2026-01-02\"}",
-          &a);
+          "{\"reference\": \"M1\", \"iban\": \"" FR_IBAN "\", \"signedAt\": \"2026-01-02\"}", &a);
     check_changed(doc, &a, "CREATED");
     assert_string_equal(sget(a.doc, "payment.mandate.iban"), FR_MASK);
     json_decref(a.doc);
@@ -1102,8 +1095,8 @@ static void test_apply_credit_limit_noop_and_default_currency(void **state)
 
     /* A contract billed in yen: its exponent applies. */
     json_t *req = load_request();
-    set_path(req, "billing.creditLimit", json_pack("{s:s, s:s}", "amount", "100000",
-                                                   "currency", "JPY"));
+    set_path(req, "billing.creditLimit",
+             json_pack("{s:s, s:s}", "amount", "100000", "currency", "JPY"));
     ct_new_contract out;
     parse_ok(req, &out);
     json_decref(req);
@@ -1112,14 +1105,12 @@ static void test_apply_credit_limit_noop_and_default_currency(void **state)
     check_changed(out.doc, &a, "ACTIVE");
     assert_string_equal(sget(a.doc, "billing.creditLimit.amount"), "250000");
     assert_string_equal(sget(a.doc, "billing.creditLimit.currency"), "JPY");
-    assert_int_equal(json_integer_value(get_path(a.doc, "billing.creditLimit.minorUnits")),
-                     250000);
+    assert_int_equal(json_integer_value(get_path(a.doc, "billing.creditLimit.minorUnits")), 250000);
     json_decref(a.doc);
     apply(out.doc, CT_ACTION_CHANGE_CREDIT_LIMIT, "{\"amount\": \"2.50\"}", &a);
     assert_int_equal(a.r, CT_APPLY_INVALID);
     assert_string_equal(a.e.field, "amount");
-    apply(out.doc, CT_ACTION_CHANGE_CREDIT_LIMIT, "{\"amount\": \"1\", \"currency\": \"EUR\"}",
-          &a);
+    apply(out.doc, CT_ACTION_CHANGE_CREDIT_LIMIT, "{\"amount\": \"1\", \"currency\": \"EUR\"}", &a);
     assert_int_equal(a.r, CT_APPLY_CURRENCY);
     json_decref(out.doc);
 }
@@ -1166,8 +1157,7 @@ static void test_apply_credit_limit(void **state)
     check_changed(doc, &a, "ACTIVE");
     assert_string_equal(sget(a.doc, "billing.creditLimit.amount"), "8000.00");
     assert_string_equal(sget(a.doc, "billing.creditLimit.currency"), "EUR");
-    assert_int_equal(json_integer_value(get_path(a.doc, "billing.creditLimit.minorUnits")),
-                     800000);
+    assert_int_equal(json_integer_value(get_path(a.doc, "billing.creditLimit.minorUnits")), 800000);
     /* Other billing fields survive. */
     assert_int_equal(json_integer_value(get_path(a.doc, "billing.paymentTermDays")), 45);
     assert_string_equal(sget(a.doc, "billing.invoiceEmail"), "ap@acme.com");
@@ -1185,8 +1175,7 @@ static void test_apply_credit_limit_rejections(void **state)
 {
     json_t *doc = new_doc(CT_STATUS_ACTIVE);
     applied a;
-    apply(doc, CT_ACTION_CHANGE_CREDIT_LIMIT, "{\"amount\": \"8000\", \"currency\": \"USD\"}",
-          &a);
+    apply(doc, CT_ACTION_CHANGE_CREDIT_LIMIT, "{\"amount\": \"8000\", \"currency\": \"USD\"}", &a);
     assert_int_equal(a.r, CT_APPLY_CURRENCY);
     assert_non_null(strstr(a.message, "EUR"));
     assert_non_null(strstr(a.message, "USD"));
@@ -1287,7 +1276,7 @@ int main(void)
         cmocka_unit_test(test_apply_credit_limit_rejections),
         cmocka_unit_test(test_apply_version_chain),
         cmocka_unit_test(test_apply_revoked_at_is_time_of_change),
-        cmocka_unit_test(test_apply_suspend_empty_reason),        
+        cmocka_unit_test(test_apply_suspend_empty_reason),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
 }

@@ -17,32 +17,92 @@
 #include <cmocka.h>
 
 /* A Money object in euros, as billing writes it. */
-#define EUR(amount, minor) \
+#define EUR(amount, minor)                                                                         \
     "{\"amount\": \"" amount "\", \"currency\": \"EUR\", \"minorUnits\": " #minor "}"
 
 /* Two purchases at 5.5 % and 20 %, and a refund. */
-static const char *const sample =
-    "{\"invoiceRef\": \"INV-2026-000042\", \"invoiceId\": \"6f1c1c70-8d0e-4d52-9b43-0c1d2e3f4a5b\","
-    " \"contractId\": \"0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f\", \"contractRef\": \"CTR-ACME-001\","
-    " \"customerRef\": \"ACME\", \"period\": \"2026-10\", \"issueDate\": \"2026-11-01\","
-    " \"dueDate\": \"2026-12-01\", \"currency\": \"EUR\","
-    " \"totalWithoutTax\": " EUR("17.60", 1760) ", \"totalTax\": " EUR("1.36", 136) ","
-    " \"totalWithTax\": " EUR("18.96", 1896) ","
-    " \"vatBreakdown\": [{\"vatRate\": 5.5, \"base\": " EUR("16.80", 1680) ","
-    "                     \"tax\": " EUR("0.92", 92) "},"
-    "                    {\"vatRate\": 20, \"base\": " EUR("0.80", 80) ", \"tax\": " EUR("0.44", 44) "}],"
-    " \"lines\": ["
-    "  {\"operationId\": \"a\", \"orderRef\": \"ORD-1\", \"operationType\": \"PURCHASE\","
-    "   \"operationDate\": \"2026-10-12\", \"amountWithoutTax\": " EUR("19.60", 1960) ","
-    "   \"amountTax\": " EUR("1.48", 148) ", \"amountWithTax\": " EUR("21.08", 2108) "},"
-    "  {\"operationId\": \"b\", \"orderRef\": \"ORD-2\", \"operationType\": \"PURCHASE\","
-    "   \"operationDate\": \"2026-10-13\", \"amountWithoutTax\": " EUR("1.00", 100) ","
-    "   \"amountTax\": " EUR("0.20", 20) ", \"amountWithTax\": " EUR("1.20", 120) "},"
-    "  {\"operationId\": \"c\", \"orderRef\": \"ORD-1\", \"operationType\": \"REFUND\","
-    "   \"operationDate\": \"2026-10-20\", \"amountWithoutTax\": " EUR("-3.00", -300) ","
-    "   \"amountTax\": " EUR("-0.32", -32) ", \"amountWithTax\": " EUR("-3.32", -332) "}],"
-    " \"invoiceEmail\": \"ap@acme.example\", \"mandateReference\": \"MDT-ACME-001\","
-    " \"status\": \"ISSUED\"}";
+static const char
+    *const sample =
+        "{\"invoiceRef\": \"INV-2026-000042\", \"invoiceId\": "
+        "\"6f1c1c70-8d0e-4d52-9b43-0c1d2e3f4a5b\","
+        " \"contractId\": \"0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f\", \"contractRef\": "
+        "\"CTR-ACME-001\","
+        " \"customerRef\": \"ACME\", \"period\": \"2026-10\", \"issueDate\": \"2026-11-01\","
+        " \"dueDate\": \"2026-12-01\", \"currency\": \"EUR\","
+        " \"totalWithoutTax\": " EUR("17.60", 1760) ", \"totalTax\": " EUR(
+            "1.36",
+            136) ","
+                 " \"totalWithTax\": " EUR(
+                     "18.96",
+                     1896) ","
+                           " \"vatBreakdown\": [{\"vatRate\": 5.5, \"base\": " EUR(
+                               "16.80",
+                               1680) ","
+                                     "                     \"tax\": " EUR(
+                                         "0.92",
+                                         92) "},"
+                                             "                    {\"vatRate\": 20, \"base\": " EUR("0.80", 80) ", \"tax\": " EUR(
+                                                 "0.44",
+                                                 44) "}],"
+                                                     " \"lines\": ["
+                                                     "  {\"operationId\": \"a\", \"orderRef\": "
+                                                     "\"ORD-1\", \"operationType\": \"PURCHASE\","
+                                                     "   \"operationDate\": \"2026-10-12\", "
+                                                     "\"amountWithoutTax\": " EUR(
+                                                         "19.60",
+                                                         1960) ","
+                                                               "   \"amountTax\": " EUR("1.48", 148) ", \"amountWithTax\": " EUR(
+                                                                   "21.08",
+                                                                   2108) "},"
+                                                                         "  {\"operationId\": "
+                                                                         "\"b\", \"orderRef\": "
+                                                                         "\"ORD-2\", "
+                                                                         "\"operationType\": "
+                                                                         "\"PURCHASE\","
+                                                                         "   \"operationDate\": "
+                                                                         "\"2026-10-13\", "
+                                                                         "\"amountWithoutTax\":"
+                                                                         " " EUR(
+                                                                             "1.00",
+                                                                             100) ","
+                                                                                  "   "
+                                                                                  "\"amountTax\":"
+                                                                                  " " EUR("0.20", 20) ", \"amountWithTax\": " EUR(
+                                                                                      "1.20",
+                                                                                      120) "},"
+                                                                                           "  "
+                                                                                           "{\"oper"
+                                                                                           "ationId"
+                                                                                           "\": "
+                                                                                           "\"c\", "
+                                                                                           "\"order"
+                                                                                           "Ref\": "
+                                                                                           "\"ORD-"
+                                                                                           "1\", "
+                                                                                           "\"opera"
+                                                                                           "tionTyp"
+                                                                                           "e\": "
+                                                                                           "\"REFUN"
+                                                                                           "D\","
+                                                                                           "   "
+                                                                                           "\"opera"
+                                                                                           "tionDat"
+                                                                                           "e\": "
+                                                                                           "\"2026-"
+                                                                                           "10-"
+                                                                                           "20\", "
+                                                                                           "\"amoun"
+                                                                                           "tWithou"
+                                                                                           "tTax\":"
+                                                                                           " " EUR(
+                                                                                               "-3."
+                                                                                               "00",
+                                                                                               -300) ","
+                                                                                                     "   \"amountTax\": " EUR("-0.32", -32) ", \"amountWithTax\": " EUR(
+                                                                                                         "-3.32",
+                                                                                                         -332) "}],"
+                                                                                                               " \"invoiceEmail\": \"ap@acme.example\", \"mandateReference\": \"MDT-ACME-001\","
+                                                                                                               " \"status\": \"ISSUED\"}";
 
 /* The same invoice as billing issued it before amounts were Money objects:
  * numbers, and their integer twins that are the truth. */
@@ -156,8 +216,8 @@ static void test_vat_rates(void **state)
 {
     static const struct {
         const char *json, *text;
-    } cases[] = {{"7.7", "7.7"}, {"\"7.70\"", "7.7"}, {"0", "0"}, {"2.125", "2.125"},
-                 {"10.0", "10"}};
+    } cases[] = {
+        {"7.7", "7.7"}, {"\"7.70\"", "7.7"}, {"0", "0"}, {"2.125", "2.125"}, {"10.0", "10"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *data = load(sample);
         json_t *vat = json_array_get(json_object_get(data, "vatBreakdown"), 0);
@@ -231,7 +291,8 @@ static void test_reads_legacy_amounts(void **state)
     /* the twin is the truth; without it the bare number is not read */
     json_object_del(then, "totalTaxMinor");
     assert_false(ml_invoice_parse(then, &b, reason, sizeof reason));
-    assert_string_equal(reason, "data.totalTax is not a Money object {amount, currency, minorUnits}");
+    assert_string_equal(reason,
+                        "data.totalTax is not a Money object {amount, currency, minorUnits}");
     json_decref(now);
     json_decref(then);
 }
@@ -240,8 +301,9 @@ static void test_header_safety(void **state)
 {
     refused("invoiceRef", "\"INV 42\"", "data.invoiceRef may hold only");
     refused("invoiceRef", "\"INV>42@evil\"", "data.invoiceRef may hold only");
-    refused("invoiceRef", "\"INV-0123456789012345678901234567890123456789012345678901234567890"
-                          "\"",
+    refused("invoiceRef",
+            "\"INV-0123456789012345678901234567890123456789012345678901234567890"
+            "\"",
             "at most 64");
     refused("invoiceEmail", "\"not-an-address\"", "data.invoiceEmail is not one e-mail address");
     refused("invoiceEmail", "\"ap@acme.example\\r\\nBcc: all@evil.example\"",

@@ -52,8 +52,8 @@ static void test_orphans(void **state)
 
 static void test_backoff(void **state)
 {
-    static const int64_t want[] = {1000,  2000,   4000,   8000,   16000,  32000, 64000,
-                                   128000, 256000, 300000, 300000, 300000};
+    static const int64_t want[] = {1000,  2000,   4000,   8000,   16000,  32000,
+                                   64000, 128000, 256000, 300000, 300000, 300000};
     for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++)
         assert_int_equal(ml_backoff_ms(i + 1, 1000, 300000), want[i]);
     assert_int_equal(ml_backoff_ms(1000000, 1000, 300000), 300000);
@@ -72,8 +72,10 @@ static void test_give_up(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transfer_outcomes), cmocka_unit_test(test_orphans),
-        cmocka_unit_test(test_backoff),           cmocka_unit_test(test_give_up),
+        cmocka_unit_test(test_transfer_outcomes),
+        cmocka_unit_test(test_orphans),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_give_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@
 #define NOV_1_2026_000503 INT64_C(1793491503120)
 
 /* A Money object in euros, as billing writes it. */
-#define EUR(amount, minor) \
+#define EUR(amount, minor)                                                                         \
     "{\"amount\": \"" amount "\", \"currency\": \"EUR\", \"minorUnits\": " #minor "}"
 
 /* A purchase whose order reference tries HTML, a customer with an ampersand. */
@@ -28,18 +28,74 @@ static const char *const sample =
     " \"contractId\": \"0b7e6c1e-2f4a-4c55-9d0e-5a1b2c3d4e5f\", \"contractRef\": \"CTR-ACME-001\","
     " \"customerRef\": \"Smith & Sons <Ltd>\","
     " \"period\": \"2026-10\", \"issueDate\": \"2026-11-01\", \"dueDate\": \"2026-12-01\","
-    " \"currency\": \"EUR\", \"totalWithoutTax\": " EUR("19.60", 1960) ","
-    " \"totalTax\": " EUR("1.48", 148) ","
-    " \"totalWithTax\": " EUR("21.08", 2108) ","
-    " \"vatBreakdown\": [{\"vatRate\": 5.5, \"base\": " EUR("16.80", 1680) ","
-    "                     \"tax\": " EUR("0.92", 92) "},"
-    "                    {\"vatRate\": 20, \"base\": " EUR("2.80", 280) ","
-    "                     \"tax\": " EUR("0.56", 56) "}],"
-    " \"lines\": [{\"orderRef\": \"<script>alert(\\\"x\\\")</script>\","
-    "   \"operationType\": \"PURCHASE\", \"operationDate\": \"2026-10-12\","
-    "   \"amountWithoutTax\": " EUR("19.60", 1960) ", \"amountTax\": " EUR("1.48", 148) ","
-    "   \"amountWithTax\": " EUR("21.08", 2108) "}],"
-    " \"invoiceEmail\": \"ap@acme.example\", \"mandateReference\": \"MDT-ACME-'001'\"}";
+    " \"currency\": \"EUR\", \"totalWithoutTax\": " EUR(
+        "19.60",
+        1960) ","
+              " \"totalTax\": " EUR(
+                  "1.48",
+                  148) ","
+                       " \"totalWithTax\": " EUR(
+                           "21.08",
+                           2108) ","
+                                 " \"vatBreakdown\": [{\"vatRate\": 5.5, \"base\": " EUR(
+                                     "16.80",
+                                     1680) ","
+                                           "                     \"tax\": " EUR(
+                                               "0.92",
+                                               92) "},"
+                                                   "                    {\"vatRate\": 20, "
+                                                   "\"base\": " EUR(
+                                                       "2.80",
+                                                       280) ","
+                                                            "                     \"tax\": " EUR(
+                                                                "0.56", 56) "}],"
+                                                                            " \"lines\": "
+                                                                            "[{\"orderRef\": "
+                                                                            "\"<script>alert("
+                                                                            "\\\"x\\\")</script>\","
+                                                                            "   \"operationType\": "
+                                                                            "\"PURCHASE\", "
+                                                                            "\"operationDate\": "
+                                                                            "\"2026-10-12\","
+                                                                            "   "
+                                                                            "\"amountWithoutTax\":"
+                                                                            " " EUR("19.60", 1960) ", \"amountTax\": " EUR(
+                                                                                "1.48",
+                                                                                148) ","
+                                                                                     "   "
+                                                                                     "\"amountWithT"
+                                                                                     "ax\": " EUR(
+                                                                                         "21.08",
+                                                                                         2108) "}],"
+                                                                                               " \""
+                                                                                               "inv"
+                                                                                               "oic"
+                                                                                               "eEm"
+                                                                                               "ail"
+                                                                                               "\":"
+                                                                                               " \""
+                                                                                               "ap@"
+                                                                                               "acm"
+                                                                                               "e."
+                                                                                               "exa"
+                                                                                               "mpl"
+                                                                                               "e\""
+                                                                                               ", "
+                                                                                               "\"m"
+                                                                                               "and"
+                                                                                               "ate"
+                                                                                               "Ref"
+                                                                                               "ere"
+                                                                                               "nce"
+                                                                                               "\":"
+                                                                                               " \""
+                                                                                               "MDT"
+                                                                                               "-AC"
+                                                                                               "ME-"
+                                                                                               "'00"
+                                                                                               "1'"
+                                                                                               "\""
+                                                                                               "}";
 
 static int setup(void **state)
 {
@@ -174,8 +230,9 @@ static void test_html_part_escapes_every_value(void **state)
 static char *part(const char *msg, const char *boundary, const char *type)
 {
     char head[160];
-    snprintf(head, sizeof head, "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
-                                "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+    snprintf(head, sizeof head,
+             "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
              boundary, type);
     const char *start = strstr(msg, head);
     assert_non_null(start);

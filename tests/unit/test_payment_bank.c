@@ -42,8 +42,8 @@ static void test_parse_and_decide(void **state)
     expect(r, "MDT-X", 100, false, "MD01");
     expect(r, "MDT-Y", 100, false, "AC04");
     expect(r, "MDT-Z", 100, true, "");
-    expect(r, "MDT-XX", 100, true, ""); /* whole references only */
-    expect(r, "mdt-x", 100, true, "");  /* case matters */
+    expect(r, "MDT-XX", 100, true, "");                      /* whole references only */
+    expect(r, "mdt-x", 100, true, "");                       /* case matters */
     expect(r, "MDT-Z", INT64_C(1000000000000000), true, ""); /* threshold 0: never AM04 */
     pm_bank_rules_free(r);
 }
@@ -69,9 +69,10 @@ static void test_spaces_and_empty(void **state)
 static void test_parse_errors(void **state)
 {
     (void)state;
-    const char *bad[] = {"MDT-X",          "MDT-X:",      ":MD01",      "MDT-X:MD1",
-                         "MDT-X:MD012",    "MDT-X:md01",  "MDT-X:MD-1", "MDT-X:MD01,",
-                         "MDT-X:MD01,,MDT-Y:AC04",        ","};
+    const char *bad[] = {"MDT-X",      "MDT-X:",      ":MD01",
+                         "MDT-X:MD1",  "MDT-X:MD012", "MDT-X:md01",
+                         "MDT-X:MD-1", "MDT-X:MD01,", "MDT-X:MD01,,MDT-Y:AC04",
+                         ","};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[256] = "";
         pm_bank_rules *r = pm_bank_rules_parse(bad[i], 0, err, sizeof err);
@@ -132,8 +133,8 @@ typedef struct {
     bool freed;
 } fake;
 
-static pm_bank_status fake_collect(void *impl, const char *e2e, const char *mandate,
-                                   int64_t amount, const char *currency, pm_bank_result *res)
+static pm_bank_status fake_collect(void *impl, const char *e2e, const char *mandate, int64_t amount,
+                                   const char *currency, pm_bank_result *res)
 {
     fake *f = impl;
     f->calls++;
@@ -159,8 +160,7 @@ static void test_interface_dispatch(void **state)
     bank->free = fake_free;
     pm_bank_result res;
     memset(&res, 0x55, sizeof res);
-    assert_int_equal(pm_bank_collect(bank, "INV-1", "MDT-1", 2108, "EUR", &res),
-                     PM_BANK_ANSWERED);
+    assert_int_equal(pm_bank_collect(bank, "INV-1", "MDT-1", 2108, "EUR", &res), PM_BANK_ANSWERED);
     assert_true(res.ok);
     assert_int_equal(f.calls, 1);
     assert_string_equal(f.e2e, "INV-1");
@@ -175,9 +175,9 @@ static void test_interface_dispatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_and_decide),  cmocka_unit_test(test_spaces_and_empty),
-        cmocka_unit_test(test_parse_errors),      cmocka_unit_test(test_threshold_boundary),
-        cmocka_unit_test(test_no_mandate),        cmocka_unit_test(test_reason_texts),
+        cmocka_unit_test(test_parse_and_decide),   cmocka_unit_test(test_spaces_and_empty),
+        cmocka_unit_test(test_parse_errors),       cmocka_unit_test(test_threshold_boundary),
+        cmocka_unit_test(test_no_mandate),         cmocka_unit_test(test_reason_texts),
         cmocka_unit_test(test_interface_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,8 @@ static json_t *request(void)
         "\"datacontenttype\":\"application/json\",\"data\":{"
         "\"invoiceRef\":\"INV-2026-000042\",\"contractId\":\"" CONTRACT_ID "\","
         "\"contractRef\":\"CTR-ACME-001\","
-        "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\",\"dueDate\":\"2026-12-01\"}}",
+        "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},\"currency\":"
+        "\"EUR\",\"mandateReference\":\"MDT-ACME-001\",\"dueDate\":\"2026-12-01\"}}",
         0, NULL);
     assert_non_null(ev);
     return ev;
@@ -221,14 +222,16 @@ static void test_event_data(void **state)
     assert_string_equal(pm_payment_event_type(&ok), "payment.succeeded");
     expect_json(pm_payment_event_data(&ok),
                 "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
-                "\"contractId\":\"" CONTRACT_ID "\",\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
+                "\"contractId\":\"" CONTRACT_ID
+                "\",\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
                 "\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\","
                 "\"status\":\"SUCCEEDED\",\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
     pm_payment ko = recorded("FAILED");
     assert_string_equal(pm_payment_event_type(&ko), "payment.failed");
     expect_json(pm_payment_event_data(&ko),
                 "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
-                "\"contractId\":\"" CONTRACT_ID "\",\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
+                "\"contractId\":\"" CONTRACT_ID
+                "\",\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
                 "\"currency\":\"EUR\",\"mandateReference\":\"MDT-ACME-001\","
                 "\"status\":\"FAILED\",\"reasonCode\":\"AM04\",\"reason\":\"insufficient funds\","
                 "\"failedAt\":\"2026-12-01T06:00:00.000Z\"}");
@@ -244,12 +247,13 @@ static void test_event_data_field_order_and_rendering(void **state)
     p.mandate_ref[0] = '\0'; /* left out, never null */
     json_t *d = pm_payment_event_data(&p);
     char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    assert_string_equal(text, "{\"paymentId\":\"" PAYMENT_ID "\","
-                              "\"invoiceRef\":\"INV-2026-000042\","
-                              "\"contractId\":\"" CONTRACT_ID "\","
-                              "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
-                              "\"currency\":\"EUR\",\"status\":\"SUCCEEDED\","
-                              "\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
+    assert_string_equal(
+        text, "{\"paymentId\":\"" PAYMENT_ID "\","
+              "\"invoiceRef\":\"INV-2026-000042\","
+              "\"contractId\":\"" CONTRACT_ID "\","
+              "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
+              "\"currency\":\"EUR\",\"status\":\"SUCCEEDED\","
+              "\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
     free(text);
     json_decref(d);
     /* Currencies with other exponents: yen (0), dinar (3). */
@@ -277,7 +281,8 @@ static void test_resource(void **state)
     expect_json(pm_payment_json(&ok),
                 "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
                 "\"contractId\":\"" CONTRACT_ID "\",\"contractRef\":\"CTR-ACME-001\","
-                "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},\"currency\":\"EUR\","
+                "\"amount\":{\"amount\":\"21.08\",\"currency\":\"EUR\",\"minorUnits\":2108},"
+                "\"currency\":\"EUR\","
                 "\"mandateReference\":\"MDT-ACME-001\",\"dueDate\":\"2026-12-01\","
                 "\"status\":\"SUCCEEDED\",\"requestedAt\":\"2026-11-01T00:00:01.000Z\","
                 "\"collectedAt\":\"2026-12-01T06:00:00.000Z\"}");
