@@ -220,6 +220,18 @@ void bp_db_rollback(bp_db *db)
     PQclear(res);
 }
 
+bp_db_result bp_db_count(bp_db *db, const char *sql, int nparams, const char *const *params,
+                         int64_t *count)
+{
+    PGresult *res = NULL;
+    bp_db_result r = bp_db_exec(db, &res, sql, nparams, params);
+    if (r != BP_DB_OK)
+        return r;
+    *count = PQntuples(res) > 0 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    return BP_DB_OK;
+}
+
 bp_db_result bp_db_transact(bp_db *db, int attempts, unsigned retryable, bp_db_once_fn once,
                             void *ctx, bool *committed)
 {

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum {
     BP_DB_OK = 0,
@@ -44,6 +45,12 @@ typedef struct {
  * connection, again after a reconnect). */
 bp_db_result bp_db_exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
                              const char *const *params) __attribute__((warn_unused_result));
+
+/* Runs `sql`, a query whose one row's first column is a count (SELECT count(*) ...),
+ * into *count. The list endpoints use it for a page past the last one: no row carries
+ * the total then (count(*) OVER ()), and the answer still says how many match. */
+bp_db_result bp_db_count(bp_db *db, const char *sql, int nparams, const char *const *params,
+                         int64_t *count) __attribute__((warn_unused_result));
 
 /* Runs a multi-statement script without parameters (migrations only). */
 bp_db_result bp_db_exec_script(bp_db *db, const char *sql) __attribute__((warn_unused_result));

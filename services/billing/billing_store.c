@@ -393,13 +393,8 @@ bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t *
     }
     *total = n > 0 ? atoll(PQgetvalue(res, 0, 2)) : 0;
     PQclear(res);
-    if (n == 0 && f->offset > 0) { /* past the last page: still count the matches */
-        r = bp_db_exec(db, &res, "SELECT count(*) FROM operations" OP_FILTERS, 6, params);
-        if (r == BP_DB_OK) {
-            *total = atoll(PQgetvalue(res, 0, 0));
-            PQclear(res);
-        }
-    }
+    if (n == 0 && f->offset > 0) /* past the last page: still count the matches */
+        r = bp_db_count(db, "SELECT count(*) FROM operations" OP_FILTERS, 6, params, total);
 #undef OP_FILTERS
     if (r != BP_DB_OK) {
         json_decref(arr);

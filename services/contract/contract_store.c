@@ -105,15 +105,10 @@ bp_db_result ct_store_list(bp_db *db, const char *status, const char *customer_r
     } else {
         /* An empty page still reports how many rows the filter matches. */
         PQclear(res);
-        res = NULL;
-        r = bp_db_exec(db, &res,
-                       "SELECT count(*) FROM contracts WHERE ($1::text IS NULL OR status = $1)"
-                       " AND ($2::text IS NULL OR customer_ref = $2)",
-                       2, params);
-        if (r == BP_DB_OK) {
-            *total = atoll(PQgetvalue(res, 0, 0));
-            PQclear(res);
-        }
+        r = bp_db_count(db,
+                        "SELECT count(*) FROM contracts WHERE ($1::text IS NULL OR status = $1)"
+                        " AND ($2::text IS NULL OR customer_ref = $2)",
+                        2, params, total);
     }
     if (r != BP_DB_OK) {
         json_decref(arr);

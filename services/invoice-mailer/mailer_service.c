@@ -253,12 +253,7 @@ bp_db_result ml_service_recover(bp_db *db) { return ml_store_sweep_sending(db); 
 
 static ml_result read_failure(bp_db *db, bp_db_result r, const char *what)
 {
-    if (r == BP_DB_UNAVAILABLE) {
-        bp_log_warn("%s: database unavailable: %s", what, bp_db_error(db));
-        return ML_R_UNAVAILABLE;
-    }
-    bp_log_error("%s: database %s: %s", what, bp_db_result_text(r), bp_db_error(db));
-    return ML_R_INTERNAL;
+    return (ml_result)bp_db_failure(db, r, what);
 }
 
 ml_result ml_service_get(bp_db *db, const char *invoice_ref, json_t **doc)

@@ -293,12 +293,10 @@ bp_db_result ml_store_list(bp_db *db, const ml_mail_filter *f, json_t **items, i
     *items = NULL;
     *total = 0;
     const char *cparams[] = {f->status, f->contract_ref, f->to};
-    PGresult *res = NULL;
-    bp_db_result r = bp_db_exec(db, &res, "SELECT count(*) FROM mails" LIST_WHERE, 3, cparams);
+    bp_db_result r = bp_db_count(db, "SELECT count(*) FROM mails" LIST_WHERE, 3, cparams, total);
     if (r != BP_DB_OK)
         return r;
-    *total = atoll(PQgetvalue(res, 0, 0));
-    PQclear(res);
+    PGresult *res = NULL;
     char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%lld", (long long)f->limit);
     snprintf(offset, sizeof offset, "%lld", (long long)f->offset);

@@ -195,13 +195,8 @@ bp_db_result pm_store_list(bp_db *db, const pm_filter *f, json_t **items, int64_
     }
     *total = n > 0 ? atoll(PQgetvalue(res, 0, 14)) : 0;
     PQclear(res);
-    if (n == 0 && f->offset > 0) { /* past the last page: still count the matches */
-        r = bp_db_exec(db, &res, "SELECT count(*) FROM payments" PM_WHERE, 3, params);
-        if (r == BP_DB_OK) {
-            *total = atoll(PQgetvalue(res, 0, 0));
-            PQclear(res);
-        }
-    }
+    if (n == 0 && f->offset > 0) /* past the last page: still count the matches */
+        r = bp_db_count(db, "SELECT count(*) FROM payments" PM_WHERE, 3, params, total);
     if (r != BP_DB_OK) {
         json_decref(arr);
         return r;

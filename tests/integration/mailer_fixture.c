@@ -130,28 +130,6 @@ static void header(const char *head, const char *name, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)n, at);
 }
 
-static char *qp_decode(const char *s, size_t len)
-{
-    char *out = malloc(len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '=' && i + 2 < len && s[i + 1] == '\r' && s[i + 2] == '\n') {
-            i += 2;
-        } else if (s[i] == '=' && i + 2 < len) {
-            char hex[3] = {s[i + 1], s[i + 2], 0};
-            out[n++] = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
-            out[n++] = '\n';
-            i++;
-        } else {
-            out[n++] = s[i];
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* The decoded body of the part of type `type`; "" when there is none. */
 static char *part(const char *raw, const char *boundary, const char *type)
 {
@@ -165,7 +143,7 @@ static char *part(const char *raw, const char *boundary, const char *type)
     char delim[300];
     snprintf(delim, sizeof delim, "\r\n--%s", boundary);
     const char *end = strstr(body, delim);
-    return qp_decode(body, end ? (size_t)(end - body) + 2 : strlen(body));
+    return bpt_qp_decode(body, end ? (size_t)(end - body) + 2 : strlen(body));
 }
 
 static void parse_mail(mlf_mail *m)
@@ -403,19 +381,6 @@ bool mlf_wait_status(mlf_stack *st, const char *invoice_ref, const char *status,
 
 json_t *mlf_sent_events(mlf_stack *st, const char *invoice_ref)
 {
-    json_t *all = bpt_consume_all(st->invoice_topic, 1500);
-    json_t *out = json_array();
-    size_t i;
-    json_t *m;
-    json_array_foreach(all, i, m)
-    {
-        json_t *v = json_object_get(m, "value");
-        const char *type = json_string_value(json_object_get(v, "type"));
-        const char *ref =
-            json_string_value(json_object_get(json_object_get(v, "data"), "invoiceRef"));
-        if (type && ref && strcmp(type, "invoice.sent") == 0 && strcmp(ref, invoice_ref) == 0)
-            json_array_append(out, m);
-    }
-    json_decref(all);
-    return out;
+    static const char *const sent[] = {"invoice.sent", NULL};
+    return bpt_events_of(st->invoice_topic, sent, invoice_ref);
 }

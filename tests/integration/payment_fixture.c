@@ -146,23 +146,6 @@ bool pmf_wait_published(pmf_stack *s, int timeout_ms)
 
 json_t *pmf_results(pmf_stack *s, const char *invoice_ref)
 {
-    json_t *all = bpt_consume_all(s->topic, 1500);
-    json_t *out = json_array();
-    size_t i;
-    json_t *m;
-    json_array_foreach(all, i, m)
-    {
-        json_t *v = json_object_get(m, "value");
-        const char *type = json_string_value(json_object_get(v, "type"));
-        const char *inv =
-            json_string_value(json_object_get(json_object_get(v, "data"), "invoiceRef"));
-        bool result = type != NULL && (strcmp(type, "payment.succeeded") == 0 ||
-                                       strcmp(type, "payment.failed") == 0);
-        if (!result)
-            continue;
-        if (invoice_ref == NULL || (inv != NULL && strcmp(inv, invoice_ref) == 0))
-            json_array_append(out, m);
-    }
-    json_decref(all);
-    return out;
+    static const char *const results[] = {"payment.succeeded", "payment.failed", NULL};
+    return bpt_events_of(s->topic, results, invoice_ref);
 }

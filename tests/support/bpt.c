@@ -644,3 +644,49 @@ int bpt_money_walk(const json_t *doc)
     }
     return seen;
 }
+
+/* ---------- mail and events ---------- */
+
+char *bpt_qp_decode(const char *s, size_t len)
+{
+    char *out = malloc(len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '=' && i + 2 < len && s[i + 1] == '\r' && s[i + 2] == '\n') {
+            i += 2;
+        } else if (s[i] == '=' && i + 2 < len) {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            out[n++] = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
+            out[n++] = '\n';
+            i++;
+        } else {
+            out[n++] = s[i];
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+json_t *bpt_events_of(const char *topic, const char *const *types, const char *invoice_ref)
+{
+    json_t *all = bpt_consume_all(topic, 1500);
+    json_t *out = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(all, i, m)
+    {
+        json_t *v = json_object_get(m, "value");
+        const char *type = json_string_value(json_object_get(v, "type"));
+        const char *ref =
+            json_string_value(json_object_get(json_object_get(v, "data"), "invoiceRef"));
+        bool wanted = false;
+        for (size_t k = 0; type != NULL && types[k] != NULL; k++)
+            wanted = wanted || strcmp(type, types[k]) == 0;
+        if (wanted && (invoice_ref == NULL || (ref != NULL && strcmp(ref, invoice_ref) == 0)))
+            json_array_append(out, m);
+    }
+    json_decref(all);
+    return out;
+}

@@ -130,4 +130,13 @@ bool bpt_raw_send(int fd, const void *data, size_t len);
 int bpt_raw_read(int fd, int timeout_ms, char *ctype, size_t ctype_size, char **body);
 bool bpt_raw_closed(int fd, int timeout_ms);
 
+/* Decodes quoted-printable (soft breaks removed, =XX decoded, CRLF -> LF): the text of a
+ * mail part. Caller frees. */
+char *bpt_qp_decode(const char *s, size_t len);
+
+/* The messages of `topic` (bpt_consume_all entries) whose CloudEvent type is one of
+ * `types` (NULL-terminated) and whose data.invoiceRef is `invoice_ref` (NULL: any), in
+ * order. Caller decrefs. */
+json_t *bpt_events_of(const char *topic, const char *const *types, const char *invoice_ref);
+
 #endif

@@ -5,6 +5,7 @@
  * lines of at most 78 characters, and identical bytes for identical input. */
 #include "mailer_invoice.h"
 #include "mailer_render.h"
+#include "bpt.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,29 +117,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Decodes quoted-printable (soft breaks removed, =XX decoded, CRLF -> LF). */
-static char *qp_decode(const char *s, size_t len)
-{
-    char *out = malloc(len + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '=' && i + 2 < len && s[i + 1] == '\r' && s[i + 2] == '\n') {
-            i += 2;
-        } else if (s[i] == '=' && i + 2 < len) {
-            char hex[3] = {s[i + 1], s[i + 2], 0};
-            out[n++] = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
-            out[n++] = '\n';
-            i++;
-        } else {
-            out[n++] = s[i];
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
-
 static void test_html_escape(void **state)
 {
     char *e = ml_html_escape("<a href=\"x\">Tom & Jerry's</a>");
@@ -181,7 +159,7 @@ static void test_qp(void **state)
     memset(long_line, 'x', 300);
     memcpy(long_line + 297, "=\n", 3); /* an escape near a soft break, then the end */
     q = ml_qp_encode(long_line);
-    char *decoded = qp_decode(q, strlen(q));
+    char *decoded = bpt_qp_decode(q, strlen(q));
     assert_string_equal(decoded, long_line);
     for (char *line = q; *line;) {
         char *end = strstr(line, "\r\n");
@@ -241,7 +219,7 @@ static char *part(const char *msg, const char *boundary, const char *type)
     snprintf(delim, sizeof delim, "--%s", boundary);
     const char *end = strstr(start, delim);
     assert_non_null(end);
-    return qp_decode(start, (size_t)(end - start));
+    return bpt_qp_decode(start, (size_t)(end - start));
 }
 
 static void test_message_structure(void **state)
