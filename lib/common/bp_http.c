@@ -4,6 +4,7 @@
  * here, so every status code and error body leaves through one function. */
 #include "bp_http.h"
 
+#include "bp_buf.h"
 #include "bp_http_gate.h"
 #include "bp_http_head.h"
 #include "bp_json_lax.h"
@@ -36,8 +37,7 @@ struct bp_http_request {
     const bp_http_route *route;
     char *params[BP_HTTP_MAX_PARAMS];
     size_t nparams;
-    char *body;
-    size_t body_len, body_cap;
+    bp_buf body;     /* capped at max_body_bytes */
     bool started;    /* the first call of on_request happened */
     bool bad_target; /* the raw path or query holds a control character */
     bool too_large;
@@ -197,8 +197,8 @@ const char *bp_http_header(const bp_http_request *req, const char *name)
 
 const char *bp_http_body(const bp_http_request *req, size_t *len)
 {
-    *len = req->body_len;
-    return req->body ? req->body : "";
+    *len = req->body.len;
+    return req->body.data ? req->body.data : "";
 }
 
 typedef struct {
@@ -257,14 +257,14 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
 {
     if (req->json != NULL)
         return req->json;
-    if (memchr(req->body ? req->body : "", '\0', req->body_len) != NULL) {
+    if (memchr(req->body.data ? req->body.data : "", '\0', req->body.len) != NULL) {
         bp_http_reply_error(resp, 400, "MALFORMED_JSON", "body contains a NUL byte", NULL);
         return NULL;
     }
     size_t start = 0;
-    while (start < req->body_len && is_json_space(req->body[start]))
+    while (start < req->body.len && is_json_space(req->body.data[start]))
         start++;
-    if (start == req->body_len) {
+    if (start == req->body.len) {
         if (allow_empty) {
             req->json = json_object();
             return req->json;
@@ -276,7 +276,7 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
     /* \u0000 inside a string is valid JSON: the fields a service reads refuse it
      * (bp_v_string), the others are kept as sent. */
     const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
-    json_t *v = json_loadb(req->body, req->body_len, flags, &jerr);
+    json_t *v = json_loadb(req->body.data, req->body.len, flags, &jerr);
     /* Valid JSON jansson cannot hold as written (\u0000 in a key, an integer past
      * int64): read it again as it can (bp_json_lax). */
     char *lax = NULL;
@@ -284,7 +284,7 @@ json_t *bp_http_json_body(bp_http_request *req, bp_http_response *resp, bool all
     if (v == NULL &&
         (json_error_code(&jerr) == json_error_null_byte_in_key ||
          json_error_code(&jerr) == json_error_numeric_overflow) &&
-        bp_json_lax_rewrite(req->body, req->body_len, &lax, &lax_len)) {
+        bp_json_lax_rewrite(req->body.data, req->body.len, &lax, &lax_len)) {
         json_error_t again;
         v = json_loadb(lax, lax_len, flags, &again);
         free(lax);
@@ -528,7 +528,7 @@ static void dispatch(bp_http_request *req, bp_http_response *resp)
         return;
     }
     const char *ctype = bp_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (req->body_len > 0 && ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0) {
+    if (req->body.len > 0 && ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0) {
         bp_http_reply_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE",
                             "request bodies must be sent with Content-Type: application/json",
                             ctype);
@@ -541,28 +541,11 @@ static void dispatch(bp_http_request *req, bp_http_response *resp)
 
 /* ---------- MHD callbacks ---------- */
 
-static bool body_append(bp_http_request *req, const char *data, size_t size, size_t max)
+static bool body_append(bp_http_request *req, const char *data, size_t size)
 {
-    if (req->too_large || req->body_len + size > max) {
-        req->too_large = true;
-        return false;
-    }
-    if (req->body_len + size + 1 > req->body_cap) {
-        size_t cap = req->body_cap ? req->body_cap : 1024;
-        while (cap < req->body_len + size + 1)
-            cap *= 2;
-        char *nb = realloc(req->body, cap);
-        if (nb == NULL) {
-            req->too_large = true;
-            return false;
-        }
-        req->body = nb;
-        req->body_cap = cap;
-    }
-    memcpy(req->body + req->body_len, data, size);
-    req->body_len += size;
-    req->body[req->body_len] = '\0';
-    return true;
+    if (!req->too_large && !bp_buf_add(&req->body, data, size))
+        req->too_large = true; /* past BP_HTTP_MAX_BODY_BYTES (or out of memory) */
+    return !req->too_large;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -592,7 +575,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size > 0) {
         bool was_large = req->too_large;
-        body_append(req, upload_data, *upload_data_size, srv->cfg.max_body_bytes);
+        body_append(req, upload_data, *upload_data_size);
         *upload_data_size = 0;
         if (req->too_large && !was_large) { /* answer 413 now: stop reading the body */
             bp_http_gate_conn_busy(srv->gate, req->gate_conn);
@@ -620,6 +603,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     req->srv = cls;
     req->conn = conn;
+    bp_http_server *srv = cls;
+    bp_buf_init(&req->body, 0, srv->cfg.max_body_bytes);
     req->method = "";
     req->path = "";
     req->started_us = bp_time_mono_us();
@@ -661,7 +646,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     bp_http_gate_conn_idle(srv->gate, req->gate_conn);
     for (size_t i = 0; i < BP_HTTP_MAX_PARAMS; i++)
         free(req->params[i]);
-    free(req->body);
+    bp_buf_free(&req->body);
     json_decref(req->json);
     free(req);
     *con_cls = NULL;

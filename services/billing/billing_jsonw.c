@@ -10,36 +10,13 @@
 void bl_jw_init(bl_jw *w, size_t capacity)
 {
     *w = (bl_jw){0};
-    w->cap = capacity < 64 ? 64 : capacity;
-    w->buf = malloc(w->cap);
-    w->failed = w->buf == NULL;
-}
-
-static bool reserve(bl_jw *w, size_t more)
-{
-    if (w->failed || w->cap == 0)
-        return false;
-    if (w->len + more + 1 <= w->cap)
-        return true;
-    size_t cap = w->cap;
-    while (w->len + more + 1 > cap)
-        cap *= 2;
-    char *b = realloc(w->buf, cap);
-    if (b == NULL) {
-        w->failed = true;
-        return false;
-    }
-    w->buf = b;
-    w->cap = cap;
-    return true;
+    bp_buf_init(&w->out, capacity < 64 ? 64 : capacity, 0);
 }
 
 static void put(bl_jw *w, const char *s, size_t n)
 {
-    if (reserve(w, n)) {
-        memcpy(w->buf + w->len, s, n);
-        w->len += n;
-    }
+    if (!w->failed && !bp_buf_add(&w->out, s, n))
+        w->failed = true;
 }
 
 /* The comma before a value or key that is not the first of its container. */
@@ -231,12 +208,11 @@ void bl_jw_kmoney(bl_jw *w, const char *name, int64_t minor, const char *currenc
 
 char *bl_jw_finish(bl_jw *w)
 {
-    char *out = w->buf;
-    if (w->failed || w->depth != 0 || w->keyed || w->len == 0) {
+    bool complete = !w->failed && w->depth == 0 && !w->keyed && w->out.len > 0;
+    char *out = bp_buf_take(&w->out);
+    if (!complete) {
         free(out);
         out = NULL;
-    } else {
-        out[w->len] = '\0';
     }
     *w = (bl_jw){.failed = true}; /* finished: any further write fails */
     return out;

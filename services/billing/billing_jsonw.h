@@ -6,6 +6,8 @@
 #ifndef BILLING_JSONW_H
 #define BILLING_JSONW_H
 
+#include "bp_buf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +15,7 @@
 #define BL_JW_DEPTH 8
 
 typedef struct {
-    char *buf;
-    size_t len, cap;
+    bp_buf out;
     int depth;
     char kind[BL_JW_DEPTH];  /* '{' or '[': the open containers */
     bool first[BL_JW_DEPTH]; /* nothing written yet in the open container */

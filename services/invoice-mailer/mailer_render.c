@@ -3,6 +3,8 @@
  * the bytes are stored so that every attempt sends exactly the same message). */
 #include "mailer_render.h"
 
+#include "bp_buf.h"
+
 #include "bp_money.h"
 
 #include <stdarg.h>
@@ -12,32 +14,13 @@
 #include <string.h>
 #include <time.h>
 
-/* A growing string; `oom` sticks once an allocation failed. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
+/* The mail's text, in a bp_buf: a failure sticks and shows at sb_take. */
+typedef bp_buf sbuf;
 
 static void sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (!bp_buf_add(b, s, n))
+        return; /* sticks: sb_take answers NULL */
 }
 
 static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
@@ -45,29 +28,11 @@ static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
-    char small[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (!bp_buf_vprintf(b, fmt, ap))
+        b->failed = true; /* sticks: sb_take answers NULL */
     va_end(ap);
-    if (n < 0) {
-        b->oom = true;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        sb_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (big == NULL) {
-        b->oom = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_add(b, big, (size_t)n);
-    free(big);
 }
 
 /* Appends `s` HTML-escaped. */
@@ -96,20 +61,12 @@ static void sb_html(sbuf *b, const char *s)
     }
 }
 
-static char *sb_take(sbuf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    if (b->p == NULL)
-        return strdup("");
-    return b->p;
-}
+static char *sb_take(sbuf *b) { return bp_buf_take(b); }
 
 char *ml_html_escape(const char *s)
 {
-    sbuf b = {0};
+    sbuf b;
+    bp_buf_init(&b, 0, 0);
     sb_html(&b, s);
     return sb_take(&b);
 }
@@ -128,7 +85,8 @@ void ml_message_id(const char *invoice_ref, char *buf, size_t size)
 
 char *ml_render_subject(const ml_invoice *inv)
 {
-    sbuf b = {0};
+    sbuf b;
+    bp_buf_init(&b, 0, 0);
     sb_printf(&b, "Invoice %s, period %s", inv->invoice_ref, inv->period);
     return sb_take(&b);
 }
@@ -154,7 +112,8 @@ static size_t head_facts(const ml_invoice *inv, fact *f)
 
 char *ml_render_text(const ml_invoice *inv)
 {
-    sbuf b = {0};
+    sbuf b;
+    bp_buf_init(&b, 0, 0);
     char m1[40], m2[40], m3[40];
     sb_printf(&b, "Invoice %s\n\n", inv->invoice_ref);
     fact f[8];
@@ -246,7 +205,8 @@ static void html_lines(sbuf *b, const ml_invoice *inv)
 
 char *ml_render_html(const ml_invoice *inv)
 {
-    sbuf b = {0};
+    sbuf b;
+    bp_buf_init(&b, 0, 0);
     sb_str(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
                "Invoice ");
     sb_html(&b, inv->invoice_ref);
@@ -304,7 +264,8 @@ static size_t qp_unit(unsigned char ch, bool before_eol, char *out)
 
 char *ml_qp_encode(const char *s)
 {
-    sbuf b = {0};
+    sbuf b;
+    bp_buf_init(&b, 0, 0);
     size_t col = 0;
     for (const char *p = s; *p; p++) {
         if (*p == '\r' && p[1] == '\n')
@@ -346,7 +307,7 @@ static void mime_part(sbuf *b, const char *boundary, const char *type, const cha
 {
     char *qp = body ? ml_qp_encode(body) : NULL;
     if (qp == NULL) {
-        b->oom = true;
+        b->failed = true;
         return;
     }
     sb_printf(b,
@@ -367,9 +328,10 @@ char *ml_render_message(const ml_invoice *inv, const ml_render_opts *opts)
     char *subject = ml_render_subject(inv);
     char *text = ml_render_text(inv);
     char *html = ml_render_html(inv);
-    sbuf b = {0};
+    sbuf b;
+    bp_buf_init(&b, 0, 0);
     if (subject == NULL)
-        b.oom = true;
+        b.failed = true;
     sb_printf(&b,
               "Date: %s\r\nFrom: Boissipay <%s>\r\nTo: <%s>\r\nSubject: %s\r\n"
               "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
