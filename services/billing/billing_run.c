@@ -329,6 +329,112 @@ static bp_db_result run_chunk(const bl_run_ctx *ctx, bp_db *db, const char *cons
     return r;
 }
 
+/* The end of the chunk that starts at `start`: up to CHUNK contracts or
+ * CHUNK_OPERATIONS operations, at least one contract. */
+static size_t next_chunk_end(const bl_to_bill *items, size_t n, size_t start)
+{
+    int64_t operations = items[start].operations;
+    size_t end = start + 1;
+    while (end < n && end - start < CHUNK && operations + items[end].operations <= CHUNK_OPERATIONS)
+        operations += items[end++].operations;
+    return end;
+}
+
+/* A dry run's answer is written as text into one buffer: no tree of thousands of
+ * invoices. dry_answer_open writes what comes before the invoices, dry_answer_close
+ * the counts after them, and hands the text over. */
+static void dry_answer_open(bl_jw *w, const char *period)
+{
+    bl_jw_init(w, 1 << 16);
+    bl_jw_object(w);
+    bl_jw_kstring(w, "period", period);
+    bl_jw_key(w, "dryRun");
+    bl_jw_raw(w, "true");
+    bl_jw_kstring(w, "status", "COMPLETED");
+    bl_jw_key(w, "invoices");
+    bl_jw_array(w);
+}
+
+static char *dry_answer_close(bl_jw *w, const bl_run_counts *c)
+{
+    bl_jw_end(w, ']');
+    bl_jw_key(w, "counts");
+    bl_jw_object(w);
+    bl_jw_kint(w, "contracts", c->contracts);
+    bl_jw_kint(w, "invoicesIssued", c->issued);
+    bl_jw_kint(w, "alreadyInvoiced", c->already);
+    bl_jw_kint(w, "failed", c->failed);
+    bl_jw_end(w, '}');
+    bl_jw_end(w, '}');
+    return bl_jw_finish(w);
+}
+
+/* What one run works on. */
+typedef struct {
+    const bl_run_ctx *ctx;
+    bp_db *db;
+    bool dry;
+    char period[8], last[11], run_id[37];
+    bp_date today;
+    int year;      /* of the issue date */
+    int64_t next;  /* a dry run's next invoice number */
+    bl_jw *answer; /* a dry run's answer */
+    bl_run_counts c;
+} run_state;
+
+/* Invoices the contracts chunk by chunk: a real run commits each chunk (and records its
+ * progress), a dry run only reads in its one snapshot. */
+static bp_db_result run_chunks(run_state *st, const bl_to_bill *items, size_t n)
+{
+    const char **ids = calloc(n + 1, sizeof *ids);
+    if (ids == NULL)
+        return BP_DB_ERROR;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = items[i].contract_id;
+    bp_db_result dbr = BP_DB_OK;
+    for (size_t start = 0, end = 0; dbr == BP_DB_OK && start < n; start = end) {
+        end = next_chunk_end(items, n, start);
+        if (st->dry) {
+            dbr = dry_chunk(st->db, ids + start, end - start, st->period, st->last, st->today,
+                            st->year, &st->next, st->answer, &st->c);
+            continue;
+        }
+        dbr = bp_db_begin(st->db);
+        if (dbr == BP_DB_OK)
+            dbr = run_chunk(st->ctx, st->db, ids + start, end - start, st->period, st->last,
+                            st->today, st->run_id, &st->c);
+        if (dbr == BP_DB_OK)
+            dbr = bp_db_commit(st->db);
+        bp_db_rollback(st->db);
+        if (dbr == BP_DB_OK) {
+            bp_outbox_relay_wake(st->ctx->relay);
+            if (bl_istore_run_update(st->db, st->run_id, "RUNNING", &st->c) != BP_DB_OK)
+                bp_log_warn("billing run %s: progress not recorded", st->run_id);
+        }
+    }
+    free(ids);
+    return dbr;
+}
+
+/* Opens the run: a real run records itself, a dry run reads one consistent snapshot and
+ * writes nothing; then the contracts to bill and, for a dry run, the next number. */
+static bp_db_result run_open(run_state *st, const char *trigger, bl_to_bill **items, size_t *n)
+{
+    bp_db_result dbr = st->dry
+                           ? bp_db_begin(st->db)
+                           : bl_istore_run_create(st->db, st->run_id, st->period, st->dry, trigger);
+    if (dbr == BP_DB_OK && st->dry)
+        dbr =
+            bp_db_exec_script(st->db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (dbr == BP_DB_OK)
+        dbr = bl_istore_contracts_to_bill(st->db, st->last, st->period, items, n, &st->c.already);
+    if (dbr == BP_DB_OK && st->dry &&
+        (dbr = bl_istore_peek_number(st->db, st->year, &st->next)) == BP_DB_OK)
+        st->next++;
+    st->c.contracts = (int)*n + st->c.already;
+    return dbr;
+}
+
 bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_text, bool dry,
                          const char *trigger, bl_outcome *o)
 {
@@ -337,110 +443,52 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
         bp_verr_set(&o->verr, "", "period", "must be a month YYYY-MM (" BL_PERIOD_RANGE_TEXT ")");
         return BL_R_INVALID;
     }
-    bp_date today = bp_date_local(bp_time_now_ms());
-    if (bl_period_first(p) > today) { /* a well-formed period, refused by a rule: 422 */
+    run_state st = {.ctx = ctx, .db = db, .dry = dry, .today = bp_date_local(bp_time_now_ms())};
+    if (bl_period_first(p) > st.today) { /* a well-formed period, refused by a rule: 422 */
         snprintf(o->code, sizeof o->code, "PERIOD_NOT_STARTED");
         snprintf(o->message, sizeof o->message, "period %s has not started yet", period_text);
         snprintf(o->detail, sizeof o->detail, "period");
         return BL_R_REJECTED;
     }
-    char period[8], last[11], run_id[37];
-    bl_period_format(p, period, sizeof period);
-    bp_date_format(bl_period_last(p), last, sizeof last);
-    bp_uuid_v4(run_id);
+    bl_period_format(p, st.period, sizeof st.period);
+    bp_date_format(bl_period_last(p), st.last, sizeof st.last);
+    bp_uuid_v4(st.run_id);
+    st.year = bp_date_year(st.today);
     int64_t started = bp_time_mono_us();
+    bl_jw answer;
+    if (dry) {
+        dry_answer_open(&answer, st.period);
+        st.answer = &answer;
+    }
     bl_to_bill *items = NULL;
     size_t n = 0;
-    bl_run_counts c = {0, 0, 0, 0};
-    /* A dry run reads one consistent snapshot and writes nothing. */
-    bp_db_result dbr =
-        dry ? bp_db_begin(db) : bl_istore_run_create(db, run_id, period, dry, trigger);
-    if (dbr == BP_DB_OK && dry)
-        dbr = bp_db_exec_script(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    bp_db_result dbr = run_open(&st, trigger, &items, &n);
     if (dbr == BP_DB_OK)
-        dbr = bl_istore_contracts_to_bill(db, last, period, &items, &n, &c.already);
-    int year = bp_date_year(today); /* of the issue date */
-    int64_t next = 0;               /* a dry run's next number */
-    if (dbr == BP_DB_OK && dry && (dbr = bl_istore_peek_number(db, year, &next)) == BP_DB_OK)
-        next++;
-    /* A dry run's answer is written as text into one buffer: no tree of thousands
-     * of invoices (the counts come after them). */
-    bl_jw answer, *collect = NULL;
-    if (dry) {
-        bl_jw_init(&answer, 1 << 16);
-        bl_jw_object(&answer);
-        bl_jw_kstring(&answer, "period", period);
-        bl_jw_key(&answer, "dryRun");
-        bl_jw_raw(&answer, "true");
-        bl_jw_kstring(&answer, "status", "COMPLETED");
-        bl_jw_key(&answer, "invoices");
-        bl_jw_array(&answer);
-        collect = &answer;
-    }
-    c.contracts = (int)n + c.already;
-    const char **id_ptrs = calloc(n + 1, sizeof *id_ptrs);
-    if (dbr == BP_DB_OK && id_ptrs == NULL)
-        dbr = BP_DB_ERROR;
-    for (size_t i = 0; id_ptrs && i < n; i++)
-        id_ptrs[i] = items[i].contract_id;
-    for (size_t start = 0, end = 0; dbr == BP_DB_OK && start < n; start = end) {
-        /* Up to CHUNK contracts or CHUNK_OPERATIONS operations (at least one contract). */
-        int64_t operations = items[start].operations;
-        for (end = start + 1; end < n && end - start < CHUNK &&
-                              operations + items[end].operations <= CHUNK_OPERATIONS;
-             end++)
-            operations += items[end].operations;
-        if (dry) {
-            dbr = dry_chunk(db, id_ptrs + start, end - start, period, last, today, year, &next,
-                            collect, &c);
-            continue;
-        }
-        dbr = bp_db_begin(db);
-        if (dbr == BP_DB_OK)
-            dbr = run_chunk(ctx, db, id_ptrs + start, end - start, period, last, today, run_id, &c);
-        if (dbr == BP_DB_OK)
-            dbr = bp_db_commit(db);
-        bp_db_rollback(db);
-        if (dbr == BP_DB_OK) {
-            bp_outbox_relay_wake(ctx->relay);
-            if (bl_istore_run_update(db, run_id, "RUNNING", &c) != BP_DB_OK)
-                bp_log_warn("billing run %s: progress not recorded", run_id);
-        }
-    }
+        dbr = run_chunks(&st, items, n);
     if (dry)
         bp_db_rollback(db);
-    free(id_ptrs);
     free(items);
     if (dbr != BP_DB_OK) {
-        if (!dry && bl_istore_run_update(db, run_id, "FAILED", &c) != BP_DB_OK)
-            bp_log_warn("billing run %s: failure not recorded", run_id);
-        if (collect != NULL)
-            free(bl_jw_finish(collect));
-        bp_log_error("billing run %s of %s failed: %s", run_id, period, bp_db_error(db));
+        if (!dry && bl_istore_run_update(db, st.run_id, "FAILED", &st.c) != BP_DB_OK)
+            bp_log_warn("billing run %s: failure not recorded", st.run_id);
+        if (dry)
+            free(bl_jw_finish(&answer));
+        bp_log_error("billing run %s of %s failed: %s", st.run_id, st.period, bp_db_error(db));
         return dbr == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL;
     }
     double secs = (double)(bp_time_mono_us() - started) / 1e6;
     bp_log_fields(BP_LOG_INFO,
-                  json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:f}", "run", run_id, "period", period,
-                            "dryRun", dry, "contracts", c.contracts, "issued", c.issued,
-                            "alreadyInvoiced", c.already, "seconds", secs),
+                  json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:f}", "run", st.run_id, "period",
+                            st.period, "dryRun", dry, "contracts", st.c.contracts, "issued",
+                            st.c.issued, "alreadyInvoiced", st.c.already, "seconds", secs),
                   "billing run finished");
     if (dry) {
-        bl_jw_end(collect, ']');
-        bl_jw_key(collect, "counts");
-        bl_jw_object(collect);
-        bl_jw_kint(collect, "contracts", c.contracts);
-        bl_jw_kint(collect, "invoicesIssued", c.issued);
-        bl_jw_kint(collect, "alreadyInvoiced", c.already);
-        bl_jw_kint(collect, "failed", c.failed);
-        bl_jw_end(collect, '}');
-        bl_jw_end(collect, '}');
-        o->text = bl_jw_finish(collect);
+        o->text = dry_answer_close(&answer, &st.c);
         return o->text ? BL_R_OK : BL_R_INTERNAL;
     }
-    dbr = bl_istore_run_update(db, run_id, "COMPLETED", &c);
+    dbr = bl_istore_run_update(db, st.run_id, "COMPLETED", &st.c);
     if (dbr == BP_DB_OK)
-        dbr = bl_istore_run_get(db, run_id, &o->resource);
+        dbr = bl_istore_run_get(db, st.run_id, &o->resource);
     if (dbr != BP_DB_OK || o->resource == NULL)
         return dbr == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL;
     return BL_R_CREATED;
