@@ -18,7 +18,13 @@ typedef struct {
     bp_consumer *consumer; /* for /ready: joined its group */
 } bl_http_app;
 
+/* Billing's route table (static: never freed), its size into *n. The handlers read
+ * their bl_http_app through bp_http_app(). */
 const bp_http_route *bl_http_routes(size_t *n);
+
+/* GET /ready of billing: the database (this thread's pooled connection), Kafka and the
+ * consumer's membership of its group, each "UP" or "DOWN" in `checks`; true when all
+ * are up. Runs on an HTTP worker thread. */
 bool bl_http_ready(void *app, json_t *checks);
 
 #endif

@@ -32,14 +32,13 @@ int64_t bl_vat(int64_t base, int64_t bp)
     return (int64_t)q;
 }
 
-/* 12:00 in the process's time zone on the date "YYYY-MM-DD" (already validated). */
-static int64_t local_noon_ms(const char *date)
+/* 12:00 in the process's time zone on day `d`. */
+static int64_t local_noon_ms(bp_date d)
 {
-    struct tm tm = {.tm_year = atoi(date) - 1900,
-                    .tm_mon = atoi(date + 5) - 1,
-                    .tm_mday = atoi(date + 8),
-                    .tm_hour = 12,
-                    .tm_isdst = -1};
+    int y, m, day;
+    bp_date_to_ymd(d, &y, &m, &day);
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = day, .tm_hour = 12, .tm_isdst = -1};
     return (int64_t)mktime(&tm) * 1000;
 }
 
@@ -60,7 +59,7 @@ bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e)
         bp_date d;
         if (strlen(op->operation_at) == 10 && bp_date_parse(op->operation_at, &d)) {
             op->operation_date = d;
-            op->operation_at_ms = local_noon_ms(op->operation_at);
+            op->operation_at_ms = local_noon_ms(d);
         } else if (bp_time_parse_rfc3339(op->operation_at, &op->operation_at_ms)) {
             op->operation_date = bp_date_local(op->operation_at_ms);
         } else {

@@ -26,6 +26,8 @@ typedef enum {
     BL_R_DUPLICATE_ORDER,                    /* 409: same orderRef, another request */
 } bl_result;
 
+/* What a use case answers. The outcome owns `resource` and `text` until
+ * bl_outcome_clear (the HTTP layer takes them over when it replies). */
 typedef struct {
     json_t *resource;
     char *text; /* instead of resource: the answer already rendered as JSON */
@@ -42,6 +44,7 @@ typedef struct {
     bp_outbox_relay *relay; /* woken after each commit that added events */
 } bl_service;
 
+/* Frees `resource` and `text` and sets them NULL; the rest stays. */
 void bl_outcome_clear(bl_outcome *o);
 
 /* POST /operations. `idem_key` may be NULL. */

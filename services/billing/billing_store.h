@@ -64,7 +64,8 @@ bp_db_result bl_store_insert_rejected(bp_db *db, const bl_op_row *row)
     __attribute__((warn_unused_result));
 
 /* Finds the accepted operation of this contract/type/orderRef. *doc is NULL
- * when none; *same tells whether its fingerprint equals `fingerprint`. */
+ * when none, else a new document the caller decrefs; *same tells whether its
+ * fingerprint equals `fingerprint`. */
 bp_db_result bl_store_find_order(bp_db *db, const char *contract_id, const char *type,
                                  const char *order_ref, const char *fingerprint, json_t **doc,
                                  bool *same) __attribute__((warn_unused_result));
@@ -74,7 +75,7 @@ bp_db_result bl_store_purchase_state(bp_db *db, const char *contract_id, const c
                                      bool *found, int64_t *amount, int64_t *refunded)
     __attribute__((warn_unused_result));
 
-/* One operation's document, NULL when unknown. */
+/* One operation's document into *doc (the caller decrefs), NULL when unknown. */
 bp_db_result bl_store_get_operation(bp_db *db, const char *operation_id, json_t **doc)
     __attribute__((warn_unused_result));
 
@@ -83,7 +84,8 @@ typedef struct {
     int64_t limit, offset;
 } bl_op_filter;
 
-/* A page of operation documents and the number of matches. */
+/* A page of operation documents into *items (a new array the caller decrefs; NULL
+ * on failure) and the number of matches into *total. */
 bp_db_result bl_store_list_operations(bp_db *db, const bl_op_filter *f, json_t **items,
                                       int64_t *total) __attribute__((warn_unused_result));
 
