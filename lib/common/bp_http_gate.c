@@ -119,9 +119,9 @@ static const char *reason_phrase(int status)
 
 /* Writes an ErrorResponse on a fresh socket (best effort: it is small and the
  * socket's send buffer is empty) and counts it in the HTTP metrics. */
-static void send_error(int fd, int status, const char *code, const char *message)
+static void send_error(int fd, int status, const char *code, const char *message, const char *path)
 {
-    char *body = bp_http_error_text(status, code, message, "");
+    char *body = bp_http_error_text(status, code, message, path);
     size_t blen = body ? strlen(body) : 0;
     char head[256];
     int hlen = snprintf(head, sizeof head,
@@ -168,9 +168,9 @@ static void linger_read(bp_http_gate *g, bp_http_gate_conn *c)
 
 /* Answers a PENDING connection and lets it linger. Called with the mutex held. */
 static void conn_refuse(bp_http_gate *g, bp_http_gate_conn *c, int status, const char *code,
-                        const char *message)
+                        const char *message, const char *path)
 {
-    send_error(c->fd, status, code, message);
+    send_error(c->fd, status, code, message, path);
     shutdown(c->fd, SHUT_WR);
     c->state = GC_LINGER;
     atomic_store(&c->deadline_us, bp_time_mono_us() + GATE_LINGER_US);
@@ -197,12 +197,12 @@ static void gate_admit(bp_http_gate *g, int fd, const struct sockaddr_in *addr)
     const char *why = NULL;
     if (slot == NULL) {
         why = "the server holds its maximum of connections";
-        send_error(fd, 503, "SERVER_BUSY", "the server has too many connections; retry later");
+        send_error(fd, 503, "SERVER_BUSY", "the server has too many connections; retry later", "");
     } else if (g->cfg.max_per_client > 0 &&
                client_connections(g, addr->sin_addr.s_addr) >= (size_t)g->cfg.max_per_client) {
         why = "this address holds its maximum of connections (BP_HTTP_MAX_CONNECTIONS_PER_CLIENT)";
         send_error(fd, 429, "TOO_MANY_CONNECTIONS",
-                   "this client address holds too many connections; close some and retry");
+                   "this client address holds too many connections; close some and retry", "");
     }
     if (why != NULL) {
         log_refusal(g, client, why);
@@ -293,8 +293,10 @@ static void gate_read_head(bp_http_gate *g, bp_http_gate_conn *c)
     }
     bp_log_warn("http: refused a request from %s: %d %s (%s)", c->client, v.status, v.code,
                 v.message);
+    char path[256];
+    bp_http_head_path(buf, (size_t)n, path, sizeof path);
     pthread_mutex_lock(&g->mu);
-    conn_refuse(g, c, v.status, v.code, v.message);
+    conn_refuse(g, c, v.status, v.code, v.message, path);
     pthread_mutex_unlock(&g->mu);
 }
 
@@ -325,7 +327,7 @@ static void gate_expire(bp_http_gate *g, bp_http_gate_conn *c, int64_t now)
         bp_log_warn("http: cut off client %s: request line and headers not received within %d s",
                     c->client, g->cfg.header_timeout_s);
         conn_refuse(g, c, 408, "REQUEST_TIMEOUT",
-                    "the request line and headers did not arrive in time");
+                    "the request line and headers did not arrive in time", "");
         break;
     case GC_HANDED:
     case GC_HELD:

@@ -224,6 +224,24 @@ void bp_http_head_check_partial(const char *head, size_t len, bp_http_head_verdi
                 "the request line and headers are larger than 32768 bytes");
 }
 
+void bp_http_head_path(const char *head, size_t len, char *out, size_t size)
+{
+    out[0] = '\0';
+    span rest = skip_empty_lines((span){head, len});
+    const char *sp = memchr(rest.p, ' ', rest.len);
+    if (sp == NULL || size == 0)
+        return;
+    size_t n = 0;
+    for (const char *p = sp + 1; p < rest.p + rest.len && *p != ' ' && *p != '?'; p++) {
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || n + 1 >= size) {
+            out[0] = '\0';
+            return;
+        }
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')

@@ -39,6 +39,11 @@ bool bp_http_head_check(const char *head, size_t len, bp_http_head_verdict *v);
  * too long, else 431 (or 400 when what arrived is already malformed). */
 void bp_http_head_check_partial(const char *head, size_t len, bp_http_head_verdict *v);
 
+/* The path of the request line at the start of head[0..len) (the target up to '?'),
+ * for the `path` of an ErrorResponse: written into out (at most size - 1 bytes) when it
+ * is visible ASCII, else "". */
+void bp_http_head_path(const char *head, size_t len, char *out, size_t size);
+
 /* True when a raw (still percent-encoded) request-target holds a control character,
  * as a byte or percent-encoded (%00-%1F, %7F): a path or query value that decodes to
  * one must be refused, never matched as a shorter path. */

@@ -135,12 +135,33 @@ static void test_target_control(void **state)
     assert_false(bp_http_target_has_control("/x%2500")); /* an encoded "%" then "00" */
 }
 
+static void test_path(void **state)
+{
+    (void)state;
+    char path[32];
+    const char *h = "GET /contracts/CTR-1?size=2 HTTP/1.1\r\nHost: a\r\n\r\n";
+    bp_http_head_path(h, strlen(h), path, sizeof path);
+    assert_string_equal(path, "/contracts/CTR-1");
+    h = "GET /x HTTP/2.0\r\n\r\n";
+    bp_http_head_path(h, strlen(h), path, sizeof path);
+    assert_string_equal(path, "/x");
+    h = "GARBAGE\r\n\r\n";
+    bp_http_head_path(h, strlen(h), path, sizeof path);
+    assert_string_equal(path, "");
+    h = "GET /a\x01b HTTP/1.1\r\n\r\n"; /* not visible ASCII: nothing echoed */
+    bp_http_head_path(h, strlen(h), path, sizeof path);
+    assert_string_equal(path, "");
+    h = "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\n\r\n"; /* too long */
+    bp_http_head_path(h, strlen(h), path, sizeof path);
+    assert_string_equal(path, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_length),         cmocka_unit_test(test_sound_heads),
         cmocka_unit_test(test_refused_heads),  cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_target_control),
+        cmocka_unit_test(test_target_control), cmocka_unit_test(test_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
