@@ -1,13 +1,25 @@
 /* fuzz_billing_operation: a POST /operations body through billing_operation as the
  * billing service reads it: bl_operation_parse_head, then bl_operation_parse_amounts in
  * the order's currency (EUR, the usual contract currency, when it names none), then the
- * VAT breakdown. Invariants of an accepted operation: its totals add up, per VAT rate
- * too, and stay within 1..BP_MONEY_MAX_MINOR. */
+ * VAT breakdown. The process's time zone is the billing time zone, as billing's main
+ * sets it; here the one furthest ahead of UTC (+14:00), where a timestamp's local date
+ * strays furthest. Invariants of an accepted operation: its calendar date is within the
+ * years a date may have; its totals add up, per VAT rate too, and stay within
+ * 1..BP_MONEY_MAX_MINOR. */
 #include "billing_operation.h"
 #include "bp_money.h"
 #include "fuzz_support.h"
 
+#include <time.h>
+
 #define BODY_FLAGS (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    setenv("TZ", "Pacific/Kiritimati", 1);
+    tzset();
+    return 0;
+}
 
 static void check_totals(const bl_operation *op)
 {
@@ -33,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bl_operation op = {0};
     bp_verr e = {0};
     if (bl_operation_parse_head(req, &op, &e)) {
+        int year = bp_date_year(op.operation_date);
+        FZ_CHECK(year >= BP_DATE_YEAR_MIN && year <= 9999, "the operation date is 1900..9999");
         const char *currency = op.currency ? op.currency : "EUR";
         int exponent = 2;
         bp_currency_exponent(currency, &exponent);
