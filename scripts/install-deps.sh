@@ -23,6 +23,8 @@ else
         "${BUILD_PACKAGES[@]}"
         postgresql postgresql-contrib kcat curl maven clang-format
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
+        # The libFuzzer harnesses (tests/fuzz): clang and its runtime (-fsanitize=fuzzer).
+        clang libclang-rt-14-dev
     )
     # Maven and Kafka need a Java runtime; any java already on PATH will do.
     if ! bp_have java; then

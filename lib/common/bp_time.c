@@ -154,6 +154,13 @@ bool bp_time_parse_rfc3339(const char *text, int64_t *ms)
     if (*p != '\0')
         return false;
     int64_t secs = (int64_t)d * 86400 + hh * 3600 + mm * 60 + ss - (int64_t)offset_min * 60;
+    /* The instant itself, in UTC, must lie in the years a date may have: an offset
+     * must not carry it past 9999-12-31 or before 1900-01-01, where it could not be
+     * written back (bp_time_format_ms) nor given a calendar date. */
+    int64_t first = (int64_t)bp_date_from_ymd(BP_DATE_YEAR_MIN, 1, 1) * 86400;
+    int64_t end = ((int64_t)bp_date_from_ymd(9999, 12, 31) + 1) * 86400;
+    if (secs < first || secs >= end)
+        return false;
     *ms = secs * 1000 + millis;
     return true;
 }

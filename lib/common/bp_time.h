@@ -35,7 +35,8 @@ void bp_date_format(bp_date d, char *buf, size_t size);
 
 /* Parses an RFC 3339 timestamp with an offset ("2026-10-31T23:59:00+01:00",
  * "2026-10-31T22:59:00.5Z") into epoch milliseconds. Returns false on anything
- * else (missing offset, impossible date or time). */
+ * else (missing offset, impossible date or time, an instant whose UTC year is
+ * outside BP_DATE_YEAR_MIN..9999, as "9999-12-31T23:59:59-01:00" is). */
 bool bp_time_parse_rfc3339(const char *text, int64_t *ms);
 
 /* The calendar date of instant `ms` in the process's local time zone (TZ). */

@@ -55,7 +55,7 @@ const char *bl_account_from_contract(const json_t *data, bl_account *a)
     int exponent;
     if (!copy(a->currency, sizeof a->currency, json_object_get(limit, "currency")) ||
         !bp_currency_exponent(a->currency, &exponent) || !json_is_integer(minor) ||
-        json_integer_value(minor) < 0)
+        json_integer_value(minor) < 0 || json_integer_value(minor) > BP_MONEY_MAX_MINOR)
         return "billing.creditLimit missing or malformed";
     a->credit_limit = json_integer_value(minor);
     json_t *term = json_object_get(billing, "paymentTermDays");

@@ -33,7 +33,8 @@ typedef struct {
 
 /* Reads the account fields from a contract event's `data` (the contract
  * resource). Returns NULL on success or a static message naming what is
- * missing or malformed (the event is then a poison message). */
+ * missing or malformed (the event is then a poison message), among them a credit
+ * limit beyond BP_MONEY_MAX_MINOR, which no contract may have. */
 const char *bl_account_from_contract(const json_t *data, bl_account *a);
 
 /* Reasons a purchase is refused, in the order they are checked. */

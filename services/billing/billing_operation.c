@@ -42,6 +42,19 @@ static int64_t local_noon_ms(bp_date d)
     return (int64_t)mktime(&tm) * 1000;
 }
 
+/* The calendar date of instant `ms` in the process's time zone, when its year is one a
+ * date may have (BP_DATE_YEAR_MIN..9999): a timestamp near either end, taken in a zone
+ * far from UTC, can fall on a day bp_date_format cannot write. */
+static bool local_date_in_range(int64_t ms, bp_date *out)
+{
+    bp_date d = bp_date_local(ms);
+    int year = bp_date_year(d);
+    if (year < BP_DATE_YEAR_MIN || year > 9999)
+        return false;
+    *out = d;
+    return true;
+}
+
 bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e)
 {
     memset(op, 0, sizeof *op);
@@ -60,9 +73,8 @@ bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e)
         if (strlen(op->operation_at) == 10 && bp_date_parse(op->operation_at, &d)) {
             op->operation_date = d;
             op->operation_at_ms = local_noon_ms(d);
-        } else if (bp_time_parse_rfc3339(op->operation_at, &op->operation_at_ms)) {
-            op->operation_date = bp_date_local(op->operation_at_ms);
-        } else {
+        } else if (!bp_time_parse_rfc3339(op->operation_at, &op->operation_at_ms) ||
+                   !local_date_in_range(op->operation_at_ms, &op->operation_date)) {
             bp_verr_set(e, "", "operationAt",
                         "must be a date YYYY-MM-DD or an RFC 3339 timestamp with an offset "
                         "(" BP_DATE_RANGE_TEXT ")");

@@ -49,7 +49,8 @@ typedef struct {
 /* Reads the identity fields: contractId or contractRef (one required),
  * operationType (PURCHASE default, REFUND needs refundOf), order.orderRef,
  * operationAt (a date, or an RFC 3339 timestamp whose date is taken in the
- * process's time zone), order.currencyCode (optional, ISO 4217). */
+ * process's time zone, and must then be within the years of bp_date_parse),
+ * order.currencyCode (optional, ISO 4217). */
 bool bl_operation_parse_head(const json_t *req, bl_operation *op, bp_verr *e);
 
 /* Computes the lines and totals for `currency` with `exponent` decimals and

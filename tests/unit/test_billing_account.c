@@ -213,6 +213,10 @@ static void test_from_contract_malformed(void **state)
         {"billing.creditLimit.minorUnits", json_integer(-1), limit},
         {"billing.creditLimit.minorUnits", json_string("500000"), limit},
         {"billing.creditLimit.minorUnits", json_real(500000.0), limit},
+        /* Regression (fuzz_contract_event): a limit past BP_MONEY_MAX_MINOR was taken, and
+         * the available amount (limit - outstanding) could overflow. */
+        {"billing.creditLimit.minorUnits", json_integer(BP_MONEY_MAX_MINOR + 1), limit},
+        {"billing.creditLimit.minorUnits", json_integer(INT64_MAX), limit},
         {"payment.mandate.reference", NULL, mandate},
         {"payment.mandate.reference", long_string(36, 'M'), mandate},
         {"payment.mandate.status", NULL, mandate},

@@ -431,6 +431,39 @@ static void test_head_operation_at_timestamp(void **state)
         HEAD_BAD("operationAt", json_string(bad[i]), "RFC 3339");
 }
 
+/* Regression (fuzz_billing_operation): a timestamp whose instant is within the years
+ * of a date but whose local date is not (9999-12-31T20:00:00Z is 10000-01-01 at +14:00)
+ * was accepted, and its operationDate written truncated ("10000-01-0"). Such a
+ * timestamp is refused, at either end of the range. */
+static void test_head_operation_at_local_date_in_range(void **state)
+{
+    static const struct {
+        const char *zone, *at;
+        bool ok;
+    } cases[] = {
+        {"Pacific/Kiritimati", "9999-12-31T09:59:59Z", true}, /* 23:59:59 local */
+        {"Pacific/Kiritimati", "9999-12-31T20:00:00Z", false},
+        {"Pacific/Kiritimati", "9999-12-31T23:59:59.99-12:00", false},
+        {"America/New_York", "1900-01-01T06:00:00Z", true}, /* 01:00 local */
+        {"America/New_York", "1900-01-01T02:00:00Z", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        setenv("TZ", cases[i].zone, 1);
+        tzset();
+        json_t *req = set_path(load(docs_request), "operationAt", json_string(cases[i].at));
+        bl_operation op;
+        bp_verr e = {0};
+        bool ok = bl_operation_parse_head(req, &op, &e);
+        json_decref(req);
+        if (ok != cases[i].ok)
+            fail_msg("%s in %s: %s", cases[i].at, cases[i].zone, ok ? "accepted" : e.message);
+        if (!ok)
+            assert_string_equal(e.field, "operationAt");
+    }
+    setenv("TZ", "Europe/Paris", 1);
+    tzset();
+}
+
 static void test_head_order_and_currency(void **state)
 {
     HEAD_BAD("order", NULL, "is required");
@@ -833,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_head_operation_at_date),
         cmocka_unit_test(test_head_operation_at_date_is_local_noon),
         cmocka_unit_test(test_head_operation_at_timestamp),
+        cmocka_unit_test(test_head_operation_at_local_date_in_range),
         cmocka_unit_test(test_head_order_and_currency),
         cmocka_unit_test(test_amounts_docs_example_with_client_amounts),
         cmocka_unit_test(test_amounts_docs_example_computed),

@@ -174,6 +174,26 @@ static void test_time_format_ms_before_epoch(void **state)
     assert_string_equal(buf, "1969-12-31T23:59:58.500Z");
 }
 
+/* Regression (fuzz_time): an offset carried an accepted timestamp's instant past
+ * 9999-12-31 UTC, which bp_time_format_ms then wrote with a five-digit year that
+ * nothing reads back; likewise before 1900-01-01. Such instants are refused. */
+static void test_rfc3339_years(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+    assert_true(bp_time_parse_rfc3339("9999-12-31T23:59:59.999Z", &ms));
+    assert_int_equal(ms, INT64_C(253402300799999));
+    assert_true(bp_time_parse_rfc3339("9999-12-31T23:59:59+00:00", &ms));
+    assert_true(bp_time_parse_rfc3339("1900-01-01T00:00:00Z", &ms));
+    assert_true(bp_time_parse_rfc3339("1900-01-01T01:00:00+01:00", &ms));
+    assert_true(bp_time_parse_rfc3339("2026-10-31T23:59:00+01:00", &ms));
+    assert_int_equal(ms, INT64_C(1793487540000));
+    assert_false(bp_time_parse_rfc3339("9999-12-31T23:59:59.99-12:59", &ms));
+    assert_false(bp_time_parse_rfc3339("9999-12-31T23:00:00-01:00", &ms));
+    assert_false(bp_time_parse_rfc3339("1900-01-01T00:00:00+00:01", &ms));
+    assert_int_equal(ms, INT64_C(1793487540000)); /* untouched when refused */
+}
+
 static void test_clock_functions(void **state)
 {
     int64_t before = bp_time_now_ms();
@@ -228,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_range),
         cmocka_unit_test(test_time_format_ms),
         cmocka_unit_test(test_time_format_ms_before_epoch),
+        cmocka_unit_test(test_rfc3339_years),
         cmocka_unit_test(test_clock_functions),
     };
     return cmocka_run_group_tests(tests, 0, NULL);
