@@ -46,6 +46,7 @@ class Monkey(threading.Thread):
         self.down = []  # (what, from, to): a dependency was away
         self.weights = None  # service -> weight (None: every instance alike)
         self.errors = []
+        self.lock = threading.Lock()
 
     def pick(self):
         cands = self.instances
@@ -79,16 +80,17 @@ class Monkey(threading.Thread):
                 self.restart_dependency("pg")
                 self.pg_restarts += 1
                 continue
-            inst = self.pick()
+            self.strike(self.pick(), self.rng.uniform(0.2, 1.5))
+
+    def strike(self, inst, pause):
+        """SIGKILL, a pause, the same instance again (one strike at a time)."""
+        with self.lock:
             if inst.kill():
                 self.kills += 1
                 log(f"killed {inst.name}")
             else:
                 self.errors.append(f"{inst.name} had exited by itself ({inst.exit_status()})")
-            if self.stopping.wait(self.rng.uniform(0.2, 1.5)):
-                inst.start()
-                self.restarts += 1
-                break
+            time.sleep(pause)
             inst.start()
             self.restarts += 1
 
@@ -155,7 +157,7 @@ def main():
     extra = {
         "contract": {},
         "billing": {"BP_BILLING_SCHEDULE": "false"},
-        "payment": {"BP_PAYMENT_COLLECT": "at-once", "BP_BANK_DELAY_MS": "150",
+        "payment": {"BP_PAYMENT_COLLECT": "at-once", "BP_BANK_DELAY_MS": "400",
                     "BP_BANK_FAIL_MANDATES": fail_mandates,
                     "BP_BANK_INSUFFICIENT_ABOVE_MINOR": str(insufficient_above),
                     "BP_PAYMENT_DUE_POLL_MS": "1000"},
@@ -217,6 +219,11 @@ def main():
         rt = [threading.Thread(target=run_on, args=(i,)) for i in by_service["billing"]]
         for t in rt:
             t.start()
+        # One of them dies while its run is under way; the other instance's run, or the
+        # retry on the restarted one, does what is left.
+        time.sleep(rng.uniform(0.05, 0.5))
+        monkey.strike(rng.choice(by_service["billing"]), 0.5)
+        monkey.interval = max(1.5, interval / 3)
         for t in rt:
             t.join()
         log("billing runs: " + ", ".join(str(s) for s, _ in runs))
@@ -240,6 +247,8 @@ def main():
         quiet_deadline = time.time() + quiet_limit
         ok, waited = reconcile.wait_quiet(stack, quiet_deadline, log)
         log(("quiet" if ok else "NOT quiet") + f" after {waited:.0f} s")
+        if os.environ.get("BP_CHAOS_TAMPER") == "1":
+            reconcile.tamper(stack, mail_dir, log)
         ctx = reconcile.Context(stack=stack, recorder=recorder, driver=driver,
                                 monkey=monkey, mail_dir=mail_dir,
                                 fail_mandates=fail_mandates,

@@ -65,6 +65,9 @@ class Stack:
         """Rows of SQL as a list of dicts (through psql: no driver needed)."""
         return psql(self.db_url(db), sql)
 
+    def execute(self, db, sql):
+        psql(self.db_url(db), sql, raw=True)
+
     def topic(self, name):
         """Every message of a topic: dicts with partition, offset, key, value (text)."""
         out = subprocess.run(
@@ -145,13 +148,16 @@ class Instance:
         return True
 
     def stop(self):
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """SIGTERM (SIGKILL after 20 s); the exit status (None: it was not running)."""
+        if not self.alive():
+            return None
+        self.proc.terminate()
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return "still running 20 s after SIGTERM"
 
     def exit_status(self):
         return None if self.proc is None else self.proc.poll()

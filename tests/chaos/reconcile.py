@@ -86,6 +86,24 @@ def wait_quiet(stack, deadline, log):
         time.sleep(2)
 
 
+def tamper(stack, mail_dir, log):
+    """The checker's own test (BP_CHAOS_TAMPER=1): one defect of each kind, which the
+    reconciliation must report (a mail lost, a balance off by a cent, a second debit, an
+    operation on no invoice, a gap in the numbers)."""
+    files = sorted(f for f in os.listdir(mail_dir) if f.endswith(".eml"))
+    os.unlink(os.path.join(mail_dir, files[0]))
+    q = stack.execute
+    q("billing", "UPDATE accounts SET outstanding = outstanding + 1"
+                 " WHERE contract_id = (SELECT min(contract_id::text)::uuid FROM accounts)")
+    q("payment", "INSERT INTO bank_sim_debits (end_to_end_id, amount_minor, currency, status)"
+                 " VALUES ('INV-TAMPERED', 100, 'EUR', 'BOOKED')")
+    q("billing", "UPDATE operations SET invoice_ref = NULL"
+                 " WHERE seq = (SELECT max(seq) FROM operations WHERE status = 'ACCEPTED')")
+    q("billing", "UPDATE invoices SET invoice_ref = invoice_ref || '0'"
+                 " WHERE seq = (SELECT min(seq) FROM invoices)")
+    log("tampered: a mail file, a balance, a debit, an operation, an invoice number")
+
+
 @dataclasses.dataclass
 class Context:
     stack: object
@@ -536,9 +554,13 @@ def run(ctx):
     lag = lagging(ctx.stack)
     rep.line(not lag, "every consumer caught up", f"lag {sorted(lag.items())[:6] or 0}")
 
-    # 11. no daemon died by itself ----------------------------------------------------------
-    crashed = [e for e in ctx.monkey.errors]
-    rep.line(not crashed and ctx.quiet, "no daemon crashed, everything went quiet",
+    # 11. no daemon died by itself, each stops cleanly --------------------------------------
+    crashed = list(ctx.monkey.errors)
+    for inst in ctx.instances:
+        status = inst.stop()
+        if status != 0:
+            crashed.append(f"{inst.name}: exit status {status} on SIGTERM (log: {inst.log})")
+    rep.line(not crashed and ctx.quiet, "no daemon crashed, everything went quiet, each stopped cleanly",
              f"{sum(i.starts for i in ctx.instances)} starts" + ("" if ctx.quiet else "; NOT quiet"),
              crashed)
 
