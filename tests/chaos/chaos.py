@@ -151,7 +151,8 @@ def main():
         stdin=subprocess.DEVNULL)
 
     day = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date().isoformat()
-    period = day[:7]
+    months = 4 if long_run else 3
+    periods = [d[:7] for d in load.operation_days(day, months)]
     fail_mandates = load.failing_mandates(contracts)
     insufficient_above = 400000
     extra = {
@@ -186,11 +187,11 @@ def main():
                 log(f"{inst.name} is not ready (log: {inst.log})")
                 return 1
         log("ready: " + ", ".join(f"{i.name} :{i.port}" for i in instances)
-            + f", smtp :{smtp_port}; period {period}; {load_s:.0f} s of load")
+            + f", smtp :{smtp_port}; periods {' '.join(periods)}; {load_s:.0f} s of load")
 
         recorder = load.Recorder()
         client = load.Client(by_service, recorder)
-        driver = load.Load(client, day, contracts, threads, 0, 10 ** 9, a.seed)
+        driver = load.Load(client, day, months, contracts, threads, 0, 10 ** 9, a.seed)
         created = driver.create_contracts("CTR-CH")
         log(f"{created} contracts created")
         if created == 0:
@@ -206,28 +207,31 @@ def main():
         driver.run()
         log(f"load done: {len(recorder.requests)} requests, kills so far {monkey.kills}")
 
-        # Month end, under chaos: both billing instances at once; the mailers and the
-        # payments work while their instances are killed.
+        # Month ends, oldest period first, under chaos: each on both billing instances at
+        # once, one of which is killed while its run may be under way; then a mailer and a
+        # payment instance while the mails and the debits of that run flow.
         monkey.weights = {"billing": 2, "payment": 3, "invoice-mailer": 3, "contract": 0.5}
-        runs = []
-
-        def run_on(inst):
-            c = load.Client({"billing": [inst]}, recorder, timeout=60, give_up=40)
-            runs.append(c.call("billing", "POST", "/billing-runs", {"period": period},
-                               kind="billing-run"))
-
-        rt = [threading.Thread(target=run_on, args=(i,)) for i in by_service["billing"]]
-        for t in rt:
-            t.start()
-        # One of them dies while its run is under way; the other instance's run, or the
-        # retry on the restarted one, does what is left.
-        time.sleep(rng.uniform(0.05, 0.5))
-        monkey.strike(rng.choice(by_service["billing"]), 0.5)
         monkey.interval = max(1.5, interval / 3)
-        for t in rt:
-            t.join()
-        log("billing runs: " + ", ".join(str(s) for s, _ in runs))
-        time.sleep(tail)
+        for period in periods:
+            runs = []
+
+            def run_on(inst, period=period, runs=runs):
+                c = load.Client({"billing": [inst]}, recorder, timeout=60, give_up=40)
+                runs.append(c.call("billing", "POST", "/billing-runs", {"period": period},
+                                   kind="billing-run"))
+
+            rt = [threading.Thread(target=run_on, args=(i,)) for i in by_service["billing"]]
+            for t in rt:
+                t.start()
+            time.sleep(rng.uniform(0.01, 0.3))
+            monkey.strike(rng.choice(by_service["billing"]), 0.3)
+            monkey.strike(rng.choice(by_service["invoice-mailer"]), 0.3)
+            monkey.strike(rng.choice(by_service["payment"]), 0.3)
+            for t in rt:
+                t.join()
+            log(f"billing runs {period}: " + ", ".join(
+                f"{st} {(doc or {}).get('counts')}" for st, doc in runs))
+            time.sleep(tail / len(periods))
         monkey.stop()
         log(f"chaos over: {monkey.kills} kills, {monkey.restarts} restarts,"
             f" Kafka {monkey.kafka_restarts}, PostgreSQL {monkey.pg_restarts}")
@@ -241,7 +245,7 @@ def main():
                 log(f"{inst.name} is not ready after the chaos")
         # Whatever an interrupted run left: one more run, after the chaos.
         final = load.Client(by_service, recorder, timeout=60, give_up=60).call(
-            "billing", "POST", "/billing-runs", {"period": period}, kind="billing-run")
+            "billing", "POST", "/billing-runs", {"period": periods[-1]}, kind="billing-run")
         log(f"final billing run: {final[0]} {((final[1] or {}).get('counts'))}")
 
         quiet_deadline = time.time() + quiet_limit

@@ -35,6 +35,17 @@ def failing_mandates(contracts):
     return ",".join(rules)
 
 
+def operation_days(today, months):
+    """One operation date in each of the last MONTHS billing periods, today's included:
+    the 10th of the earlier months, today in the current one."""
+    d = datetime.date.fromisoformat(today)
+    days = [d]
+    for _ in range(months - 1):
+        first = days[-1].replace(day=1) - datetime.timedelta(days=1)
+        days.append(first.replace(day=10))
+    return [x.isoformat() for x in reversed(days)]
+
+
 def money(cents):
     return f"{cents // 100}.{cents % 100:02d}"
 
@@ -125,17 +136,18 @@ class Contract:
         self.ref = ref
         self.mandates = 1  # next replacement: mandate_ref(i, self.mandates)
         self.limits = set()
-        self.purchases = []  # [orderRef, total minor, refunded minor] accepted (as seen)
+        self.purchases = []  # [orderRef, total minor, refunded minor, date] accepted (as seen)
         self.lock = threading.Lock()
 
 
 class Load:
     """The clients' world: contracts created first, then threads of mixed operations."""
 
-    def __init__(self, client, day, contracts, threads, deadline, max_requests, rng_seed,
-                 rate=40.0):
+    def __init__(self, client, day, months, contracts, threads, deadline, max_requests,
+                 rng_seed, rate=40.0):
         self.client = client
-        self.day = day  # the operation date of every purchase and refund (YYYY-MM-DD)
+        self.day = day  # today (YYYY-MM-DD): the last operation date
+        self.days = operation_days(day, months)  # one date per billing period, oldest first
         self.n_contracts = contracts
         self.n_threads = threads
         self.deadline = deadline
@@ -153,15 +165,15 @@ class Load:
         limit = rng.randrange(500, 5000) * 100
         return {
             "contractRef": ref, "contractType": "DEFERRED_BILLING",
-            "createdAt": (d - datetime.timedelta(days=40)).isoformat(),
-            "activatedAt": (d - datetime.timedelta(days=30)).isoformat(),
+            "createdAt": (d - datetime.timedelta(days=40 * len(self.days) + 10)).isoformat(),
+            "activatedAt": (d - datetime.timedelta(days=40 * len(self.days))).isoformat(),
             "expireAt": (d + datetime.timedelta(days=365)).isoformat(),
             "distributor": {"distributorRef": "chaos SA"},
             "subscriber": {"subscriberType": "PROFESSIONNAL", "subscriberRef": f"CUST {i}",
                            "party": {"customerRef": f"CUST-{i:04d}"},
                            "contactPerson": {"lastName": "DOE", "mail": f"c{i}@chaos.example"}},
             "payment": {"mandate": {"reference": mandate_ref(i, 0), "iban": IBAN,
-                                    "signedAt": (d - datetime.timedelta(days=35)).isoformat()}},
+                                    "signedAt": (d - datetime.timedelta(days=40 * len(self.days))).isoformat()}},
             "billing": {"creditLimit": {"amount": money(limit), "currency": "EUR"},
                         "paymentTermDays": rng.choice([0, 0, 15, 30]),
                         "invoiceEmail": f"ap-{i:04d}@chaos.example"},
@@ -210,14 +222,15 @@ class Load:
                           "unitPrice": money(rng.randrange(500, 12000)),
                           "vatRate": rng.choice(VAT_RATES)})
         order = self.next_order("ORD")
-        body = {"contractRef": c.ref, "operationAt": self.day,
+        day = rng.choice(self.days)
+        body = {"contractRef": c.ref, "operationAt": day,
                 "order": {"orderRef": order, "currencyCode": "EUR", "orderType": "PS",
                           "orderItems": [{"productItems": items}]}}
         status, doc = self.client.call("billing", "POST", "/operations", body, kind="purchase")
         if status == 201 and isinstance(doc, dict):
             total = doc["order"]["totalWithTax"]["minorUnits"]
             with c.lock:
-                c.purchases.append([order, total, 0])
+                c.purchases.append([order, total, 0, day])
 
     def refund(self, rng, c):
         with c.lock:
@@ -225,10 +238,12 @@ class Load:
             if open_:
                 p = rng.choice(open_)
                 cents = rng.randrange(100, p[1] - p[2] + 1)
+                # the same period as the purchase, or a later one (a credit on a later invoice)
+                day = rng.choice([d for d in self.days if d >= p[3]])
         if not open_:
             return self.purchase(rng, c)
         body = {"contractRef": c.ref, "operationType": "REFUND", "refundOf": p[0],
-                "operationAt": self.day,
+                "operationAt": day,
                 "order": {"orderRef": self.next_order("RF"), "orderItems": [{"productItems": [
                     {"productLabel": "refund", "quantity": 1, "unitPrice": money(cents),
                      "vatRate": 0}]}]}}
@@ -270,7 +285,8 @@ class Load:
         d = datetime.date.fromisoformat(self.day)
         self.client.call("contract", "PUT", f"/contracts/{c.ref}/mandate",
                          {"reference": mandate_ref(c.i, k), "iban": IBAN,
-                          "signedAt": (d - datetime.timedelta(days=rng.randrange(0, 20))).isoformat()},
+                          "signedAt": (d - datetime.timedelta(
+                              days=40 * len(self.days) + rng.randrange(0, 5))).isoformat()},
                          kind="contract.change")
 
     def read(self, rng, c):
