@@ -145,6 +145,25 @@ bp_db_result bp_db_exec(bp_db *db, PGresult **out, const char *sql, int nparams,
     return r;
 }
 
+static bool is_prepared(const bp_db *db, const bp_db_stmt *stmt)
+{
+    for (int i = 0; i < db->nprepared; i++)
+        if (db->prepared[i] == stmt)
+            return true;
+    return false;
+}
+
+/* Prepares `stmt` on this connection (the caller checked it is not yet). */
+static bp_db_result prepare(bp_db *db, const bp_db_stmt *stmt)
+{
+    PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+    bp_db_result r = classify(db, res);
+    PQclear(res);
+    if (r == BP_DB_OK)
+        db->prepared[db->nprepared++] = stmt;
+    return r;
+}
+
 static bp_db_result exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
                               const char *const *params, bool may_retry)
 {
@@ -153,20 +172,14 @@ static bp_db_result exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
     if (!bp_db_ensure(db))
         return BP_DB_UNAVAILABLE;
     bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
-    bool prepared = false;
-    for (int i = 0; i < db->nprepared && !prepared; i++)
-        prepared = db->prepared[i] == stmt;
-    if (!prepared) {
+    if (!is_prepared(db, stmt)) {
         if (db->nprepared == BP_DB_MAX_PREPARED)
             return bp_db_exec(db, out, stmt->sql, stmt->nparams, params);
-        PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
-        bp_db_result r = classify(db, res);
-        PQclear(res);
+        bp_db_result r = prepare(db, stmt);
         if (may_retry && retry_on_fresh(db, r, idle))
             return exec_stmt(db, out, stmt, params, false);
         if (r != BP_DB_OK)
             return r;
-        db->prepared[db->nprepared++] = stmt;
     }
     PGresult *res = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
     bp_db_result r = classify(db, res);
@@ -185,6 +198,124 @@ bp_db_result bp_db_exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
                              const char *const *params)
 {
     return exec_stmt(db, out, stmt, params, true);
+}
+
+/* Prepares every statement of a batch not yet prepared on this connection; a
+ * connection found broken while idle is replaced once (nothing ran on it). */
+static bp_db_result prepare_batch(bp_db *db, int n, const bp_db_stmt *const *stmts)
+{
+    for (int attempt = 0;; attempt++) {
+        if (!bp_db_ensure(db))
+            return BP_DB_UNAVAILABLE;
+        bp_db_result r = BP_DB_OK;
+        for (int i = 0; i < n && r == BP_DB_OK; i++) {
+            if (is_prepared(db, stmts[i]))
+                continue;
+            if (db->nprepared == BP_DB_MAX_PREPARED) {
+                snprintf(db->error, sizeof db->error, "too many prepared statements");
+                return BP_DB_ERROR;
+            }
+            r = prepare(db, stmts[i]);
+        }
+        if (r != BP_DB_UNAVAILABLE || attempt > 0)
+            return r;
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+}
+
+/* Reads the one result of the next command of a pipeline (and the NULL that ends
+ * it). Returns its code; *rows its row count; *aborted when it was skipped because
+ * an earlier command failed. */
+static bp_db_result pipeline_result(bp_db *db, int *rows, bool *aborted)
+{
+    *rows = 0;
+    *aborted = false;
+    PGresult *res = PQgetResult(db->conn);
+    if (res == NULL) {
+        snprintf(db->error, sizeof db->error, "pipeline: %s", PQerrorMessage(db->conn));
+        return BP_DB_UNAVAILABLE;
+    }
+    bp_db_result r = BP_DB_OK;
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_PIPELINE_ABORTED)
+        *aborted = true;
+    else if (st == PGRES_TUPLES_OK)
+        *rows = PQntuples(res);
+    else if (st == PGRES_COMMAND_OK)
+        *rows = atoi(PQcmdTuples(res));
+    else
+        r = classify(db, res);
+    PQclear(res);
+    if (r != BP_DB_UNAVAILABLE) {
+        PGresult *end = PQgetResult(db->conn); /* NULL: the end of this command */
+        if (end != NULL) {
+            PQclear(end);
+            snprintf(db->error, sizeof db->error, "pipeline: one result per command expected");
+            return BP_DB_UNAVAILABLE;
+        }
+    }
+    return r;
+}
+
+bp_db_result bp_db_exec_batch(bp_db *db, int n, const bp_db_stmt *const *stmts,
+                              const char *const *const *params, int *rows, int *failed)
+{
+    *failed = -1;
+    bp_db_result r = prepare_batch(db, n, stmts);
+    if (r != BP_DB_OK)
+        return r;
+    PGconn *c = db->conn;
+    if (!PQenterPipelineMode(c)) {
+        snprintf(db->error, sizeof db->error, "pipeline mode: %s", PQerrorMessage(c));
+        return BP_DB_ERROR;
+    }
+    bool sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+    for (int i = 0; i < n && sent; i++)
+        sent = PQsendQueryPrepared(c, stmts[i]->name, stmts[i]->nparams, params[i], NULL, NULL,
+                                   0) == 1;
+    sent = sent && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+    sent = sent && PQpipelineSync(c) == 1;
+    if (!sent) {
+        snprintf(db->error, sizeof db->error, "pipeline send: %s", PQerrorMessage(c));
+        r = BP_DB_UNAVAILABLE;
+    }
+    /* Commands: BEGIN (0), the statements (1..n), COMMIT (n + 1). */
+    for (int q = 0; q < n + 2 && r != BP_DB_UNAVAILABLE; q++) {
+        int count = 0;
+        bool aborted = false;
+        bp_db_result qr = pipeline_result(db, &count, &aborted);
+        if (q >= 1 && q <= n)
+            rows[q - 1] = count;
+        if (qr == BP_DB_UNAVAILABLE) {
+            r = qr; /* whether COMMIT ran is unknown */
+            *failed = -1;
+        } else if (qr != BP_DB_OK && r == BP_DB_OK) {
+            r = qr;
+            *failed = q >= 1 && q <= n ? q - 1 : -1;
+        } else if (aborted && r == BP_DB_OK) {
+            snprintf(db->error, sizeof db->error, "pipeline aborted without an error");
+            r = BP_DB_ERROR;
+        }
+    }
+    if (r != BP_DB_UNAVAILABLE) {
+        PGresult *sync = PQgetResult(c);
+        bool synced = sync != NULL && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(sync);
+        if (!synced || !PQexitPipelineMode(c)) {
+            snprintf(db->error, sizeof db->error, "pipeline end: %s", PQerrorMessage(c));
+            r = BP_DB_UNAVAILABLE;
+            *failed = -1;
+        }
+    }
+    if (r == BP_DB_UNAVAILABLE) { /* the pipeline is in an unknown state: start afresh */
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return r;
+    }
+    if (r != BP_DB_OK)
+        bp_db_rollback(db);
+    return r;
 }
 
 bp_db_result bp_db_exec_script(bp_db *db, const char *sql)

@@ -46,6 +46,17 @@ typedef struct {
 bp_db_result bp_db_exec_stmt(bp_db *db, PGresult **out, const bp_db_stmt *stmt,
                              const char *const *params) __attribute__((warn_unused_result));
 
+/* Runs `n` prepared statements (stmts[i] with params[i]) in ONE transaction and one
+ * round trip (libpq pipeline mode): BEGIN, the statements in order, COMMIT. On
+ * BP_DB_OK all of them ran and committed, and rows[i] is the number of rows statement
+ * i returned or changed. Otherwise nothing committed (the transaction is rolled
+ * back) and *failed is the index of the statement whose failure this is, or -1 when
+ * the failure is not one statement's: BEGIN or COMMIT failed, or the connection broke
+ * (BP_DB_UNAVAILABLE: a COMMIT in flight may have committed; the caller cannot tell). */
+bp_db_result bp_db_exec_batch(bp_db *db, int n, const bp_db_stmt *const *stmts,
+                              const char *const *const *params, int *rows, int *failed)
+    __attribute__((warn_unused_result));
+
 /* Runs `sql`, a query whose one row's first column is a count (SELECT count(*) ...),
  * into *count. The list endpoints use it for a page past the last one: no row carries
  * the total then (count(*) OVER ()), and the answer still says how many match. */

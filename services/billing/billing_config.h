@@ -18,7 +18,8 @@ typedef struct {
     bool schedule;
     long run_day;
     const char *run_time;
-    int run_minute; /* run_time parsed */
+    int run_minute;                                 /* run_time parsed */
+    long gc_committers, gc_window_us, gc_max_batch; /* group commit */
 } bl_settings;
 
 /* Loads settings; on failure a one-line message naming the variable (exit 2). */

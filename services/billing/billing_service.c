@@ -363,7 +363,7 @@ static bool operate_fast(attempt_ctx *c, const bl_ident *ident, bl_outcome *o, b
     bl_op_row row;
     row_init(&row, c, id, &a, "ACCEPTED", NULL, ident->currency, date, doc);
     bool accepted = false;
-    bp_db_result r = payload ? bl_store_fast_purchase(c->db, &row, event_id,
+    bp_db_result r = payload ? bl_store_fast_purchase(c->db, c->svc->gc, &row, event_id,
                                                       c->svc->operation_topic, payload, &accepted)
                              : BP_DB_ERROR;
     free(payload);

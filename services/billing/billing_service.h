@@ -5,6 +5,7 @@
 #ifndef BILLING_SERVICE_H
 #define BILLING_SERVICE_H
 
+#include "billing_groupcommit.h"
 #include "bp_db.h"
 #include "bp_result.h"
 #include "bp_outbox.h"
@@ -42,6 +43,7 @@ typedef struct {
     const char *operation_topic;
     const char *source;     /* CloudEvents source */
     bp_outbox_relay *relay; /* woken after each commit that added events */
+    bl_gc *gc;              /* group committer of the hot path; NULL: off */
 } bl_service;
 
 /* Frees `resource` and `text` and sets them NULL; the rest stays. */

@@ -202,8 +202,9 @@ static bool op_params_fill(op_params *p, const bl_op_row *row)
     return p->doc != NULL && p->vat != NULL;
 }
 
-static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_op_row *row,
-                                   const char *const *extra, bool *done)
+/* Runs the insert on `db`, or through the group committer `gc` when not NULL. */
+static bp_db_result insert_checked_via(bp_db *db, bl_gc *gc, const bp_db_stmt *stmt,
+                                       const bl_op_row *row, const char *const *extra, bool *done)
 {
     op_params p;
     if (!op_params_fill(&p, row)) {
@@ -215,14 +216,28 @@ static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_o
     memcpy(params, p.v, sizeof p.v);
     for (int i = OP_NPARAMS; i < stmt->nparams; i++)
         params[i] = extra[i - OP_NPARAMS];
-    PGresult *res = NULL;
-    bp_db_result r = bp_db_exec_stmt(db, &res, stmt, params);
-    if (done != NULL)
-        *done = r == BP_DB_OK && PQntuples(res) == 1;
-    PQclear(res);
+    bp_db_result r;
+    if (gc != NULL) {
+        int rows = 0;
+        r = bl_gc_run(gc, row->contract_id, stmt, params, &rows);
+        if (done != NULL)
+            *done = r == BP_DB_OK && rows == 1;
+    } else {
+        PGresult *res = NULL;
+        r = bp_db_exec_stmt(db, &res, stmt, params);
+        if (done != NULL)
+            *done = r == BP_DB_OK && PQntuples(res) == 1;
+        PQclear(res);
+    }
     free(p.doc);
     free(p.vat);
     return r;
+}
+
+static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_op_row *row,
+                                   const char *const *extra, bool *done)
+{
+    return insert_checked_via(db, NULL, stmt, row, extra, done);
 }
 
 /* The authorisation condition, shared by the slow and the fast statement. */
@@ -245,8 +260,9 @@ bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *acc
     return insert_checked(db, &stmt, row, NULL, accepted);
 }
 
-bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char *event_id,
-                                    const char *topic, const char *payload, bool *accepted)
+bp_db_result bl_store_fast_purchase(bp_db *db, bl_gc *gc, const bl_op_row *row,
+                                    const char *event_id, const char *topic, const char *payload,
+                                    bool *accepted)
 {
     static const bp_db_stmt stmt = {
         "bl_fast_purchase",
@@ -258,7 +274,7 @@ bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char 
         " RETURNING 1",
         OP_NPARAMS + 3};
     const char *extra[] = {event_id, topic, payload};
-    return insert_checked(db, &stmt, row, extra, accepted);
+    return insert_checked_via(db, gc, &stmt, row, extra, accepted);
 }
 
 bp_db_result bl_store_accept_refund(bp_db *db, const bl_op_row *row, bool *accepted)

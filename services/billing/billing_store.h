@@ -5,6 +5,7 @@
 #define BILLING_STORE_H
 
 #include "billing_account.h"
+#include "billing_groupcommit.h"
 #include "bp_db.h"
 
 #include <jansson.h>
@@ -47,11 +48,13 @@ bp_db_result bl_store_accept_purchase(bp_db *db, const bl_op_row *row, bool *acc
 
 /* The hot path: the same atomic purchase as bl_store_accept_purchase plus the
  * outbox row of its `operation.accepted` event (`event_id`, `topic`, `payload`,
- * key = contract id), as ONE statement run outside an explicit transaction — one
- * round trip, one commit. *accepted false: nothing written (the caller takes the slow path). */
-bp_db_result bl_store_fast_purchase(bp_db *db, const bl_op_row *row, const char *event_id,
-                                    const char *topic, const char *payload, bool *accepted)
-    __attribute__((warn_unused_result));
+ * key = contract id), as ONE statement run outside an explicit transaction: on `db`
+ * with its own commit, or, when `gc` is not NULL, in the group committer's next
+ * transaction with other requests' (answered after that commit). *accepted false:
+ * nothing written (the caller takes the slow path). */
+bp_db_result bl_store_fast_purchase(bp_db *db, bl_gc *gc, const bl_op_row *row,
+                                    const char *event_id, const char *topic, const char *payload,
+                                    bool *accepted) __attribute__((warn_unused_result));
 
 /* The refund: marks `amount` of purchase `refund_of` refunded (never beyond its
  * amount), lowers the balance, records the accepted refund — one statement.

@@ -1,9 +1,11 @@
 /* boissipay-billing: wiring only. Reads the settings, sets the billing time
  * zone, then (bp_boot) applies migrations and starts the outbox relay; starts
- * the consumer (read model and settlement), the run scheduler and the REST
- * server, waits for SIGTERM/SIGINT and stops them in reverse order. */
+ * the consumer (read model and settlement), the run scheduler, the group
+ * committer of purchases and the REST server, waits for SIGTERM/SIGINT and
+ * stops them in reverse order. */
 #include "billing_config.h"
 #include "billing_events.h"
+#include "billing_groupcommit.h"
 #include "billing_http.h"
 #include "billing_invoice_store.h"
 #include "billing_migrations.h"
@@ -46,9 +48,17 @@ int main(int argc, char **argv)
                                  .dead_letter_topic = s.topic_dead_letter,
                                  .relay = b.relay};
     bl_events *events = bl_events_start(&ec, b.err, sizeof b.err);
+    const bl_gc_config gcc = {.database_url = s.common.database_url,
+                              .committers = s.gc_committers,
+                              .window_us = s.gc_window_us,
+                              .max_batch = s.gc_max_batch};
+    bl_gc *gc = bl_gc_start(&gcc);
+    if (gc == NULL && s.gc_committers > 0)
+        bp_log_warn("group commit could not start: purchases commit one by one");
     bl_http_app app = {.service = {.operation_topic = s.topic_operation,
                                    .source = "/boissipay/billing",
-                                   .relay = b.relay},
+                                   .relay = b.relay,
+                                   .gc = gc},
                        .runs = {.invoice_topic = s.topic_invoice,
                                 .payment_topic = s.topic_payment,
                                 .source = "/boissipay/billing",
@@ -68,6 +78,7 @@ int main(int argc, char **argv)
                            &http);
 
     bp_http_stop(http);
+    bl_gc_stop(gc); /* after the last request */
     bl_scheduler_stop(scheduler);
     bl_events_stop(events);
     bp_db_pool_free(app.pool);
