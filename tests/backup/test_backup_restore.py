@@ -11,11 +11,14 @@ database dropped, and scripts/restore.sh brings it back. Checked, each with an O
   - the restored database lacks contract versions published after the backup, and once
     billing runs again its read model holds every contract's current version (replayed from
     Kafka by the rewound consumer group);
+  - the invoice counter is past every number issued, and the invoices issued after the backup
+    are written back from the invoice topic;
   - the operations accepted before the drop are exactly those of the restored database plus
-    those restore.sh lists as lost (published after the backup), and the lost ones exist;
-  - the invoices issued after the backup are exactly those restore.sh lists as lost;
+    those restore.sh lists as lost (published after the backup), apart those on an invoice;
+    each outstanding balance lacks exactly the amounts of the lost ones on no invoice;
   - billing accepts purchases again, and the invoices it issues after the restore carry
-    numbers above every number issued before: no invoice number is reused on the topic.
+    numbers above every number issued before: no invoice number is reused on the topic, and
+    no operation is a line of two invoices.
 Prints the figures (operations during the backups, lost, replayed, durations). Exit 1 when
 a check fails.
 """
@@ -187,14 +190,20 @@ class Test:
                 self.sql("contract", "SELECT contract_id, version FROM contracts")}
         return sum(1 for c, v in want.items() if have.get(c, 0) < v)
 
-    def issued_refs(self):
-        """invoiceRef -> set of invoiceId over every invoice.issued of the invoice topic."""
-        refs = {}
+    def issued(self):
+        """Over every invoice.issued of the invoice topic: invoiceRef -> set of invoiceId,
+        and operationId -> number of invoices it is a line of."""
+        refs, seen = {}, {}
         for m in self.stack.topic(self.topics["invoice"]):
             e = json.loads(m["value"])
             if e.get("type") == "invoice.issued":
-                refs.setdefault(e["data"]["invoiceRef"], set()).add(e["data"].get("invoiceId"))
-        return refs
+                refs.setdefault(e["data"]["invoiceRef"], set()).add(e["data"]["invoiceId"])
+                seen.setdefault(e["data"]["invoiceId"], e["data"])
+        lines = {}
+        for d in seen.values():
+            for line in d["lines"]:
+                lines[line["operationId"]] = lines.get(line["operationId"], 0) + 1
+        return refs, lines
 
     # --- the scenario ---------------------------------------------------------------------
     def scenario(self):
@@ -260,6 +269,8 @@ class Test:
         invoices = {r["invoice_ref"] for r in self.sql("billing",
                                                        "SELECT invoice_ref FROM invoices")}
         highest = max(int(r.split("-")[-1]) for r in invoices)
+        outstanding = {r["contract_id"]: r["outstanding"] for r in
+                       self.sql("billing", "SELECT contract_id, outstanding FROM accounts")}
 
         # The disaster: billing stopped, its database gone.
         self.inst["billing"].stop()
@@ -285,16 +296,29 @@ class Test:
               f"the invoice counter is at {counter[0]['n']}, past the highest number issued "
               f"({highest})")
 
-        def lost(name, field):
+        def lost(name):
             with open(os.path.join(report, name)) as f:
-                return {json.loads(line)["data"][field] for line in f if line.strip()}
-        lost_ops = lost("lost-operations.jsonl", "operationId")
-        lost_inv = lost("lost-invoices.jsonl", "invoiceRef")
-        check(len(lost_ops) > 0 and not (lost_ops & restored) and lost_ops | restored == accepted,
-              f"accepted operations = restored ({len(restored)}) + listed as lost "
-              f"({len(lost_ops)}) of {len(accepted)}")
-        check(len(lost_inv) == second and lost_inv == invoices - restored_inv,
-              f"the {len(lost_inv)} invoices issued after the backup are listed as lost")
+                return {e["data"]["operationId"]: e["data"] for e in
+                        (json.loads(line) for line in f if line.strip())}
+        lost_open = lost("lost-operations-open.jsonl")
+        lost_invoiced = lost("lost-operations-invoiced.jsonl")
+        lost_ops = set(lost_open) | set(lost_invoiced)
+        check(lost_open and lost_invoiced and not (set(lost_open) & set(lost_invoiced))
+              and not (lost_ops & restored) and lost_ops | restored == accepted,
+              f"accepted operations ({len(accepted)}) = restored ({len(restored)}) + listed as "
+              f"lost, on no invoice ({len(lost_open)}) or on one ({len(lost_invoiced)})")
+        check(restored_inv == invoices,
+              f"every invoice is back ({len(restored_inv & invoices)} of {len(invoices)}, the "
+              f"{second} issued after the backup written back from the invoice topic)")
+        missing = {}
+        for d in lost_open.values():
+            c = d["contractId"]
+            missing[c] = missing.get(c, 0) + d["order"]["totalWithTax"]["minorUnits"]
+        now = {r["contract_id"]: r["outstanding"] for r in
+               self.sql("billing", "SELECT contract_id, outstanding FROM accounts")}
+        wrong = [c for c, v in outstanding.items() if v - now.get(c, 0) != missing.get(c, 0)]
+        check(not wrong, "each outstanding balance lacks exactly the operations listed as lost "
+                         f"on no invoice ({len(wrong)} wrong)")
 
         # billing again: replays the contract topic from the backup's offsets.
         t0 = time.time()
@@ -314,13 +338,15 @@ class Test:
         check(third > 0 and all(int(r.split("-")[-1]) > highest for r in new),
               f"{third} invoices issued after the restore, numbered above {highest}: "
               f"{', '.join(sorted(new)[:3])}...")
-        refs = self.issued_refs()
+        refs, lines = self.issued()
         reused = [r for r, ids in refs.items() if len(ids) > 1]
         check(not reused and len(refs) == first + second + third,
               f"no invoice number reused on the invoice topic ({len(refs)} numbers)")
+        twice = [op for op, n in lines.items() if n > 1]
+        check(not twice, f"no operation on two invoices ({len(lines)} operations invoiced)")
         log(f"figures: {len(accepted)} operations accepted before the drop, {len(lost_ops)} "
-            f"lost with it (listed), {len(lost_inv)} invoices lost (listed), {behind} contracts "
-            f"replayed; restore {took:.1f} s")
+            f"lost with it ({len(lost_invoiced)} of them on an invoice written back), "
+            f"{second} invoices written back, {behind} contracts replayed; restore {took:.1f} s")
 
 
 def main():
