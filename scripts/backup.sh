@@ -31,7 +31,7 @@ databases=""
 use_kafka=1
 
 usage() {
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+    awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 

@@ -18,13 +18,16 @@
 #   5. billing's database: writes back the invoices issued after the backup from the invoice
 #      topic (invoice.issued carries the whole invoice), and lists the operations accepted
 #      after the backup, which only Kafka still shows: REPORT/lost-operations-open.jsonl (on
-#      no invoice: re-post them) and REPORT/lost-operations-invoiced.jsonl (on an invoice
-#      written back: nothing to do), one CloudEvent a line (docs/operations.md).
+#      no invoice; REPORT/repost-operations.tsv holds the requests that post them again) and
+#      REPORT/lost-operations-invoiced.jsonl (on an invoice written back: nothing to do), one
+#      CloudEvent a line (docs/operations.md).
 # Then start the service again.
 #
 # --backup: a backup folder (default: the newest under STATE/backups).
-# --group DB=GROUP: the consumer group of the service owning DB (defaults: billing=billing,
-#   payment=payment, invoice_mailer=invoice-mailer; contract has none). GROUP "-": no rewind.
+# --group DB=GROUP: the consumer group to rewind for DB (default: billing=billing only;
+#   payment's and invoice-mailer's consumers act on the outside world, a debit, a mail, which a
+#   re-read would repeat: see docs/operations.md before giving --group payment=payment).
+#   GROUP "-": no rewind.
 # --invoice-topic, --operation-topic: billing's topics (invoice, operation).
 # --report: where the lists of step 5 go (default STATE/restores/<UTC time>).
 # --force: restore even though clients are connected to the database (they are cut off).
@@ -42,10 +45,10 @@ all=0
 invoice_topic="invoice"
 operation_topic="operation"
 declare -a only=()
-declare -A group=([billing]=billing [payment]=payment [invoice_mailer]=invoice-mailer)
+declare -A group=([billing]=billing)
 
 usage() {
-    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2
+    awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -183,9 +186,11 @@ SQL
             <(printf '%s\n' "$out") "$work/operations" >"$report/lost-operations-$kind.jsonl"
     done
     rm -rf "$work"
+    /usr/bin/python3 "$BP_ROOT/scripts/lib/backup_kafka.py" repost \
+        "$report/lost-operations-open.jsonl" >"$report/repost-operations.tsv"
     n="$(grep -c . "$report/lost-operations-open.jsonl" || true)"
     if ((n > 0)); then
-        bp_warn "$db: $n operations accepted after the backup are lost (on no invoice; re-post them, see docs/operations.md): $report/lost-operations-open.jsonl"
+        bp_warn "$db: $n operations accepted after the backup are lost (on no invoice): $report/lost-operations-open.jsonl; the requests that post them again: $report/repost-operations.tsv (docs/operations.md)"
     fi
     n="$(grep -c . "$report/lost-operations-invoiced.jsonl" || true)"
     if ((n > 0)); then

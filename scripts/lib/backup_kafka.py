@@ -16,6 +16,8 @@ BP_KAFKA_LOG4J).
   after BROKERS MANIFEST TOPIC TYPE FIELD   events of TYPE published after the backup, one a
                                        line: data.FIELD, a tab, the event
   invoice-numbers BROKERS TOPIC...     "YEAR HIGHEST" for every invoice number on the topics
+  repost EVENTS                        for each operation.accepted of the file, its operationId,
+                                       a tab, the POST /operations body that asks for it again
 """
 
 import datetime
@@ -249,6 +251,34 @@ def cmd_invoice_numbers(brokers, topics):
         print(y, highest[y])
 
 
+# What a POST /operations body holds, as the operation's document names it; amounts the
+# server computes (line and order totals) are left out, a Money object becomes its amount.
+REQUEST_KEYS = ("contractRef", "customerRef", "operationType", "refundOf", "operationAt", "order")
+COMPUTED = {"amountWithoutTax", "amountTax", "amountWithTax", "totalWithoutTax", "totalTax",
+            "totalWithTax"}
+
+
+def as_request(v):
+    if isinstance(v, dict):
+        if set(v) == {"amount", "currency", "minorUnits"}:
+            return v["amount"]
+        return {k: as_request(x) for k, x in v.items() if k not in COMPUTED}
+    if isinstance(v, list):
+        return [as_request(x) for x in v]
+    return v
+
+
+def cmd_repost(events):
+    with open(events) as f:
+        for line in f:
+            e = event_of(line)
+            data = e.get("data") if e else None
+            if not isinstance(data, dict) or "operationId" not in data:
+                continue
+            body = {k: as_request(data[k]) for k in REQUEST_KEYS if k in data}
+            print(data["operationId"] + "\t" + json.dumps(body, separators=(",", ":")))
+
+
 def main(argv):
     if len(argv) < 2:
         die(__doc__)
@@ -256,6 +286,8 @@ def main(argv):
     table = {"capture": (cmd_capture, 1), "manifest": (cmd_manifest, 3),
              "group-state": (cmd_group_state, 2), "rewind": (cmd_rewind, 3),
              "after": (cmd_after, 5)}
+    if cmd == "repost" and len(args) == 1:
+        return cmd_repost(args[0])
     if cmd == "invoice-numbers" and len(args) >= 2:
         return cmd_invoice_numbers(args[0], args[1:])
     if cmd not in table or len(args) != table[cmd][1]:
