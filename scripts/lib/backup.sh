@@ -24,6 +24,7 @@ BK_KAFKA="${BP_BACKUP_KAFKA:-127.0.0.1:9092}"
 
 # Options every backup script takes. Sets BK_SHIFT to the number of words consumed.
 bk_parse_common() {
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     BK_SHIFT=2
     case "$1" in
     --state) BK_STATE="$2" ;;
@@ -65,4 +66,5 @@ bk_kafka() {
 }
 
 # Backups are folders named by their UTC start time, e.g. 20261207T235901Z.
+# shellcheck disable=SC2034 # read by the scripts that source this file
 BK_NAME_RE='^[0-9]{8}T[0-9]{6}Z$'

@@ -29,9 +29,9 @@ import os
 import random
 import subprocess
 import sys
+import socket
 import threading
 import time
-import urllib.request
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,7 +60,6 @@ def check(ok, what):
 
 
 def free_port():
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -93,6 +92,7 @@ class Test:
         self.work = os.path.join(STATE, "backup-test", self.rid)
         os.makedirs(self.work, exist_ok=True)
         self.inst = {}
+        self.stopped = {}  # exit status of a daemon stopped during the scenario
         today = datetime.date.today()
         first = today.replace(day=1)
         m1 = (first - datetime.timedelta(days=1)).replace(day=10)
@@ -127,7 +127,9 @@ class Test:
 
     def teardown(self):
         for i in self.inst.values():
-            i.stop()
+            status = i.stop()
+            check(status == 0 and self.stopped.get(i.name, 0) == 0,
+                  f"{i.name} exited cleanly (status {status}, earlier {self.stopped.get(i.name)})")
         try:
             for db in self.db.values():
                 psql(self.stack.admin, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", raw=True)
@@ -273,7 +275,7 @@ class Test:
                        self.sql("billing", "SELECT contract_id, outstanding FROM accounts")}
 
         # The disaster: billing stopped, its database gone.
-        self.inst["billing"].stop()
+        self.stopped["billing"] = self.inst["billing"].stop()
         psql(self.stack.admin, f"DROP DATABASE {self.db['billing']} WITH (FORCE)", raw=True)
         report = os.path.join(self.work, "restore-report")
         p, took = self.script("restore.sh", "--backup", backup, "--database", self.db["billing"],
