@@ -2,8 +2,8 @@
 """Backup and restore of a running stack (ctest `backup.restore`, label `backup`).
 
 Against the test stack of the `stack` fixture (scripts/test-stack.sh: real PostgreSQL and
-Kafka), with databases and topics of its own: contract and billing run, contracts are
-created and a first month is invoiced; then, while purchases and contract changes keep
+Kafka), with databases and topics of its own: the four daemons and an SMTP sink run,
+contracts are created and a first month is invoiced, mailed and collected; then, while purchases and contract changes keep
 coming, scripts/backup.sh runs three times (--keep 2); after the last backup the load goes
 on, every contract changes once more and a second month is invoiced. billing is stopped, its
 database dropped, and scripts/restore.sh brings it back. Checked, each with an OK/FAIL line:
@@ -12,13 +12,16 @@ database dropped, and scripts/restore.sh brings it back. Checked, each with an O
     billing runs again its read model holds every contract's current version (replayed from
     Kafka by the rewound consumer group);
   - the invoice counter is past every number issued, and the invoices issued after the backup
-    are written back from the invoice topic;
+    are written back from the invoice topic, then get their status (PAID) again from the
+    replayed invoice.sent and payment events;
   - the operations accepted before the drop are exactly those of the restored database plus
     those restore.sh lists as lost (published after the backup), apart those on an invoice;
-    each outstanding balance lacks exactly the amounts of the lost ones on no invoice;
+    once replayed, each outstanding balance lacks exactly the amounts of the lost ones on no
+    invoice, and those, posted again from restore.sh's requests, are accepted;
   - billing accepts purchases again, and the invoices it issues after the restore carry
     numbers above every number issued before: no invoice number is reused on the topic, and
-    no operation is a line of two invoices.
+    no operation is a line of two invoices; one mail and one debit per invoice; every daemon
+    exits cleanly.
 Prints the figures (operations during the backups, lost, replayed, durations). Exit 1 when
 a check fails.
 """
@@ -85,7 +88,8 @@ class Test:
     def __init__(self):
         self.rid = "bk" + uuid.uuid4().hex[:6]
         self.stack = Stack(ROOT, STATE, PG_PORT, KAFKA_PORT, KAFKA_PORT + 1)
-        self.db = {"contract": f"{self.rid}_contract", "billing": f"{self.rid}_billing"}
+        self.db = {svc: f"{self.rid}_{svc.replace('-', '_')}" for svc in
+                   ("contract", "billing", "payment", "invoice-mailer")}
         self.topics = {t: f"{self.rid}-{t}" for t in
                        ("contract", "operation", "invoice", "payment", "dead-letter")}
         self.group = f"{self.rid}-billing"
@@ -114,7 +118,18 @@ class Test:
                            BP_TOPIC_INVOICE=self.topics["invoice"],
                            BP_TOPIC_PAYMENT=self.topics["payment"],
                            BP_CONSUMER_GROUP=self.group, BP_BILLING_SCHEDULE="false")
-        for svc, extra in (("contract", env_common), ("billing", billing_env)):
+        smtp_port = free_port()
+        self.smtp = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(ROOT, "tests/support/smtp_sink.py"), "--port",
+             str(smtp_port), "--dir", os.path.join(self.work, "mail")],
+            stdout=open(os.path.join(self.work, "smtp.log"), "wb"), stderr=subprocess.STDOUT)
+        payment_env = dict(env_common, BP_TOPIC_PAYMENT=self.topics["payment"],
+                           BP_CONSUMER_GROUP=f"{self.rid}-payment", BP_PAYMENT_COLLECT="at-once")
+        mailer_env = dict(env_common, BP_TOPIC_INVOICE=self.topics["invoice"],
+                          BP_CONSUMER_GROUP=f"{self.rid}-mailer",
+                          BP_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+        for svc, extra in (("contract", env_common), ("billing", billing_env),
+                           ("payment", payment_env), ("invoice-mailer", mailer_env)):
             port = free_port()
             env = instance_env(self.stack, svc, port, extra)
             env["BP_DATABASE_URL"] = self.stack.db_url(self.db[svc])
@@ -126,6 +141,9 @@ class Test:
         self.client = Client({k: [v] for k, v in self.inst.items()}, Recorder(), give_up=30)
 
     def teardown(self):
+        if getattr(self, "smtp", None):
+            self.smtp.terminate()
+            self.smtp.wait()
         for i in self.inst.values():
             status = i.stop()
             check(status == 0 and self.stopped.get(i.name, 0) == 0,
@@ -184,6 +202,15 @@ class Test:
                                    " WHERE published_at IS NULL")[0]["n"]
             return unpublished == 0 and self.versions_behind() == 0
         return wait_until(done, 60)
+
+    def unsettled(self):
+        """Invoices neither paid nor failed yet (the mailer and payment work on them)."""
+        return self.sql("billing", "SELECT count(*) AS n FROM invoices"
+                        " WHERE status IN ('ISSUED', 'SENT')")[0]["n"]
+
+    def statuses(self):
+        return {r["invoice_ref"]: r["status"] for r in
+                self.sql("billing", "SELECT invoice_ref, status FROM invoices")}
 
     def versions_behind(self):
         have = {r["contract_id"]: r["version"] for r in
@@ -264,8 +291,12 @@ class Test:
             raise RuntimeError("billing did not catch up before the drop")
         second = self.billing_run(self.m1[:7])
         log(f"month {self.m1[:7]}: {second} invoices issued after the backup")
-        if not self.quiet():
-            raise RuntimeError("billing did not publish its invoices")
+        if not self.quiet() or not wait_until(lambda: self.unsettled() == 0, 60):
+            raise RuntimeError("the invoices were not mailed and collected before the drop")
+        statuses = self.statuses()
+        later = {r["invoice_ref"] for r in self.sql(
+            "billing", f"SELECT invoice_ref FROM invoices WHERE period = '{self.m1[:7]}'")}
+        log(f"invoices before the drop: {sorted(set(statuses.values()))}")
         accepted = {r["operation_id"] for r in self.sql(
             "billing", "SELECT operation_id FROM operations WHERE status = 'ACCEPTED'")}
         invoices = {r["invoice_ref"] for r in self.sql("billing",
@@ -293,6 +324,8 @@ class Test:
             "billing", "SELECT operation_id FROM operations WHERE status = 'ACCEPTED'")}
         restored_inv = {r["invoice_ref"] for r in self.sql("billing",
                                                            "SELECT invoice_ref FROM invoices")}
+        written_back_issued = sum(1 for r, st in self.statuses().items()
+                                  if st == "ISSUED" and r in later)
         counter = self.sql("billing", "SELECT coalesce(max(last), 0) AS n FROM invoice_counters")
         check(counter[0]["n"] >= highest,
               f"the invoice counter is at {counter[0]['n']}, past the highest number issued "
@@ -312,16 +345,6 @@ class Test:
         check(restored_inv == invoices,
               f"every invoice is back ({len(restored_inv & invoices)} of {len(invoices)}, the "
               f"{second} issued after the backup written back from the invoice topic)")
-        missing = {}
-        for d in lost_open.values():
-            c = d["contractId"]
-            missing[c] = missing.get(c, 0) + d["order"]["totalWithTax"]["minorUnits"]
-        now = {r["contract_id"]: r["outstanding"] for r in
-               self.sql("billing", "SELECT contract_id, outstanding FROM accounts")}
-        wrong = [c for c, v in outstanding.items() if v - now.get(c, 0) != missing.get(c, 0)]
-        check(not wrong, "each outstanding balance lacks exactly the operations listed as lost "
-                         f"on no invoice ({len(wrong)} wrong)")
-
         # billing again: replays the contract topic from the backup's offsets.
         t0 = time.time()
         self.inst["billing"].start()
@@ -329,10 +352,26 @@ class Test:
         caught_up = wait_until(lambda: self.versions_behind() == 0, 60)
         check(caught_up, f"billing's read model has every contract's current version again "
                          f"({time.time() - t0:.1f} s after its start)")
+        settled = wait_until(lambda: self.unsettled() == 0, 60)
+        again = self.statuses()
+        check(settled and again == statuses and written_back_issued == len(later) == second,
+              f"the {written_back_issued} invoices written back as ISSUED have their status again "
+              f"from the replayed invoice.sent and payment events (all {len(again)} as before the "
+              f"drop: {sorted(set(again.values()))})")
+        missing = {}
+        for d in lost_open.values():
+            c = d["contractId"]
+            missing[c] = missing.get(c, 0) + d["order"]["totalWithTax"]["minorUnits"]
+        now = {r["contract_id"]: r["outstanding"] for r in
+               self.sql("billing", "SELECT contract_id, outstanding FROM accounts")}
+        wrong = [c for c, v in outstanding.items() if v - now.get(c, 0) != missing.get(c, 0)]
+        check(not wrong, "once replayed, each outstanding balance lacks exactly the operations "
+                         f"listed as lost on no invoice ({len(wrong)} wrong)")
+
         rng = random.Random(2)
-        statuses = [self.purchase(rng, ref, self.today) for ref in self.refs]
-        check(statuses.count(201) > 0, f"purchases accepted after the restore "
-                                       f"({statuses.count(201)} of {len(statuses)})")
+        answers = [self.purchase(rng, ref, self.today) for ref in self.refs]
+        check(answers.count(201) > 0, f"purchases accepted after the restore "
+                                      f"({answers.count(201)} of {len(answers)})")
         # The remedy docs/operations.md gives for a lost operation: post it again, with the
         # request restore.sh wrote for it (and its operationId as the Idempotency-Key).
         reposted = []
@@ -358,6 +397,14 @@ class Test:
               f"no invoice number reused on the invoice topic ({len(refs)} numbers)")
         twice = [op for op, n in lines.items() if n > 1]
         check(not twice, f"no operation on two invoices ({len(lines)} operations invoiced)")
+        # payment and invoice-mailer kept their offsets: nothing mailed or debited twice.
+        settled = wait_until(lambda: self.unsettled() == 0, 60)
+        mails = len(os.listdir(os.path.join(self.work, "mail")))
+        debits = self.sql("payment", "SELECT count(*) AS n FROM bank_sim_debits"
+                          " WHERE status = 'BOOKED'")[0]["n"]
+        check(settled and mails == len(refs) and debits == len(refs),
+              f"one mail and one debit per invoice ({mails} mails, {debits} debits, "
+              f"{len(refs)} invoices)")
         log(f"figures: {len(accepted)} operations accepted before the drop, {len(lost_ops)} "
             f"lost with it ({len(lost_invoiced)} of them on an invoice written back), "
             f"{second} invoices written back, {behind} contracts replayed; restore {took:.1f} s")
