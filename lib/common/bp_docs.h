@@ -2,7 +2,8 @@
  *   GET /openapi.yaml   its OpenAPI spec, the bytes of openapi/<service>.yaml as built;
  *   GET /docs           a Swagger UI page that reads that spec and can try each
  *                       operation against the daemon itself ("Authorize" takes the key);
- *   GET /docs/<asset>   the page's script, style sheet and icons.
+ *   GET /docs/<asset>   the page's script, style sheet and icons (GET /docs/ redirects
+ *                       to /docs).
  * Everything is embedded in the binary at build time (cmake/bp_embed.cmake): the spec,
  * our page (lib/common/docs/) and Swagger UI's assets (third_party/swagger-ui-dist, the
  * npm package swagger-ui-dist); nothing is read from disk or fetched from elsewhere, and
@@ -28,6 +29,10 @@ void bp_docs_openapi(bp_http_request *req, bp_http_response *resp);
 
 /* GET /docs: the Swagger UI page (200, text/html). 404 when the server has no spec. */
 void bp_docs_page(bp_http_request *req, bp_http_response *resp);
+
+/* GET /docs/: 301 to the page (Location "../docs", relative, so that it holds behind a
+ * proxy that adds a path prefix). */
+void bp_docs_slash(bp_http_request *req, bp_http_response *resp);
 
 /* GET /docs/{asset}: one of the page's files (200, its media type), 404 NOT_FOUND for
  * any other name. */

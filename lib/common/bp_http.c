@@ -466,6 +466,7 @@ static const bp_http_route builtin_routes[] = {
     /* The API docs are public, like the spec they show (bp_docs.h). */
     {"GET", "/openapi.yaml", BP_SCOPE_NONE, bp_docs_openapi},
     {"GET", "/docs", BP_SCOPE_NONE, bp_docs_page},
+    {"GET", "/docs/", BP_SCOPE_NONE, bp_docs_slash},
     {"GET", "/docs/{asset}", BP_SCOPE_NONE, bp_docs_asset},
 };
 

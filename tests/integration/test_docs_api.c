@@ -4,8 +4,8 @@
  * every script and style sheet is one the daemon serves under /docs/ (the vendored
  * Swagger UI files, byte for byte), under a Content-Security-Policy that allows nothing
  * from elsewhere; none of it needs the API key, while the API itself still does; an
- * unknown asset is 404 and a POST 405, as ErrorResponses. The page in a browser:
- * tests/browser/test_docs.py. */
+ * unknown asset is 404 and a POST 405, as ErrorResponses; /docs/ redirects to /docs. The page in a
+ * browser: tests/browser/test_docs.py. */
 #include "bpt.h"
 
 #include <setjmp.h>
@@ -42,6 +42,7 @@ typedef struct {
     size_t len;
     char ctype[128];
     char policy[1024];
+    char location[256];
 } docs_resp;
 
 static size_t on_body(char *p, size_t size, size_t n, void *cls)
@@ -75,6 +76,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *cls)
     docs_resp *r = cls;
     header_value(p, size * n, "Content-Type", r->ctype, sizeof r->ctype);
     header_value(p, size * n, "Content-Security-Policy", r->policy, sizeof r->policy);
+    header_value(p, size * n, "Location", r->location, sizeof r->location);
     return size * n;
 }
 
@@ -297,7 +299,7 @@ static void test_assets(void **state)
 static void test_refusals(void **state)
 {
     (void)state;
-    const char *missing[] = {"/docs/nope.js", "/docs/", "/docs/..%2F..%2Fetc%2Fpasswd",
+    const char *missing[] = {"/docs/nope.js", "/docs//", "/docs/..%2F..%2Fetc%2Fpasswd",
                              "/docs/index.js/x", "/openapi.json"};
     for (size_t i = 0; i < NDAEMONS; i++) {
         int port = daemons[i].proc.port;
@@ -316,7 +318,11 @@ static void test_refusals(void **state)
             assert_non_null(strstr(r.body, "\"METHOD_NOT_ALLOWED\""));
             resp_free(&r);
         }
-        docs_resp r = fetch("GET", port, daemons[i].list, NULL);
+        docs_resp r = fetch("GET", port, "/docs/", NULL);
+        assert_int_equal(r.status, 301);
+        assert_string_equal(r.location, "../docs"); /* relative: /docs */
+        resp_free(&r);
+        r = fetch("GET", port, daemons[i].list, NULL);
         assert_int_equal(r.status, 401);
         resp_free(&r);
         r = fetch("GET", port, daemons[i].list, BPT_READ_KEY);
