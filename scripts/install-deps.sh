@@ -25,6 +25,9 @@ else
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
         # The libFuzzer harnesses (tests/fuzz): clang and its runtime (-fsanitize=fuzzer).
         clang libclang-rt-14-dev
+        # The browser tests (tests/browser): a real headless Chromium and its WebDriver,
+        # driven by Selenium (PyPI, tests/browser/requirements.txt).
+        chromium chromium-driver
     )
     # Maven and Kafka need a Java runtime; any java already on PATH will do.
     if ! bp_have java; then

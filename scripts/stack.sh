@@ -237,7 +237,8 @@ print_summary() {
         name="$(svc_name "$line")"
         port="$(svc_port "$line")"
         if daemon_pid "$name" >/dev/null; then
-            printf '  %-12s http://127.0.0.1:%s   log: %s\n' "$name" "$port" "$(rel "$LOG_DIR/$name.log")"
+            printf '  %-12s http://127.0.0.1:%s   docs: http://127.0.0.1:%s/docs   log: %s\n' \
+                "$name" "$port" "$port" "$(rel "$LOG_DIR/$name.log")"
             running=1
         fi
     done

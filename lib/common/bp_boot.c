@@ -73,7 +73,9 @@ bp_http_config bp_boot_http(const bp_boot *b, const bp_common_settings *s,
                             .routes = routes,
                             .nroutes = nroutes,
                             .ready = ready,
-                            .app = app};
+                            .app = app,
+                            .openapi = b->spec->openapi,
+                            .openapi_len = b->spec->openapi_len};
 }
 
 int bp_boot_serve(bp_boot *b, const bp_http_config *hc, bool ok, json_t *fields,

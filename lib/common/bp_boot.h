@@ -20,6 +20,10 @@ typedef struct {
     const char *binary;  /* "boissipay-payment" */
     const bp_migration *migrations;
     size_t nmigrations;
+    /* Its OpenAPI spec, served at /openapi.yaml and /docs (bp_docs.h): bp_openapi_spec
+     * and bp_openapi_spec_len. */
+    const unsigned char *openapi;
+    size_t openapi_len;
 } bp_boot_spec;
 
 typedef struct {
@@ -42,7 +46,7 @@ int bp_boot_args(bp_boot *b, const bp_boot_spec *spec, int argc, char **argv,
  * logged), everything it made freed. */
 int bp_boot_start(bp_boot *b, const bp_common_settings *s);
 
-/* The HTTP configuration from the common settings. */
+/* The HTTP configuration from the common settings, with the spec's API docs. */
 bp_http_config bp_boot_http(const bp_boot *b, const bp_common_settings *s,
                             const bp_http_route *routes, size_t nroutes, bp_http_ready_fn ready,
                             void *app);

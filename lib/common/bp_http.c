@@ -5,6 +5,7 @@
 #include "bp_http.h"
 
 #include "bp_buf.h"
+#include "bp_docs.h"
 #include "bp_http_gate.h"
 #include "bp_http_head.h"
 #include "bp_json_lax.h"
@@ -142,9 +143,14 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
     }
     if (text != NULL)
         len = strlen(text);
-    struct MHD_Response *r =
-        text != NULL ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE)
-                     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r;
+    if (text != NULL)
+        r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    else if (resp->bytes != NULL) /* static: sent from where it lies */
+        r = MHD_create_response_from_buffer(resp->bytes_len, (void *)resp->bytes,
+                                            MHD_RESPMEM_PERSISTENT);
+    else
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (r == NULL) {
         free(text);
         return MHD_NO;
@@ -155,6 +161,12 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
     if (resp->allow[0] != '\0')
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    if (resp->cache_control != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, resp->cache_control);
+    if (resp->security_policy != NULL) {
+        MHD_add_response_header(r, "Content-Security-Policy", resp->security_policy);
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    }
     enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
 
@@ -188,6 +200,12 @@ const char *bp_http_param(const bp_http_request *req, size_t i)
 const char *bp_http_query(const bp_http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const unsigned char *bp_http_openapi(const bp_http_request *req, size_t *len)
+{
+    *len = req->srv->cfg.openapi_len;
+    return req->srv->cfg.openapi;
 }
 
 const char *bp_http_header(const bp_http_request *req, const char *name)
@@ -445,6 +463,11 @@ static const bp_http_route builtin_routes[] = {
     {"GET", "/health", BP_SCOPE_NONE, builtin_health},
     {"GET", "/ready", BP_SCOPE_NONE, builtin_ready},
     {"GET", "/metrics", BP_SCOPE_NONE, builtin_metrics},
+    /* The API docs are public, like the spec they show (bp_docs.h). */
+    {"GET", "/openapi.yaml", BP_SCOPE_NONE, bp_docs_openapi},
+    {"GET", "/docs", BP_SCOPE_NONE, bp_docs_page},
+    {"GET", "/docs/", BP_SCOPE_NONE, bp_docs_slash},
+    {"GET", "/docs/{asset}", BP_SCOPE_NONE, bp_docs_asset},
 };
 
 /* Finds the route for method+path. Returns NULL and fills `allow` with the

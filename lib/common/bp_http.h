@@ -3,8 +3,8 @@
  * Owns: routing by method and path template, request bodies collected across
  * callbacks with a size limit (413), JSON in and out, the ErrorResponse shape,
  * bearer-key checks (401/403), 404/405/415, access logs and HTTP metrics, and
- * the built-in GET /health, /ready and /metrics. It does not own any business
- * rule: handlers do.
+ * the built-in GET /health, /ready and /metrics, and the API docs of bp_docs
+ * (/openapi.yaml, /docs). It does not own any business rule: handlers do.
  *
  * Threads: MHD's internal thread pool runs every handler; a handler may block
  * (on the database) and must be thread-safe. */
@@ -28,9 +28,13 @@ typedef struct bp_http_server bp_http_server;
 /* What a handler answers. Set it with bp_http_reply_json / bp_http_reply_error. */
 typedef struct {
     int status;
-    json_t *body; /* owned; rendered as JSON */
-    char *text;   /* owned; raw body when body is NULL (metrics) */
+    json_t *body;               /* owned; rendered as JSON */
+    char *text;                 /* owned; raw body when body is NULL (metrics) */
+    const unsigned char *bytes; /* borrowed, static; the body when body and text are NULL */
+    size_t bytes_len;
     const char *content_type;
+    const char *cache_control;   /* Cache-Control header, or NULL */
+    const char *security_policy; /* Content-Security-Policy header, or NULL */
     char location[512];
     char allow[64];
     const char *path; /* the request path, for error bodies */
@@ -65,6 +69,10 @@ typedef struct {
     size_t nroutes;
     bp_http_ready_fn ready;
     void *app; /* handed to handlers through bp_http_app() */
+    /* The daemon's OpenAPI spec (static bytes, borrowed), served with its docs page
+     * (bp_docs.h); NULL: /openapi.yaml and /docs answer 404. */
+    const unsigned char *openapi;
+    size_t openapi_len;
 } bp_http_config;
 
 /* Starts listening. Returns NULL and writes a message into err on failure. */
@@ -87,6 +95,8 @@ const char *bp_http_param(const bp_http_request *req, size_t i);
 const char *bp_http_query(const bp_http_request *req, const char *name);
 /* The raw query string rebuilt as "a=1&b=2" (for pagination metadata). Caller frees. */
 char *bp_http_query_string(const bp_http_request *req);
+/* The server's OpenAPI spec (bp_http_config.openapi) and its length, or NULL. */
+const unsigned char *bp_http_openapi(const bp_http_request *req, size_t *len);
 /* A request header or NULL. */
 const char *bp_http_header(const bp_http_request *req, const char *name);
 /* The raw body (may be empty, never NULL) and its length. */

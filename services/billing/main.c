@@ -12,6 +12,7 @@
 #include "billing_run.h"
 #include "bp_boot.h"
 #include "bp_daemon.h"
+#include "bp_docs.h"
 #include "bp_log.h"
 
 #include <stdlib.h>
@@ -22,7 +23,9 @@ int main(int argc, char **argv)
     const bp_boot_spec spec = {.service = "billing",
                                .binary = "boissipay-billing",
                                .migrations = bl_migrations,
-                               .nmigrations = bl_migrations_count};
+                               .nmigrations = bl_migrations_count,
+                               .openapi = bp_openapi_spec,
+                               .openapi_len = bp_openapi_spec_len};
     bp_boot b;
     int status = bp_boot_args(&b, &spec, argc, argv, bl_config_print);
     if (status >= 0)

@@ -3,6 +3,7 @@
  * REST server, waits for SIGTERM/SIGINT and stops them in reverse order. */
 #include "bp_boot.h"
 #include "bp_daemon.h"
+#include "bp_docs.h"
 #include "bp_db.h"
 #include "contract_config.h"
 #include "contract_expiry.h"
@@ -14,7 +15,9 @@ int main(int argc, char **argv)
     const bp_boot_spec spec = {.service = "contract",
                                .binary = "boissipay-contract",
                                .migrations = ct_migrations,
-                               .nmigrations = ct_migrations_count};
+                               .nmigrations = ct_migrations_count,
+                               .openapi = bp_openapi_spec,
+                               .openapi_len = bp_openapi_spec_len};
     bp_boot b;
     int status = bp_boot_args(&b, &spec, argc, argv, ct_config_print);
     if (status >= 0)

@@ -4,6 +4,7 @@
  * reverse order. */
 #include "bp_boot.h"
 #include "bp_daemon.h"
+#include "bp_docs.h"
 #include "mailer_config.h"
 #include "mailer_events.h"
 #include "mailer_http.h"
@@ -40,7 +41,9 @@ int main(int argc, char **argv)
     const bp_boot_spec spec = {.service = "invoice-mailer",
                                .binary = "boissipay-invoice-mailer",
                                .migrations = ml_migrations,
-                               .nmigrations = ml_migrations_count};
+                               .nmigrations = ml_migrations_count,
+                               .openapi = bp_openapi_spec,
+                               .openapi_len = bp_openapi_spec_len};
     bp_boot b;
     int status = bp_boot_args(&b, &spec, argc, argv, ml_config_print);
     if (status >= 0)

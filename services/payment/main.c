@@ -5,6 +5,7 @@
  * finishes the payment in hand first). */
 #include "bp_boot.h"
 #include "bp_daemon.h"
+#include "bp_docs.h"
 #include "bp_log.h"
 #include "payment_bank_sim.h"
 #include "payment_collector.h"
@@ -33,7 +34,9 @@ int main(int argc, char **argv)
     const bp_boot_spec spec = {.service = "payment",
                                .binary = "boissipay-payment",
                                .migrations = pm_migrations,
-                               .nmigrations = pm_migrations_count};
+                               .nmigrations = pm_migrations_count,
+                               .openapi = bp_openapi_spec,
+                               .openapi_len = bp_openapi_spec_len};
     bp_boot b;
     int status = bp_boot_args(&b, &spec, argc, argv, pm_config_print);
     if (status >= 0)
