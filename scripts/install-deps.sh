@@ -15,6 +15,8 @@ source "$BP_ROOT/scripts/lib/kafka.sh"
 BUILD_PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libmicrohttpd-dev libpq-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
+    # The PDF invoices (lib/common/bp_invoice_pdf.c): cairo and pango, and the font they use.
+    libcairo2-dev libpango1.0-dev fonts-dejavu-core
 )
 if [[ "${BP_DEPS_BUILD_ONLY:-0}" == 1 ]]; then
     PACKAGES=("${BUILD_PACKAGES[@]}")
@@ -23,6 +25,8 @@ else
         "${BUILD_PACKAGES[@]}"
         postgresql postgresql-contrib kcat curl maven clang-format
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
+        # pdftotext: the tests read the text back out of the PDF invoices.
+        poppler-utils
         # The libFuzzer harnesses (tests/fuzz): clang and its runtime (-fsanitize=fuzzer).
         clang libclang-rt-14-dev
     )
