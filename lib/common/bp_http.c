@@ -138,9 +138,10 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
         resp->content_type = "application/json";
     } else if (resp->text != NULL) {
         text = resp->text;
+        len = resp->text_len;
         resp->text = NULL;
     }
-    if (text != NULL)
+    if (text != NULL && len == 0)
         len = strlen(text);
     struct MHD_Response *r =
         text != NULL ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE)
@@ -155,6 +156,10 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
     if (resp->allow[0] != '\0')
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    if (resp->disposition[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, resp->disposition);
+    if (resp->vary != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, resp->vary);
     enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
 
