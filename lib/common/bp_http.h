@@ -28,15 +28,15 @@ typedef struct bp_http_server bp_http_server;
 /* What a handler answers. Set it with bp_http_reply_json / bp_http_reply_error. */
 typedef struct {
     int status;
-    json_t *body; /* owned; rendered as JSON */
-    char *text;   /* owned; raw body when body is NULL (metrics, a PDF) */
+    json_t *body;    /* owned; rendered as JSON */
+    char *text;      /* owned; raw body when body is NULL (metrics, a PDF) */
     size_t text_len; /* bytes of text; 0: strlen(text) */
     const char *content_type;
     char location[512];
     char allow[64];
     char disposition[160]; /* Content-Disposition, when not empty */
     const char *vary;      /* Vary (e.g. "Accept" where the answer depends on it); may be NULL */
-    const char *path; /* the request path, for error bodies */
+    const char *path;      /* the request path, for error bodies */
 } bp_http_response;
 
 typedef void (*bp_http_handler)(bp_http_request *req, bp_http_response *resp);

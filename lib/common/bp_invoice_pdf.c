@@ -28,9 +28,9 @@
 
 enum { F_REGULAR, F_BOLD, F_NAME, F_TITLE, F_SMALL, F_COUNT };
 
-static const char *const font_names[F_COUNT] = {
-    "DejaVu Sans 9", "DejaVu Sans Bold 9", "DejaVu Sans Bold 12", "DejaVu Sans Bold 18",
-    "DejaVu Sans 7.5"};
+static const char *const font_names[F_COUNT] = {"DejaVu Sans 9", "DejaVu Sans Bold 9",
+                                                "DejaVu Sans Bold 12", "DejaVu Sans Bold 18",
+                                                "DejaVu Sans 7.5"};
 
 typedef struct {
     double x, w;
@@ -77,8 +77,8 @@ void bp_invoice_pdf_mask(const char *ref, char *buf, size_t size)
     size_t chars = 0;
     for (const unsigned char *p = (const unsigned char *)ref; *p; p++)
         chars += (*p & 0xC0) != 0x80;
-    size_t masked = chars > BP_INVOICE_PDF_MANDATE_SHOWN ? chars - BP_INVOICE_PDF_MANDATE_SHOWN
-                                                         : chars;
+    size_t masked =
+        chars > BP_INVOICE_PDF_MANDATE_SHOWN ? chars - BP_INVOICE_PDF_MANDATE_SHOWN : chars;
     size_t out = 0, seen = 0;
     for (const unsigned char *p = (const unsigned char *)ref; *p && out + 1 < size; p++) {
         bool start = (*p & 0xC0) != 0x80;
@@ -163,7 +163,10 @@ static void rule_from(pdf *p, double x0, double y, double grey, double width)
     cairo_restore(p->cr);
 }
 
-static void rule(pdf *p, double y, double grey, double width) { rule_from(p, MARGIN, y, grey, width); }
+static void rule(pdf *p, double y, double grey, double width)
+{
+    rule_from(p, MARGIN, y, grey, width);
+}
 
 static void footer(pdf *p)
 {
@@ -226,8 +229,8 @@ static void table_header(pdf *p, const table *t) { row(p, t, t->head, F_BOLD, tr
 static void head(pdf *p)
 {
     const bp_invoice_pdf_doc *d = p->doc;
-    const char *seller = d->seller != NULL && d->seller[0] != '\0' ? d->seller
-                                                                    : BP_INVOICE_PDF_SELLER;
+    const char *seller =
+        d->seller != NULL && d->seller[0] != '\0' ? d->seller : BP_INVOICE_PDF_SELLER;
     /* Seller on the left, its first line as the name. */
     const char *nl = strchr(seller, '\n');
     char name[256];
@@ -247,8 +250,7 @@ static void head(pdf *p)
     /* Customer on the left, the facts on the right. */
     top = p->y;
     paragraph(p, F_BOLD, "Bill to", MARGIN, CONTENT_W / 2 - 10, PANGO_ALIGN_LEFT, 3);
-    paragraph(p, F_NAME, or_dash(d->customer_ref), MARGIN, CONTENT_W / 2 - 10, PANGO_ALIGN_LEFT,
-              3);
+    paragraph(p, F_NAME, or_dash(d->customer_ref), MARGIN, CONTENT_W / 2 - 10, PANGO_ALIGN_LEFT, 3);
     char text[512];
     snprintf(text, sizeof text, "Contract %s", or_dash(d->contract_ref));
     paragraph(p, F_REGULAR, text, MARGIN, CONTENT_W / 2 - 10, PANGO_ALIGN_LEFT, 2);
@@ -271,8 +273,8 @@ static void head(pdf *p)
     p->y = top;
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
         double h1 = set_text(p, p->cell[0], F_BOLD, facts[i][0], fact_cols[0].w, PANGO_ALIGN_LEFT);
-        double h2 = set_text(p, p->cell[1], F_REGULAR, facts[i][1], fact_cols[1].w,
-                             PANGO_ALIGN_RIGHT);
+        double h2 =
+            set_text(p, p->cell[1], F_REGULAR, facts[i][1], fact_cols[1].w, PANGO_ALIGN_RIGHT);
         show(p, p->cell[0], fact_cols[0].x, p->y);
         show(p, p->cell[1], fact_cols[1].x, p->y);
         p->y += (h1 > h2 ? h1 : h2) + 3;
@@ -307,8 +309,12 @@ static void lines(pdf *p)
         money(p, l->without_tax, false, m1, sizeof m1);
         money(p, l->tax, false, m2, sizeof m2);
         money(p, l->with_tax, false, m3, sizeof m3);
-        const char *cells[] = {or_dash(l->operation_date), or_dash(l->operation_type),
-                               or_dash(l->order_ref), m1, m2, m3};
+        const char *cells[] = {or_dash(l->operation_date),
+                               or_dash(l->operation_type),
+                               or_dash(l->order_ref),
+                               m1,
+                               m2,
+                               m3};
         row(p, &t, cells, F_REGULAR, false);
     }
     p->open = NULL;
@@ -352,8 +358,7 @@ static void totals(pdf *p)
     money(p, d->total_without_tax, true, m1, sizeof m1);
     money(p, d->total_tax, true, m2, sizeof m2);
     money(p, d->total_with_tax, true, m3, sizeof m3);
-    const char *rows[][2] = {
-        {"Total without tax", m1}, {"Total VAT", m2}, {"Total with tax", m3}};
+    const char *rows[][2] = {{"Total without tax", m1}, {"Total VAT", m2}, {"Total with tax", m3}};
     const column cols[] = {{MARGIN + CONTENT_W - 330, 180, PANGO_ALIGN_LEFT},
                            {MARGIN + CONTENT_W - 150, 150, PANGO_ALIGN_RIGHT}};
     room_for(p, 140);
@@ -380,8 +385,8 @@ static void totals(pdf *p)
                  "%s will be collected by SEPA direct debit on %s under mandate %s.", m3,
                  d->due_date, mandate);
     } else if (d->total_with_tax > 0) {
-        snprintf(sentence, sizeof sentence, "%s will be collected by SEPA direct debit on %s.",
-                 m3, d->due_date);
+        snprintf(sentence, sizeof sentence, "%s will be collected by SEPA direct debit on %s.", m3,
+                 d->due_date);
     } else {
         snprintf(sentence, sizeof sentence, "Nothing is due for this period.");
     }
@@ -397,12 +402,12 @@ static cairo_status_t write_out(void *closure, const unsigned char *data, unsign
 
 static bool doc_complete(const bp_invoice_pdf_doc *d, char *reason, size_t size)
 {
-    const char *missing = d == NULL                ? "the document"
-                          : d->invoice_ref == NULL ? "invoiceRef"
-                          : d->period == NULL      ? "period"
-                          : d->issue_date == NULL  ? "issueDate"
-                          : d->due_date == NULL    ? "dueDate"
-                          : d->currency == NULL    ? "currency"
+    const char *missing = d == NULL                             ? "the document"
+                          : d->invoice_ref == NULL              ? "invoiceRef"
+                          : d->period == NULL                   ? "period"
+                          : d->issue_date == NULL               ? "issueDate"
+                          : d->due_date == NULL                 ? "dueDate"
+                          : d->currency == NULL                 ? "currency"
                           : (d->nlines > 0 && d->lines == NULL) ? "lines"
                           : (d->nvat > 0 && d->vat == NULL)     ? "vatBreakdown"
                                                                 : NULL;
@@ -614,11 +619,11 @@ bool bp_invoice_pdf_doc_read(const json_t *inv, bp_invoice_pdf_doc *d, char *rea
     }
     bp_invoice_pdf_line *lines = NULL;
     bp_invoice_pdf_vat *vat = NULL;
-    bool ok = amount(inv, "", "totalWithoutTax", d->currency, &d->total_without_tax, reason,
-                     size) &&
-              amount(inv, "", "totalTax", d->currency, &d->total_tax, reason, size) &&
-              amount(inv, "", "totalWithTax", d->currency, &d->total_with_tax, reason, size) &&
-              read_lines(inv, d, &lines, reason, size) && read_vat(inv, d, &vat, reason, size);
+    bool ok =
+        amount(inv, "", "totalWithoutTax", d->currency, &d->total_without_tax, reason, size) &&
+        amount(inv, "", "totalTax", d->currency, &d->total_tax, reason, size) &&
+        amount(inv, "", "totalWithTax", d->currency, &d->total_with_tax, reason, size) &&
+        read_lines(inv, d, &lines, reason, size) && read_vat(inv, d, &vat, reason, size);
     if (!ok) {
         free(lines);
         free(vat);

@@ -28,9 +28,9 @@
 #define BP_INVOICE_PDF_MANDATE_SHOWN 4
 
 typedef struct {
-    const char *order_ref;      /* may be NULL or "" */
-    const char *operation_type; /* "PURCHASE" or "REFUND" */
-    const char *operation_date; /* "YYYY-MM-DD"; may be NULL or "" */
+    const char *order_ref;              /* may be NULL or "" */
+    const char *operation_type;         /* "PURCHASE" or "REFUND" */
+    const char *operation_date;         /* "YYYY-MM-DD"; may be NULL or "" */
     int64_t without_tax, tax, with_tax; /* minor units; negative for refunds */
 } bp_invoice_pdf_line;
 
@@ -42,15 +42,15 @@ typedef struct {
 /* An invoice as the renderer reads it. Strings are borrowed (UTF-8); those
  * marked optional may be NULL. */
 typedef struct {
-    const char *seller;       /* optional: BP_INVOICE_PDF_SELLER */
-    const char *invoice_ref;  /* "INV-2026-000042" */
-    const char *contract_ref; /* optional */
-    const char *customer_ref; /* optional: the customer's name as the contract gives it */
+    const char *seller;        /* optional: BP_INVOICE_PDF_SELLER */
+    const char *invoice_ref;   /* "INV-2026-000042" */
+    const char *contract_ref;  /* optional */
+    const char *customer_ref;  /* optional: the customer's name as the contract gives it */
     const char *invoice_email; /* optional */
-    const char *mandate_ref;  /* optional; shown masked */
+    const char *mandate_ref;   /* optional; shown masked */
     const char *period, *issue_date, *due_date; /* "2026-10", "2026-11-01", "2026-12-01" */
-    const char *currency;     /* ISO 4217 */
-    int exponent;             /* decimals of the currency (0 to 4) */
+    const char *currency;                       /* ISO 4217 */
+    int exponent;                               /* decimals of the currency (0 to 4) */
     int64_t total_without_tax, total_tax, total_with_tax;
     const bp_invoice_pdf_line *lines;
     size_t nlines;
@@ -69,9 +69,8 @@ typedef enum {
  * `reason` is not NULL, writes a one-line reason into it. Required: invoice_ref,
  * period, issue_date, due_date, currency, an exponent of 0 to 4, and lines /
  * vat when their counts are not 0. */
-bp_pdf_result bp_invoice_pdf_render(const bp_invoice_pdf_doc *doc, unsigned char **pdf,
-                                    size_t *len, char *reason, size_t size)
-    __attribute__((warn_unused_result));
+bp_pdf_result bp_invoice_pdf_render(const bp_invoice_pdf_doc *doc, unsigned char **pdf, size_t *len,
+                                    char *reason, size_t size) __attribute__((warn_unused_result));
 
 /* Reads the invoice JSON as billing serves it (GET /invoices/{ref}; the data of
  * invoice.issued) into *doc, whose strings then point into `invoice` (keep it

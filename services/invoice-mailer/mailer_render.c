@@ -341,8 +341,9 @@ bool ml_render_pdf(const ml_invoice *inv, unsigned char **pdf, size_t *len, char
     bool ok = lines != NULL && vat != NULL;
     for (size_t i = 0; ok && i < inv->nlines; i++) {
         const ml_invoice_line *l = &inv->lines[i];
-        lines[i] = (bp_invoice_pdf_line){l->order_ref,   l->operation_type, l->operation_date,
-                                         l->without_tax, l->tax,            l->with_tax};
+        lines[i] = (bp_invoice_pdf_line){
+            l->order_ref, l->operation_type, l->operation_date, l->without_tax,
+            l->tax,       l->with_tax};
     }
     for (size_t i = 0; ok && i < inv->nvat; i++) {
         snprintf(vat[i].rate, sizeof vat[i].rate, "%s", inv->vat[i].rate);

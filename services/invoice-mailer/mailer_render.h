@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *from; /* envelope and From: address, e.g. "billing@boissipay.example" */
-    int64_t date_ms;  /* the Date: header, epoch milliseconds */
+    const char *from;         /* envelope and From: address, e.g. "billing@boissipay.example" */
+    int64_t date_ms;          /* the Date: header, epoch milliseconds */
     const unsigned char *pdf; /* the invoice's PDF to attach (ml_render_pdf); NULL: none */
     size_t pdf_len;
 } ml_render_opts;

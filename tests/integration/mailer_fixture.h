@@ -43,7 +43,7 @@ typedef struct {
     char *raw, *text, *html; /* malloc'd; text/html decoded from quoted-printable */
     unsigned char *pdf;      /* the attached PDF decoded from base64, or NULL */
     size_t pdf_len;
-    char pdf_name[160];      /* its Content-Disposition filename */
+    char pdf_name[160]; /* its Content-Disposition filename */
 } mlf_mail;
 
 /* Every message received so far, in arrival order (*n of them). Free with mlf_mails_free. */

@@ -239,7 +239,8 @@ static void expect_pdf(const unsigned char *pdf, size_t len, const json_t *inv, 
     }
     snprintf(want, sizeof want, "Due date %s", json_string_value(json_object_get(inv, "dueDate")));
     expect_in(text, want, where);
-    snprintf(want, sizeof want, "%s EUR will be collected by SEPA direct debit on %s under mandate "
+    snprintf(want, sizeof want,
+             "%s EUR will be collected by SEPA direct debit on %s under mandate "
              "*******0042.",
              json_string_value(json_object_get(json_object_get(inv, "totalWithTax"), "amount")),
              json_string_value(json_object_get(inv, "dueDate")));

@@ -77,11 +77,30 @@ static void test_contents(void **state)
     bp_invoice_pdf_doc d = sample();
     char *text = render_text(&d, NULL);
     const char *wanted[] = {
-        "Boissipay", "Deferred payment", "INVOICE", "INV-2026-000042", "Bill to", GREEK_NAME,
-        "Contract CTR-ACME-001", "ap@acme.example", "Invoice date 2026-11-01",
-        "Billing period 2026-10", "Due date 2026-12-01", "Direct-debit mandate ********-001",
-        "Amounts in EUR", "ORD-1", CYRILLIC_ORDER, "2026-10-14", "16.80", "0.92", "17.72", "5.5 %", "20 %",
-        "Total without tax 19.60 EUR", "Total VAT 1.48 EUR", "Total with tax 21.08 EUR",
+        "Boissipay",
+        "Deferred payment",
+        "INVOICE",
+        "INV-2026-000042",
+        "Bill to",
+        GREEK_NAME,
+        "Contract CTR-ACME-001",
+        "ap@acme.example",
+        "Invoice date 2026-11-01",
+        "Billing period 2026-10",
+        "Due date 2026-12-01",
+        "Direct-debit mandate ********-001",
+        "Amounts in EUR",
+        "ORD-1",
+        CYRILLIC_ORDER,
+        "2026-10-14",
+        "16.80",
+        "0.92",
+        "17.72",
+        "5.5 %",
+        "20 %",
+        "Total without tax 19.60 EUR",
+        "Total VAT 1.48 EUR",
+        "Total with tax 21.08 EUR",
         "21.08 EUR will be collected by SEPA direct debit on 2026-12-01 under mandate "
         "********-001.",
         "page 1"};
@@ -181,8 +200,8 @@ static void test_long_values(void **state)
     char order[220];
     memset(order, 'X', 200);
     order[200] = '\0';
-    bp_invoice_pdf_line big = {order, "PURCHASE", "2026-10-01", INT64_C(999999999999999), 0,
-                               INT64_C(999999999999999)};
+    bp_invoice_pdf_line big = {
+        order, "PURCHASE", "2026-10-01", INT64_C(999999999999999), 0, INT64_C(999999999999999)};
     bp_invoice_pdf_doc d = sample();
     d.lines = &big;
     d.nlines = 1;
@@ -202,31 +221,57 @@ static void test_refuses_incomplete(void **state)
     char reason[120] = "";
     bp_invoice_pdf_doc d = sample();
     d.due_date = NULL;
-    assert_int_equal(bp_invoice_pdf_render(&d, &pdf, &len, reason, sizeof reason),
-                     BP_PDF_INVALID);
+    assert_int_equal(bp_invoice_pdf_render(&d, &pdf, &len, reason, sizeof reason), BP_PDF_INVALID);
     assert_string_equal(reason, "dueDate is missing");
     assert_string_equal((char *)pdf, "untouched");
     d = sample();
     d.exponent = 9;
-    assert_int_equal(bp_invoice_pdf_render(&d, &pdf, &len, reason, sizeof reason),
-                     BP_PDF_INVALID);
+    assert_int_equal(bp_invoice_pdf_render(&d, &pdf, &len, reason, sizeof reason), BP_PDF_INVALID);
     assert_int_equal(bp_invoice_pdf_render(NULL, &pdf, &len, NULL, 0), BP_PDF_INVALID);
 }
 
-#define EUR(amount, minor) "{\"amount\":\"" amount "\",\"currency\":\"EUR\",\"minorUnits\":" #minor "}"
+#define EUR(amount, minor)                                                                         \
+    "{\"amount\":\"" amount "\",\"currency\":\"EUR\",\"minorUnits\":" #minor "}"
 
-static const char *const invoice_json =
-    "{\"invoiceRef\":\"INV-2026-000007\",\"contractRef\":\"CTR-RU-1\","
-    "\"customerRef\":\"ООО Ромашка\",\"period\":\"2026-10\",\"issueDate\":\"2026-11-01\","
-    "\"dueDate\":\"2026-11-01\",\"currency\":\"EUR\",\"totalWithoutTax\":" EUR("250.00", 25000)
-    ",\"totalTax\":" EUR("25.00", 2500) ",\"totalWithTax\":" EUR("275.00", 27500)
-    ",\"vatBreakdown\":[{\"vatRate\":10.0,\"base\":" EUR("250.00", 25000)
-    ",\"tax\":" EUR("25.00", 2500) "}],\"lines\":[{\"orderRef\":\"ORD-OCT-1\","
-    "\"operationType\":\"PURCHASE\",\"operationDate\":\"2026-10-15\",\"amountWithoutTax\":" EUR(
-        "250.00", 25000) ",\"amountTax\":" EUR("25.00", 2500) ",\"amountWithTax\":" EUR("275.00",
-                                                                                        27500)
-    "}],\"invoiceEmail\":\"ap@acme.example\",\"mandateReference\":\"MDT-ACME-002\","
-    "\"status\":\"PAID\"}";
+static const char *const
+    invoice_json = "{\"invoiceRef\":\"INV-2026-000007\",\"contractRef\":\"CTR-RU-1\","
+                   "\"customerRef\":\"ООО "
+                   "Ромашка\",\"period\":\"2026-10\",\"issueDate\":\"2026-11-01\","
+                   "\"dueDate\":\"2026-11-01\",\"currency\":\"EUR\","
+                   "\"totalWithoutTax\":" EUR("250.00", 25000) ",\"totalTax\":" EUR("25.00", 2500) ",\"totalWithTax\":" EUR("275.00", 27500) ",\"vatBreakdown\":[{\"vatRate\":10.0,\"base\":" EUR(
+                       "250.00",
+                       25000) ",\"tax\":" EUR("25.00", 2500) "}],\"lines\":[{\"orderRef\":\"ORD-"
+                                                             "OCT-"
+                                                             "1\","
+                                                             "\"operationType\":\"PURCHASE\","
+                                                             "\"operationDate\":\"2026-10-15\","
+                                                             "\"amountWithoutTax\":" EUR("250.00", 25000) ",\"amountTax\":" EUR(
+                                                                 "25.00",
+                                                                 2500) ",\"amountWithTax\""
+                                                                       ":" EUR("275.00",
+                                                                               27500) "}],"
+                                                                                      "\"inv"
+                                                                                      "oiceE"
+                                                                                      "mail"
+                                                                                      "\":"
+                                                                                      "\"ap@"
+                                                                                      "acme."
+                                                                                      "examp"
+                                                                                      "le\","
+                                                                                      "\"man"
+                                                                                      "dateR"
+                                                                                      "efere"
+                                                                                      "nce\""
+                                                                                      ":\"MD"
+                                                                                      "T-"
+                                                                                      "ACME-"
+                                                                                      "002\""
+                                                                                      ","
+                                                                                      "\"sta"
+                                                                                      "tus\""
+                                                                                      ":\"PA"
+                                                                                      "ID\""
+                                                                                      "}";
 
 static void test_from_json(void **state)
 {
@@ -295,10 +340,10 @@ static void test_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_contents),         cmocka_unit_test(test_same_bytes),
-        cmocka_unit_test(test_nothing_due),      cmocka_unit_test(test_pages),
-        cmocka_unit_test(test_long_values),      cmocka_unit_test(test_refuses_incomplete),
-        cmocka_unit_test(test_from_json),        cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_contents),    cmocka_unit_test(test_same_bytes),
+        cmocka_unit_test(test_nothing_due), cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_long_values), cmocka_unit_test(test_refuses_incomplete),
+        cmocka_unit_test(test_from_json),   cmocka_unit_test(test_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

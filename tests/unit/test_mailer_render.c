@@ -287,10 +287,8 @@ static void test_message_structure(void **state)
 
 static void test_base64(void **state)
 {
-    const char *const cases[][2] = {{"f", "Zg==\r\n"},
-                                    {"fo", "Zm8=\r\n"},
-                                    {"foo", "Zm9v\r\n"},
-                                    {"foobar", "Zm9vYmFy\r\n"}};
+    const char *const cases[][2] = {
+        {"f", "Zg==\r\n"}, {"fo", "Zm8=\r\n"}, {"foo", "Zm9v\r\n"}, {"foobar", "Zm9vYmFy\r\n"}};
     for (size_t i = 0; i < 4; i++) {
         char *e = ml_base64_encode((const unsigned char *)cases[i][0], strlen(cases[i][0]));
         assert_string_equal(e, cases[i][1]);
@@ -330,7 +328,8 @@ static void test_message_with_pdf(void **state)
     char *msg = ml_render_message(*state, &opts);
     assert_non_null(msg);
     const char *body = strstr(msg, "\r\n\r\n");
-    const char *top = strstr(msg, "Content-Type: multipart/mixed; boundary=\"=_bpm_INV-2026-000042\"\r\n");
+    const char *top =
+        strstr(msg, "Content-Type: multipart/mixed; boundary=\"=_bpm_INV-2026-000042\"\r\n");
     assert_non_null(top);
     assert_true(top < body);
     assert_non_null(strstr(msg, "Message-ID: <INV-2026-000042@boissipay>\r\n"));
