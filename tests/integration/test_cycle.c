@@ -4,7 +4,8 @@
  * by direct debit (one mandate is refused AM04) → invoices PAID or
  * PAYMENT_FAILED → outstanding balances back to what they should be → new
  * purchases accepted up to the limit again. Then the invoice as PDF: served by
- * billing and attached to the mail, for a customer with a Greek name. */
+ * billing (the same bytes to parallel clients) and attached to the mail, for a customer
+ * with a Greek name. */
 #include "billing_fixture.h"
 #include "contract_fixture.h"
 #include "mailer_fixture.h"
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +251,57 @@ static void expect_pdf(const unsigned char *pdf, size_t len, const json_t *inv, 
     free(text);
 }
 
+/* Several clients asking billing for the same PDF at once (each on its own HTTP worker,
+ * pango's font map being per thread): every answer is the same document. */
+typedef struct {
+    const char *path;
+    unsigned char *first;
+    size_t first_len;
+    int same, total;
+} pdf_fetch;
+
+static void *fetch_pdfs(void *arg)
+{
+    pdf_fetch *f = arg;
+    for (int i = 0; i < 5; i++) {
+        bpt_resp r = bpt_http("GET", st.billing.port, f->path, BPT_READ_KEY, NULL,
+                              "Accept: application/pdf");
+        if (r.status == 200) {
+            if (f->first == NULL) {
+                f->first = malloc(r.body_len);
+                memcpy(f->first, r.body, r.body_len);
+                f->first_len = r.body_len;
+            }
+            f->same += r.body_len == f->first_len && memcmp(r.body, f->first, r.body_len) == 0;
+        }
+        f->total++;
+        bpt_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void same_pdf_in_parallel(const char *path)
+{
+    enum { THREADS = 4 };
+    pdf_fetch f[THREADS];
+    pthread_t t[THREADS];
+    memset(f, 0, sizeof f);
+    for (int i = 0; i < THREADS; i++) {
+        f[i].path = path;
+        assert_int_equal(pthread_create(&t[i], NULL, fetch_pdfs, &f[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(f[i].total, 5);
+        assert_int_equal(f[i].same, 5);
+        assert_non_null(f[i].first);
+        assert_int_equal(f[i].first_len, f[0].first_len);
+        assert_memory_equal(f[i].first, f[0].first, f[0].first_len);
+        free(f[i].first);
+    }
+}
+
 /* The invoice as PDF, served by billing (Accept: application/pdf) and attached to the
  * mail, for a customer whose name is Greek: both carry the JSON invoice's number and
  * totals, and the name comes back out of the PDF's text. */
@@ -283,6 +336,9 @@ static void test_pdf_invoice(void **state)
     assert_string_equal(r.content_type, "application/pdf");
     assert_string_equal(r.content_disposition, disposition);
     expect_pdf((const unsigned char *)r.body, r.body_len, inv, greek, "billing's PDF");
+    size_t billing_len = r.body_len;
+    unsigned char *billing_pdf = malloc(billing_len);
+    memcpy(billing_pdf, r.body, billing_len);
     bpt_resp_free(&r);
     static const char *const json_accepts[] = {NULL, "Accept: application/json",
                                                "Accept: text/html",
@@ -294,6 +350,7 @@ static void test_pdf_invoice(void **state)
         assert_string_equal(json_string_value(json_object_get(r.json, "invoiceRef")), ref);
         bpt_resp_free(&r);
     }
+    same_pdf_in_parallel(path);
     r = bpt_http("GET", st.billing.port, "/invoices/INV-1999-000001", BPT_READ_KEY, NULL,
                  "Accept: application/pdf");
     assert_int_equal(r.status, 404);
@@ -318,8 +375,12 @@ static void test_pdf_invoice(void **state)
         snprintf(want, sizeof want, "invoice-%s.pdf", ref);
         assert_string_equal(m[k].pdf_name, want);
         expect_pdf(m[k].pdf, m[k].pdf_len, inv, greek, "the mail's PDF");
+        /* One renderer, the same data: the very document billing serves. */
+        assert_int_equal(m[k].pdf_len, billing_len);
+        assert_memory_equal(m[k].pdf, billing_pdf, billing_len);
     }
     assert_true(found);
+    free(billing_pdf);
     mlf_mails_free(m, n);
     json_decref(inv);
 }
