@@ -664,7 +664,8 @@ bp_pdf_result bp_invoice_pdf_from_json(const json_t *invoice, unsigned char **pd
  * sanitizer runtime asks the program for them at exit): fontconfig keeps its
  * configuration and font patterns for the life of the process on purpose (only
  * FcFini, which nothing else may still use, would release them). Scoped to that
- * library: a leak of ours, of cairo's or of pango's is still reported. */
+ * library: only allocations whose stack passes through libfontconfig are let go; a
+ * leak of ours, or a cairo, pango or glib object we fail to release, is reported. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
 #endif

@@ -298,8 +298,9 @@ static void same_pdf_in_parallel(const char *path)
         assert_non_null(f[i].first);
         assert_int_equal(f[i].first_len, f[0].first_len);
         assert_memory_equal(f[i].first, f[0].first, f[0].first_len);
-        free(f[i].first);
     }
+    for (int i = 0; i < THREADS; i++)
+        free(f[i].first);
 }
 
 /* The invoice as PDF, served by billing (Accept: application/pdf) and attached to the
