@@ -2,7 +2,7 @@
 # Boissipay bench: PDF invoices rendered per second on one core (bench/invoice_pdf.c:
 # the invoice JSON as billing serves it → bp_invoice_pdf_from_json → the PDF bytes), for
 # a typical invoice (12 lines, two VAT rates, one page) and a long one (400 lines, about
-# 9 pages). Several runs pinned to one CPU; prints each run and the medians, both per
+# 11 pages). Several runs pinned to one CPU; prints each run and the medians, both per
 # second of wall time and per second of the process's CPU time (the honest figure on a
 # shared machine). Needs no database or broker. Not a test.
 #
