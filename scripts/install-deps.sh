@@ -15,8 +15,9 @@ source "$BP_ROOT/scripts/lib/kafka.sh"
 BUILD_PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libmicrohttpd-dev libpq-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
-    # The PDF invoices (lib/common/bp_invoice_pdf.c): cairo and pango, and the font they use.
-    libcairo2-dev libpango1.0-dev fonts-dejavu-core
+    # The PDF invoices (lib/common/bp_invoice_pdf.c): cairo and pango, the font they use,
+    # and fontconfig's system font cache (fc-cache).
+    libcairo2-dev libpango1.0-dev fonts-dejavu-core fontconfig
 )
 if [[ "${BP_DEPS_BUILD_ONLY:-0}" == 1 ]]; then
     PACKAGES=("${BUILD_PACKAGES[@]}")
