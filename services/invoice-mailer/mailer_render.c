@@ -1,6 +1,8 @@
-/* mailer_render: text, HTML and MIME assembly of the invoice e-mail. Pure; runs
- * on the consumer thread (rendering happens once, when the invoice arrives, and
- * the bytes are stored so that every attempt sends exactly the same message). */
+/* mailer_render: text, HTML and MIME assembly of the invoice e-mail, and the
+ * invoice's PDF (bp_invoice_pdf) from the same parsed fields. Pure but for the
+ * font files the PDF reads; runs on the consumer thread (rendering happens once,
+ * when the invoice arrives, and the bytes are stored so that every attempt sends
+ * exactly the same message). */
 #include "mailer_render.h"
 
 #include "bp_buf.h"
@@ -329,7 +331,7 @@ char *ml_base64_encode(const unsigned char *data, size_t len)
         }
     }
     if (len == 0)
-        sb_str(&b, "");
+        sb_str(&b, ""); /* "" rather than NULL, which means out of memory */
     return sb_take(&b);
 }
 

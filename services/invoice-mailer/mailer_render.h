@@ -4,8 +4,9 @@
  * the body is multipart/mixed: that alternative part, then the PDF attached in
  * base64 as invoice-<invoiceRef>.pdf. Every value from the event is
  * HTML-escaped in the HTML part; headers carry only values mailer_invoice
- * checked to be safe there. Pure: the date is a parameter, so the same invoice
- * and date always give the same bytes. */
+ * checked to be safe there. Pure but for ml_render_pdf (which reads the font
+ * files): the date is a parameter, so the same invoice and date always give the
+ * same bytes, the PDF included. */
 #ifndef MAILER_RENDER_H
 #define MAILER_RENDER_H
 
