@@ -330,9 +330,7 @@ char *ml_base64_encode(const unsigned char *data, size_t len)
             col = 0;
         }
     }
-    if (len == 0)
-        sb_str(&b, ""); /* "" rather than NULL, which means out of memory */
-    return sb_take(&b);
+    return sb_take(&b); /* "" for no bytes; NULL only when out of memory */
 }
 
 bool ml_render_pdf(const ml_invoice *inv, unsigned char **pdf, size_t *len, char *reason,
