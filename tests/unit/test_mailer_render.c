@@ -287,6 +287,9 @@ static void test_message_structure(void **state)
 
 static void test_base64(void **state)
 {
+    char *none = ml_base64_encode((const unsigned char *)"", 0);
+    assert_string_equal(none, "");
+    free(none);
     const char *const cases[][2] = {
         {"f", "Zg==\r\n"}, {"fo", "Zm8=\r\n"}, {"foo", "Zm9v\r\n"}, {"foobar", "Zm9vYmFy\r\n"}};
     for (size_t i = 0; i < 4; i++) {
