@@ -9,7 +9,8 @@
 #   openapi         openapi-spec-validator on openapi/*.yaml
 #   asyncapi        @asyncapi/parser on asyncapi/*.yaml
 #   docker-scripts  docker/kafka-init.sh against a stub kafka-topics, docker/init-env.sh
-#   k8s             deploy/k8s/: each overlay rendered by kustomize, every object against the
+#   k8s             deploy/k8s/: each overlay rendered by kubectl kustomize (and kustomize
+#                   itself where Go is installed: the same output), every object against the
 #                   Kubernetes schemas and the pinned operator CRDs plus the project's rules
 #                   (k8s/k8s_validate.py, with its self-test), then a checkov scan with no
 #                   finding (k8s/checkov*.yaml list the skipped checks and why). Needs the
@@ -347,23 +348,30 @@ offline() {
 }
 
 check_k8s() {
-    local kdir crds kvenv overlay cfg
-    kdir="$("$here/tools.sh" kustomize)" || {
-        fail "install kustomize (tests/packaging/tools.sh kustomize)" && finish
+    local kdir="" crds kvenv overlay cfg
+    kvenv="$("$here/tools.sh" k8s)" || {
+        fail "install the pinned Kubernetes tools (tests/packaging/tools.sh k8s)" && finish
     }
     crds="$("$here/tools.sh" crds)" || {
         fail "make the pinned CRDs (tests/packaging/tools.sh crds)" && finish
     }
-    kvenv="$("$here/tools.sh" k8s)" || {
-        fail "install the pinned Kubernetes tools (tests/packaging/tools.sh k8s)" && finish
-    }
+    # kustomize itself (the Go module) where Go is installed, to agree with kubectl's.
+    if command -v go >/dev/null; then
+        kdir="$("$here/tools.sh" kustomize)" || {
+            fail "install kustomize (tests/packaging/tools.sh kustomize)" && finish
+        }
+    fi
     # shellcheck source=tests/packaging/k8s/pins.env
     source "$here/k8s/pins.env"
-    printf 'using kustomize %s, kubernetes-validate %s (Kubernetes %s), checkov %s,\n' \
-        "$("$kdir/bin/kustomize" version)" "$("$kvenv/bin/kubernetes-validate" --version)" \
-        "$KUBERNETES_VERSIONS" "$("$kvenv/bin/checkov" --version)"
-    printf '      Strimzi %s CRDs (generator %s), CloudNativePG %s CRDs\n' \
-        "$STRIMZI_API_VERSION" "$STRIMZI_CRD_GENERATOR_VERSION" "$CNPG_VERSION"
+    printf 'using kubectl %s (kustomize %s), kubernetes-validate %s (Kubernetes %s), checkov %s,\n' \
+        "$("$kvenv/bin/kubectl" version --client | sed -n 's/^Client Version: //p')" \
+        "$("$kvenv/bin/kubectl" version --client | sed -n 's/^Kustomize Version: //p')" \
+        "$("$kvenv/bin/kubernetes-validate" --version)" "$KUBERNETES_VERSIONS" \
+        "$("$kvenv/bin/checkov" --version)"
+    local second="no Go here: kubectl kustomize alone renders"
+    [[ -n "$kdir" ]] && second="kustomize $("$kdir/bin/kustomize" version) renders too"
+    printf '      Strimzi %s CRDs (generator %s), CloudNativePG %s CRDs; %s\n' \
+        "$STRIMZI_API_VERSION" "$STRIMZI_CRD_GENERATOR_VERSION" "$CNPG_VERSION" "$second"
 
     relay() { # relay OUTPUT_FILE: its ok/FAIL lines counted here, its summary line dropped
         grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$1"
@@ -371,12 +379,20 @@ check_k8s() {
         failed=$((failed + $(grep -c '^FAIL ' "$1")))
     }
     for overlay in dev prod; do
-        if "$kdir/bin/kustomize" build "$root/deploy/k8s/overlays/$overlay" \
+        if "$kvenv/bin/kubectl" kustomize "$root/deploy/k8s/overlays/$overlay" \
             >"$tmp/$overlay.yaml" 2>"$tmp/out"; then
-            ok "kustomize build deploy/k8s/overlays/$overlay ($(grep -c '^kind:' "$tmp/$overlay.yaml") objects)"
+            ok "kubectl kustomize deploy/k8s/overlays/$overlay ($(grep -c '^kind:' "$tmp/$overlay.yaml") objects)"
         else
-            fail "kustomize build deploy/k8s/overlays/$overlay" "$tmp/out"
+            fail "kubectl kustomize deploy/k8s/overlays/$overlay" "$tmp/out"
             continue
+        fi
+        if [[ -n "$kdir" ]]; then
+            if "$kdir/bin/kustomize" build "$root/deploy/k8s/overlays/$overlay" >"$tmp/k.yaml" 2>"$tmp/out" &&
+                diff "$tmp/$overlay.yaml" "$tmp/k.yaml" >"$tmp/out"; then
+                ok "kustomize build deploy/k8s/overlays/$overlay renders the same objects"
+            else
+                fail "kustomize build deploy/k8s/overlays/$overlay differs from kubectl kustomize" "$tmp/out"
+            fi
         fi
         local args=(--overlay "$overlay" --crds "$crds" --build "$build" --root "$root"
             --kubernetes-versions "$KUBERNETES_VERSIONS")

@@ -21,9 +21,13 @@ source "$here/pins.env"
 mkdir -p "$dir/strimzi" "$dir/cnpg" "$dir/strimzi-libs"
 
 # --- Strimzi ------------------------------------------------------------------------------
-mvn -q -B -Dstyle.color=never -f "$here/strimzi-crds.pom.xml" dependency:copy-dependencies \
+if ! mvn -q -B -Dstyle.color=never -f "$here/strimzi-crds.pom.xml" dependency:copy-dependencies \
     -Dstrimzi.api.version="$STRIMZI_API_VERSION" -Dstrimzi.crdgen.version="$STRIMZI_CRD_GENERATOR_VERSION" \
-    -DoutputDirectory="$dir/strimzi-libs"
+    -DoutputDirectory="$dir/strimzi-libs" >"$dir/mvn.log" 2>&1; then
+    cat "$dir/mvn.log" >&2
+    exit 1
+fi
+rm -f "$dir/mvn.log"
 generate() { # generate API_VERSIONS STORAGE_VERSION CLASS=FILE [extra arguments...]
     local versions="$1" storage="$2" target="$3"
     shift 3
