@@ -355,20 +355,25 @@ check_k8s() {
     crds="$("$here/tools.sh" crds)" || {
         fail "make the pinned CRDs (tests/packaging/tools.sh crds)" && finish
     }
-    # kustomize itself (the Go module) where Go is installed, to agree with kubectl's.
+    # kustomize itself (the Go module) where a Go new enough for it is installed
+    # (KUSTOMIZE_GO in pins.env), to agree with kubectl's.
+    # shellcheck source=tests/packaging/k8s/pins.env
+    source "$here/k8s/pins.env"
+    local gominor=0
     if command -v go >/dev/null; then
+        gominor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+    fi
+    if ((${gominor:-0} >= ${KUSTOMIZE_GO#1.})); then
         kdir="$("$here/tools.sh" kustomize)" || {
             fail "install kustomize (tests/packaging/tools.sh kustomize)" && finish
         }
     fi
-    # shellcheck source=tests/packaging/k8s/pins.env
-    source "$here/k8s/pins.env"
     printf 'using kubectl %s (kustomize %s), kubernetes-validate %s (Kubernetes %s), checkov %s,\n' \
         "$("$kvenv/bin/kubectl" version --client | sed -n 's/^Client Version: //p')" \
         "$("$kvenv/bin/kubectl" version --client | sed -n 's/^Kustomize Version: //p')" \
         "$("$kvenv/bin/kubernetes-validate" --version)" "$KUBERNETES_VERSIONS" \
         "$("$kvenv/bin/checkov" --version)"
-    local second="no Go here: kubectl kustomize alone renders"
+    local second="no Go $KUSTOMIZE_GO here for kustomize $KUSTOMIZE_VERSION: kubectl kustomize alone renders"
     [[ -n "$kdir" ]] && second="kustomize $("$kdir/bin/kustomize" version) renders too"
     printf '      Strimzi %s CRDs (generator %s), CloudNativePG %s CRDs; %s\n' \
         "$STRIMZI_API_VERSION" "$STRIMZI_CRD_GENERATOR_VERSION" "$CNPG_VERSION" "$second"

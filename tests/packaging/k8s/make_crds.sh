@@ -47,7 +47,7 @@ rm -rf "$dir/strimzi-libs" "$dir/strimzi/generator.log"
 
 # --- CloudNativePG ---------------------------------------------------------------------------
 module="github.com/cloudnative-pg/cloudnative-pg@$CNPG_VERSION"
-moddir="$(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "$module" |
+moddir="$(cd "$dir" && GOTOOLCHAIN=local go mod download -json "$module" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 [[ -n "$moddir" && -d "$moddir/config/crd/bases" ]] || {
     echo "make_crds.sh: no config/crd/bases in $module" >&2
