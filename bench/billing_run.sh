@@ -84,6 +84,39 @@ ANALYZE;
 SQL
 bp_log "seeded in $(bp_elapsed "$t0")"
 
+# The floor: the same invoicing as plain SQL on a copy of the same data, same indexes
+# and fill factor, in one transaction: one INSERT … SELECT … GROUP BY of the invoices
+# (each with its lines as a JSON document) and one UPDATE of the operations.
+"${PSQL[@]}" -d bench_run <<SQL
+CREATE TABLE sql_operations (LIKE operations INCLUDING ALL) WITH (fillfactor = 70);
+INSERT INTO sql_operations SELECT * FROM operations;
+CREATE TABLE sql_invoices (LIKE invoices INCLUDING ALL);
+ANALYZE sql_operations;
+CHECKPOINT;
+SQL
+t1="$(bp_now_ms)"
+"${PSQL[@]}" -d bench_run <<SQL
+BEGIN;
+INSERT INTO sql_invoices (invoice_id, invoice_ref, contract_id, contract_ref, period, issue_date,
+  due_date, currency, total_with_tax, status, doc)
+SELECT gen_random_uuid(), 'SQL-2026-' || lpad((row_number() OVER (ORDER BY contract_id))::text, 6, '0'),
+  contract_id, min(contract_ref), '2026-10', '2026-11-01', '2026-12-01', 'EUR', sum(amount),
+  'ISSUED', json_build_object('period', '2026-10', 'lines', json_agg(json_build_object(
+    'operationId', operation_id, 'orderRef', order_ref, 'operationDate', operation_date,
+    'amountWithoutTax', amount_without_tax, 'amountTax', amount_tax, 'amountWithTax', amount,
+    'vat', vat) ORDER BY seq), 'totalWithTax', sum(amount))
+FROM sql_operations
+WHERE status = 'ACCEPTED' AND invoice_ref IS NULL
+  AND operation_date BETWEEN '2026-10-01' AND '2026-10-31'
+GROUP BY contract_id;
+UPDATE sql_operations o SET invoice_ref = i.invoice_ref FROM sql_invoices i
+WHERE o.contract_id = i.contract_id AND o.status = 'ACCEPTED' AND o.invoice_ref IS NULL
+  AND o.operation_date BETWEEN '2026-10-01' AND '2026-10-31';
+COMMIT;
+SQL
+sql_ms=$(($(bp_now_ms) - t1))
+"${PSQL[@]}" -d bench_run -c 'DROP TABLE sql_operations, sql_invoices' -c CHECKPOINT
+
 # First a dry run: the same work in one transaction, rolled back, every invoice in the answer.
 t1="$(bp_now_ms)"
 curl -fs -X POST "http://127.0.0.1:$BPORT/billing-runs" -H "Authorization: Bearer $KEY" \
@@ -109,6 +142,10 @@ printf '  dry run: %s ms, answer %s MB, billing VmHWM after it %s MB\n' "$dry_ms
     "$(awk -v b="$dry_bytes" 'BEGIN {printf "%.1f", b / 1048576}')" "$dry_hwm"
 printf '  invoices issued: %s, in %s ms (POST /billing-runs answered)\n' "$issued" "$run_ms"
 awk -v n="$issued" -v ms="$run_ms" 'BEGIN {printf "  rate: %.0f invoices/s, %.0f operations/s\n", n * 1000 / ms, n * '"$OPS"' * 1000 / ms}'
+awk -v n="$issued" -v ms="$run_ms" -v sql="$sql_ms" 'BEGIN {
+    printf "  plain SQL, same invoicing (INSERT … SELECT … GROUP BY + UPDATE): %d ms\n", sql
+    printf "  ratio run / plain SQL: %.2f;  per invoice: run %.3f ms, SQL %.3f ms\n",
+        ms / sql, ms / n, sql / n}'
 printf '  all %s events published to Kafka after %s ms\n' "$events" "$published_ms"
 awk '/VmHWM|VmRSS/ {printf "  billing %s %.1f MB\n", $1, $2 / 1024}' "/proc/$pid/status"
 "${PSQL[@]}" -d bench_run -c "SELECT '  operations table: ' || pg_size_pretty(pg_total_relation_size('operations'))
