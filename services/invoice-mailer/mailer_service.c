@@ -239,6 +239,9 @@ bp_db_result ml_service_finish(const ml_service *svc, bp_db *db, const ml_claim 
     }
     if (res->outcome == ML_OUTCOME_ACCEPTED)
         bp_outbox_relay_wake(svc->relay);
+    if (strcmp(e.status, "FAILED") == 0)
+        bp_metrics_counter_add("bp_mailer_failed_total",
+                               "Invoice mails given up as FAILED after their last try.", 1);
     json_t *fields = json_pack("{s:s, s:i, s:s, s:s}", "invoiceRef", c->invoice_ref, "attempt",
                                c->attempt, "outcome", e.outcome, "status", e.status);
     if (e.error != NULL)
