@@ -23,6 +23,8 @@ else
         "${BUILD_PACKAGES[@]}"
         postgresql postgresql-contrib kcat curl maven clang-format
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
+        # Prometheus for `scripts/stack.sh --observe`; its promtool for the packaging checks.
+        prometheus
         # The libFuzzer harnesses (tests/fuzz): clang and its runtime (-fsanitize=fuzzer).
         clang libclang-rt-14-dev
     )

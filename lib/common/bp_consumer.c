@@ -61,6 +61,9 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+#define DEAD_LETTERS "bp_dead_letters_total"
+#define DEAD_LETTERS_HELP "Messages that can never be handled, parked on the dead-letter topic."
+
 /* Parks a poison message; logged and counted once, on the redelivery that parks it. */
 static bp_consume_result park(bp_consumer *c, const rd_kafka_message_t *msg, const char *why)
 {
@@ -71,10 +74,7 @@ static bp_consume_result park(bp_consumer *c, const rd_kafka_message_t *msg, con
                                 "partition", (int)msg->partition, "offset", (json_int_t)msg->offset,
                                 "reason", why),
                       "message cannot be handled: sent to %s", c->dead_letter.topic);
-        bp_metrics_counter_add_label("bp_dead_letters_total", "service", c->service,
-                                     "Messages that can never be handled, parked on the "
-                                     "dead-letter topic.",
-                                     1);
+        bp_metrics_counter_add_label(DEAD_LETTERS, "service", c->service, DEAD_LETTERS_HELP, 1);
         return BP_CONSUME_SKIP;
     case BP_DEAD_LETTER_DUPLICATE:
         return BP_CONSUME_SKIP;
@@ -210,6 +210,8 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
     }
     c->service = cfg->service;
     c->group = cfg->group_id;
+    /* At zero from the start: the first parked message then shows in rate(). */
+    bp_metrics_counter_add_label(DEAD_LETTERS, "service", c->service, DEAD_LETTERS_HELP, 0);
     c->dead_letter = cfg->dead_letter;
     atomic_init(&c->joined, false);
     rd_kafka_conf_set_opaque(conf, c);

@@ -27,7 +27,7 @@ typedef struct {
 
 typedef struct {
     const char *name, *help;
-    const char *label; /* NULL: a series without labels */
+    const char *label;                    /* NULL: a series without labels */
     char value_of_label[MAX_LABEL_VALUE]; /* a copy, escaped for the text format */
     int is_counter;
     double value;

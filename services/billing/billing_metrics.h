@@ -14,6 +14,10 @@
  * NULL for what decides nothing (a replay, an error, the database away). */
 const char *bl_metrics_outcome(bl_result r);
 
+/* Creates the decision and run counters at 0 for every outcome, so that the first
+ * of each shows in rate(). Once, at start. */
+void bl_metrics_declare(void);
+
 /* Counts one operation of `type` answered with `r` in
  * bp_billing_purchases_total{outcome} or bp_billing_refunds_total{outcome}, and a
  * rejected purchase in bp_billing_purchase_rejections_total{reason=code}. `code`

@@ -119,17 +119,26 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
     return pm_service_collect(svc, svc->bank, db, &p);
 }
 
+#define DEBITS "bp_payment_debits_total"
+#define DEBITS_HELP "Direct debits asked of the bank, by result."
+
 /* Counts one debit attempt in bp_payment_debits_total{result}: "booked",
  * "rejected" (with bp_payment_debit_rejections_total{reason=SEPA code}) or
  * "bank_unavailable" (no answer; asked again later). */
 static void count_debit(const char *result, const char *reason_code)
 {
-    bp_metrics_counter_add_label("bp_payment_debits_total", "result", result,
-                                 "Direct debits asked of the bank, by result.", 1);
+    bp_metrics_counter_add_label(DEBITS, "result", result, DEBITS_HELP, 1);
     if (reason_code != NULL)
         bp_metrics_counter_add_label("bp_payment_debit_rejections_total", "reason",
                                      reason_code[0] != '\0' ? reason_code : "UNKNOWN",
                                      "Direct debits the bank rejected, by SEPA reason code.", 1);
+}
+
+void pm_service_declare_metrics(void)
+{
+    static const char *const results[] = {"booked", "rejected", "bank_unavailable"};
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+        bp_metrics_counter_add_label(DEBITS, "result", results[i], DEBITS_HELP, 0);
 }
 
 pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *db,

@@ -9,6 +9,8 @@
 #   openapi         openapi-spec-validator on openapi/*.yaml
 #   asyncapi        @asyncapi/parser on asyncapi/*.yaml
 #   docker-scripts  docker/kafka-init.sh against a stub kafka-topics, docker/init-env.sh
+#   promtool        promtool check config on docker/prometheus/prometheus.yml and on the
+#                   native stack's generated one (scripts/stack.sh --print-prometheus-config)
 # Pinned tools come from tests/packaging/tools.sh (installed once, in a cache shared by clones).
 # Prints one line per check and `N passed, M failed`; exits 1 when a check failed.
 set -uo pipefail
@@ -329,6 +331,27 @@ check_docker_scripts() {
     fi
 }
 
+# --- promtool -------------------------------------------------------------------------------
+check_promtool() {
+    command -v promtool >/dev/null || {
+        fail "promtool is installed (Debian's prometheus; scripts/install-deps.sh installs it)" &&
+            finish
+    }
+    printf 'using %s\n' "$(promtool --version 2>&1 | head -1)"
+    if promtool check config "$root/docker/prometheus/prometheus.yml" >"$tmp/out" 2>&1; then
+        ok "promtool check config docker/prometheus/prometheus.yml"
+    else
+        fail "promtool check config docker/prometheus/prometheus.yml" "$tmp/out"
+    fi
+    if BP_STACK_PORT_OFFSET=0 bash "$root/scripts/stack.sh" --print-prometheus-config \
+        >"$tmp/native.yml" 2>"$tmp/out" &&
+        promtool check config "$tmp/native.yml" >"$tmp/out" 2>&1; then
+        ok "promtool check config on scripts/stack.sh's generated config"
+    else
+        fail "promtool check config on scripts/stack.sh's generated config" "$tmp/out"
+    fi
+}
+
 case "$check" in
 compose) check_compose ;;
 hadolint) check_hadolint ;;
@@ -336,8 +359,9 @@ yamllint) check_yamllint ;;
 openapi) check_openapi ;;
 asyncapi) check_asyncapi ;;
 docker-scripts) check_docker_scripts ;;
+promtool) check_promtool ;;
 *)
-    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts [REPO_ROOT]" >&2
+    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts|promtool [REPO_ROOT]" >&2
     exit 2
     ;;
 esac

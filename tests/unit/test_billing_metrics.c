@@ -24,6 +24,19 @@ static void test_outcome(void **state)
     assert_null(bl_metrics_outcome(BL_R_INTERNAL));
 }
 
+static void test_declared_at_zero(void **state)
+{
+    (void)state;
+    bl_metrics_declare();
+    char *text = bp_metrics_render();
+    assert_non_null(text);
+    assert_non_null(strstr(text, "bp_billing_purchases_total{outcome=\"accepted\"} 0\n"));
+    assert_non_null(strstr(text, "bp_billing_purchases_total{outcome=\"rejected\"} 0\n"));
+    assert_non_null(strstr(text, "bp_billing_refunds_total{outcome=\"invalid\"} 0\n"));
+    assert_non_null(strstr(text, "bp_billing_runs_total{outcome=\"failed\"} 0\n"));
+    free(text);
+}
+
 static void test_operations_counted(void **state)
 {
     (void)state;
@@ -64,6 +77,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outcome),
+        cmocka_unit_test(test_declared_at_zero),
         cmocka_unit_test(test_operations_counted),
         cmocka_unit_test(test_runs_counted),
     };

@@ -85,9 +85,11 @@ static void test_histogram_is_cumulative(void **state)
     assert_non_null(text);
     const char *lbl = "route=\"/t\",method=\"GET\",status=\"200\"";
     char line[256];
-    snprintf(line, sizeof line, "bp_http_request_duration_seconds_bucket{%s,le=\"0.0025\"} 0\n", lbl);
+    snprintf(line, sizeof line, "bp_http_request_duration_seconds_bucket{%s,le=\"0.0025\"} 0\n",
+             lbl);
     assert_non_null(strstr(text, line));
-    snprintf(line, sizeof line, "bp_http_request_duration_seconds_bucket{%s,le=\"0.005\"} 1\n", lbl);
+    snprintf(line, sizeof line, "bp_http_request_duration_seconds_bucket{%s,le=\"0.005\"} 1\n",
+             lbl);
     assert_non_null(strstr(text, line));
     snprintf(line, sizeof line, "bp_http_request_duration_seconds_bucket{%s,le=\"0.25\"} 2\n", lbl);
     assert_non_null(strstr(text, line));
