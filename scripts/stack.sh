@@ -331,7 +331,7 @@ print_summary() {
         "$(rel "$KAFKA_STATE/kafka.log")"
     printf '  %-12s smtp://127.0.0.1:%s   mails: %s\n' "mail catcher" "$SMTP_PORT" "$(rel "$DEV/mail")"
     if prometheus_pid >/dev/null; then
-        printf '  %-12s http://127.0.0.1:%s   targets: http://127.0.0.1:%s/targets   log: %s\n' \
+        printf '  %-12s http://127.0.0.1:%s   targets: http://127.0.0.1:%s/classic/targets   log: %s\n' \
             "Prometheus" "$PROMETHEUS_PORT" "$PROMETHEUS_PORT" "$(rel "$LOG_DIR/prometheus.log")"
         printf '  %-12s none natively (Debian has no package); the compose stack has one\n' "Grafana"
     fi
