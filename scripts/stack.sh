@@ -472,5 +472,5 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 --print-prometheus-config) prometheus_config ;;
--h | --help | help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" ;;
 esac
