@@ -28,6 +28,8 @@ else
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
         # pdftotext: the tests read the text back out of the PDF invoices.
         poppler-utils
+        # Prometheus for `scripts/stack.sh --observe`; its promtool for the packaging checks.
+        prometheus
         # The libFuzzer harnesses (tests/fuzz): clang and its runtime (-fsanitize=fuzzer).
         clang libclang-rt-14-dev
         # The browser tests (tests/browser): a real headless Chromium and its WebDriver,

@@ -3,11 +3,18 @@
 #
 #   scripts/stack.sh          install what is missing, build, start PostgreSQL, Kafka and the
 #                             daemons, print their URLs, then wait; Ctrl-C stops everything
+#   scripts/stack.sh --observe
+#                             the same, plus Prometheus scraping the daemons' /metrics (its web
+#                             UI is the native view: Debian has no Grafana; docs/observability.md)
 #   scripts/stack.sh stop     stop a stack left running (another terminal, a killed script)
 #   scripts/stack.sh status   show what runs
+#   scripts/stack.sh --print-prometheus-config
+#                             print the Prometheus configuration --observe writes
 #
 # State (databases, Kafka log, logs, generated secrets) lives in .stack/dev/ (git-ignored).
 # BP_SKIP_BUILD=1 starts whatever is already built, without building.
+# BP_STACK_PORT_OFFSET=N adds N to every port of the stack (PostgreSQL, Kafka, the daemons,
+# the mail catcher, Prometheus), to run beside another stack; stop and status reuse it.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------
@@ -29,6 +36,9 @@ TOPIC_PARTITIONS=3
 PG_PORT=15432
 KAFKA_PORT=9092
 KAFKA_CONTROLLER_PORT=9093
+# Prometheus of --observe (web UI and API), and how long it keeps the series.
+PROMETHEUS_PORT=9090
+PROMETHEUS_RETENTION=7d
 # Seconds a daemon gets to answer 200 on /ready, and to stop after SIGTERM.
 READY_TIMEOUT=60
 STOP_TIMEOUT=30
@@ -49,10 +59,27 @@ LOG_DIR="$DEV/logs"
 RUN_DIR="$DEV/run"
 SECRETS="$DEV/secrets.env"
 STACK_PID="$RUN_DIR/stack.pid"
+PROM_STATE="$DEV/prometheus"
+PORT_OFFSET_FILE="$RUN_DIR/port-offset"
+
+# The port offset: BP_STACK_PORT_OFFSET, else the one the running stack was started with.
+PORT_OFFSET="${BP_STACK_PORT_OFFSET:-}"
+if [[ -z "$PORT_OFFSET" && -f "$PORT_OFFSET_FILE" ]]; then
+    PORT_OFFSET="$(tr -dc '0-9' <"$PORT_OFFSET_FILE")"
+fi
+PORT_OFFSET="${PORT_OFFSET:-0}"
+if [[ ! "$PORT_OFFSET" =~ ^[0-9]+$ ]] || ((PORT_OFFSET > 50000)); then
+    bp_die "BP_STACK_PORT_OFFSET must be a number from 0 to 50000 (got '$PORT_OFFSET')"
+fi
+PG_PORT=$((PG_PORT + PORT_OFFSET))
+KAFKA_PORT=$((KAFKA_PORT + PORT_OFFSET))
+KAFKA_CONTROLLER_PORT=$((KAFKA_CONTROLLER_PORT + PORT_OFFSET))
+SMTP_PORT=$((SMTP_PORT + PORT_OFFSET))
+PROMETHEUS_PORT=$((PROMETHEUS_PORT + PORT_OFFSET))
 
 # Fields of a SERVICES line.
 svc_name() { awk '{print $1}' <<<"$1"; }
-svc_port() { awk '{print $2}' <<<"$1"; }
+svc_port() { awk -v off="$PORT_OFFSET" '{print $2 + off}' <<<"$1"; }
 svc_db() { awk '{print $3}' <<<"$1"; }
 # Name of the secrets variable holding a database password.
 pw_var() {
@@ -146,6 +173,8 @@ start_daemons() {
             "BP_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
             "BP_API_KEYS=$BP_API_KEY:rw"
         )
+        # The mail catcher's port (the daemon's own default is its unshifted port).
+        [[ "$name" == invoice-mailer ]] && env+=("BP_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT")
         if [[ "$db" != "-" ]]; then
             var="$(pw_var "$db")"
             env+=("BP_DATABASE_URL=postgresql://$db:${!var}@127.0.0.1:$PG_PORT/$db")
@@ -200,7 +229,61 @@ start_mail_catcher() {
     bp_wait_port 127.0.0.1 "$SMTP_PORT" 20 || bp_warn "the mail catcher did not start"
 }
 
+# --- observability (--observe) ---------------------------------------------------------
+# The Prometheus configuration: one job per daemon of SERVICES, on its native port.
+prometheus_config() {
+    local line
+    printf '# Written by scripts/stack.sh --observe: scrapes the native stack'"'"'s daemons.\n'
+    printf 'global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\n\nscrape_configs:\n'
+    for line in "${SERVICES[@]}"; do
+        printf '  - job_name: %s\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n' \
+            "$(svc_name "$line")" "$(svc_port "$line")"
+    done
+    printf '  - job_name: prometheus\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n' \
+        "$PROMETHEUS_PORT"
+}
+
+prometheus_pid() {
+    local pid
+    pid="$(bp_read_pid "$RUN_DIR/prometheus.pid")"
+    [[ -n "$pid" ]] && bp_pid_alive "$pid" || return 1
+    printf '%s\n' "$pid"
+}
+
+start_prometheus() {
+    local bin
+    bin="$(command -v prometheus || true)"
+    [[ -n "$bin" ]] || bp_die "--observe needs Debian's prometheus (scripts/install-deps.sh installs it)"
+    if bp_port_open 127.0.0.1 "$PROMETHEUS_PORT"; then
+        bp_die "port $PROMETHEUS_PORT is already in use: cannot start Prometheus"
+    fi
+    mkdir -p "$PROM_STATE/data" "$LOG_DIR" "$RUN_DIR"
+    prometheus_config >"$PROM_STATE/prometheus.yml"
+    printf '\n===== start %s =====\n' "$(date -Is)" >>"$LOG_DIR/prometheus.log"
+    setsid "$bin" --config.file="$PROM_STATE/prometheus.yml" \
+        --storage.tsdb.path="$PROM_STATE/data" \
+        --storage.tsdb.retention.time="$PROMETHEUS_RETENTION" \
+        --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
+        >>"$LOG_DIR/prometheus.log" 2>&1 </dev/null &
+    printf '%s\n' "$!" >"$RUN_DIR/prometheus.pid"
+    if ! bp_wait_http "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 60 "$!"; then
+        bp_tail_log "$LOG_DIR/prometheus.log"
+        bp_die "Prometheus is not ready (log: $(rel "$LOG_DIR/prometheus.log"))"
+    fi
+    bp_log "Prometheus ready on http://127.0.0.1:$PROMETHEUS_PORT (config $(rel "$PROM_STATE/prometheus.yml"))"
+}
+
+# "N/M up": the scrape targets Prometheus reports healthy.
+prometheus_targets() {
+    curl -s -m 3 "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active" |
+        /usr/bin/python3 -c 'import json, sys
+t = json.load(sys.stdin)["data"]["activeTargets"]
+print("%d/%d targets up" % (sum(x["health"] == "up" for x in t), len(t)))' 2>/dev/null ||
+        echo "targets unknown"
+}
+
 stop_all() {
+    bp_stop_pidfile "$RUN_DIR/prometheus.pid" "Prometheus" 20
     stop_daemons
     bp_stop_pidfile "$RUN_DIR/mail-catcher.pid" "mail catcher" 10
     kafka_stop "$KAFKA_STATE"
@@ -216,7 +299,7 @@ cleanup() {
     t0="$(bp_now_ms)"
     bp_log "stopping the stack"
     stop_all
-    rm -f "$STACK_PID"
+    rm -f "$STACK_PID" "$PORT_OFFSET_FILE"
     bp_log "stopped ($(bp_elapsed "$t0"))"
 }
 
@@ -248,6 +331,11 @@ print_summary() {
     printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
         "$(rel "$KAFKA_STATE/kafka.log")"
     printf '  %-12s smtp://127.0.0.1:%s   mails: %s\n' "mail catcher" "$SMTP_PORT" "$(rel "$DEV/mail")"
+    if prometheus_pid >/dev/null; then
+        printf '  %-12s http://127.0.0.1:%s   targets: http://127.0.0.1:%s/classic/targets   log: %s\n' \
+            "Prometheus" "$PROMETHEUS_PORT" "$PROMETHEUS_PORT" "$(rel "$LOG_DIR/prometheus.log")"
+        printf '  %-12s none natively (Debian has no package); the compose stack has one\n' "Grafana"
+    fi
     printf '  %-12s %s (read-write; secrets in %s)\n' "API key" "$BP_API_KEY" "$(rel "$SECRETS")"
     printf '\n  export BP_API_KEY=%s\n\n' "$BP_API_KEY"
     printf 'Ctrl-C stops everything (or: scripts/stack.sh stop).\n'
@@ -261,6 +349,7 @@ cmd_start() {
         bp_die "the stack is already running (pid $pid); use scripts/stack.sh stop"
     fi
     printf '%s\n' "$$" >"$STACK_PID"
+    printf '%s\n' "$PORT_OFFSET" >"$PORT_OFFSET_FILE"
     trap cleanup EXIT
     trap on_signal INT TERM
 
@@ -287,6 +376,7 @@ cmd_start() {
 
     start_mail_catcher
     start_daemons
+    ((OBSERVE == 0)) || start_prometheus
     bp_log "stack up in $(bp_elapsed "$t0")"
     print_summary
 
@@ -316,7 +406,7 @@ cmd_stop() {
     fi
     # Whatever is still there (a killed script leaves its servers running).
     stop_all
-    rm -f "$STACK_PID"
+    rm -f "$STACK_PID" "$PORT_OFFSET_FILE"
     bp_log "stopped"
 }
 
@@ -353,16 +443,35 @@ cmd_status() {
             printf '%-12s not built\n' "$name"
         fi
     done
+    if pid="$(prometheus_pid)"; then
+        printf '%-12s running on http://127.0.0.1:%s (pid %s), %s\n' "Prometheus" "$PROMETHEUS_PORT" \
+            "$pid" "$(prometheus_targets)"
+    elif [[ -f "$RUN_DIR/prometheus.pid" ]]; then
+        printf '%-12s stopped\n' "Prometheus"
+        all=3
+    fi
     return "$all"
 }
 
-case "${1:-start}" in
+OBSERVE=0
+cmd=""
+for arg in "$@"; do
+    case "$arg" in
+    --observe) OBSERVE=1 ;;
+    start | stop | status | --print-prometheus-config | -h | --help | help)
+        [[ -z "$cmd" ]] || bp_die "one command at a time (got $cmd and $arg)"
+        cmd="$arg"
+        ;;
+    *)
+        printf 'usage: %s [start] [--observe] | stop | status | --print-prometheus-config\n' "$0" >&2
+        exit 2
+        ;;
+    esac
+done
+case "${cmd:-start}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
--h | --help | help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
-*)
-    printf 'usage: %s [start|stop|status]\n' "$0" >&2
-    exit 2
-    ;;
+--print-prometheus-config) prometheus_config ;;
+-h | --help | help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" ;;
 esac

@@ -2,13 +2,14 @@
  * One thread per consumer polls and runs the handler on the consumer's connection;
  * offsets are stored only after the handler said OK or SKIP (or its poison message
  * was parked) and committed by librdkafka's auto-commit of stored offsets (and once
- * more at close). */
+ * more at close). Every few seconds the same thread publishes the group's lag. */
 #include "bp_consumer.h"
 
 #include "bp_cloudevent.h"
 #include "bp_kafka.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
+#include "bp_time.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,6 +25,8 @@ struct bp_consumer {
     void *ctx;
     bp_db *db;
     const char *service;
+    const char *group;
+    int64_t next_lag_us; /* monotonic: when the lag is published next */
     bp_dead_letter_dest dead_letter;
     pthread_t thread;
     atomic_bool stop;
@@ -58,6 +61,9 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+#define DEAD_LETTERS "bp_dead_letters_total"
+#define DEAD_LETTERS_HELP "Messages that can never be handled, parked on the dead-letter topic."
+
 /* Parks a poison message; logged and counted once, on the redelivery that parks it. */
 static bp_consume_result park(bp_consumer *c, const rd_kafka_message_t *msg, const char *why)
 {
@@ -68,10 +74,7 @@ static bp_consume_result park(bp_consumer *c, const rd_kafka_message_t *msg, con
                                 "partition", (int)msg->partition, "offset", (json_int_t)msg->offset,
                                 "reason", why),
                       "message cannot be handled: sent to %s", c->dead_letter.topic);
-        bp_metrics_counter_add_label("bp_dead_letters_total", "service", c->service,
-                                     "Messages that can never be handled, parked on the "
-                                     "dead-letter topic.",
-                                     1);
+        bp_metrics_counter_add_label(DEAD_LETTERS, "service", c->service, DEAD_LETTERS_HELP, 1);
         return BP_CONSUME_SKIP;
     case BP_DEAD_LETTER_DUPLICATE:
         return BP_CONSUME_SKIP;
@@ -88,11 +91,49 @@ static bp_consume_result handle(bp_consumer *c, const rd_kafka_message_t *msg)
     return r == BP_CONSUME_POISON ? park(c, msg, why[0] ? why : "can never be handled") : r;
 }
 
+#define LAG_EVERY_US (5 * INT64_C(1000000))
+
+/* Publishes bp_consumer_lag_messages{group}: over the partitions assigned to this
+ * member, the high watermark (as of the last fetch) less the position (the next
+ * offset to handle). A partition with neither known yet (just assigned, nothing
+ * fetched) counts 0 until its first fetch. No broker round trip: both come from
+ * librdkafka's cache. Each member reports its own partitions; summed over the
+ * instances, the group's lag. */
+static void report_lag(bp_consumer *c)
+{
+    int64_t now = bp_time_mono_us();
+    if (now < c->next_lag_us)
+        return;
+    c->next_lag_us = now + LAG_EVERY_US;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(c->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    int64_t lag = 0;
+    if (rd_kafka_position(c->rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < parts->cnt; i++) {
+            const rd_kafka_topic_partition_t *p = &parts->elems[i];
+            int64_t low = -1, high = -1;
+            if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &low, &high) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR ||
+                high < 0)
+                continue;
+            int64_t pos = p->offset >= 0 ? p->offset : -1;
+            if (pos >= 0 && high > pos)
+                lag += high - pos;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    bp_metrics_gauge_set_label("bp_consumer_lag_messages", "group", c->group,
+                               "Messages not yet handled on the partitions this member holds.",
+                               (double)lag);
+}
+
 static void *consumer_main(void *arg)
 {
     bp_consumer *c = arg;
     int backoff = 100;
     while (!atomic_load(&c->stop)) {
+        report_lag(c);
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, 200);
         if (msg == NULL)
             continue;
@@ -168,6 +209,9 @@ bp_consumer *bp_consumer_start(const bp_consumer_config *cfg, bp_consumer_fn fn,
         return NULL;
     }
     c->service = cfg->service;
+    c->group = cfg->group_id;
+    /* At zero from the start: the first parked message then shows in rate(). */
+    bp_metrics_counter_add_label(DEAD_LETTERS, "service", c->service, DEAD_LETTERS_HELP, 0);
     c->dead_letter = cfg->dead_letter;
     atomic_init(&c->joined, false);
     rd_kafka_conf_set_opaque(conf, c);

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #define MAX_HTTP_SERIES 256
-#define MAX_SCALARS 64
+#define MAX_SCALARS 160
+#define MAX_LABEL_VALUE 64
 #define NBUCKETS 12
 
 static const double buckets[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -26,7 +27,8 @@ typedef struct {
 
 typedef struct {
     const char *name, *help;
-    const char *label, *value_of_label; /* NULL: a series without labels */
+    const char *label;                    /* NULL: a series without labels */
+    char value_of_label[MAX_LABEL_VALUE]; /* a copy, escaped for the text format */
     int is_counter;
     double value;
 } scalar;
@@ -73,14 +75,34 @@ static bool same_text(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* Copies `value` into out[0..MAX_LABEL_VALUE) with the text format's escapes
+ * (backslash, double quote, newline), truncated on a whole character. */
+static void escape_label(const char *value, char *out)
+{
+    size_t n = 0;
+    for (const char *p = value; *p != '\0'; p++) {
+        char c = *p == '\n' ? 'n' : *p;
+        bool esc = *p == '\\' || *p == '"' || *p == '\n';
+        if (n + (esc ? 2 : 1) >= MAX_LABEL_VALUE)
+            break;
+        if (esc)
+            out[n++] = '\\';
+        out[n++] = c;
+    }
+    out[n] = '\0';
+}
+
 static void scalar_update(const char *name, const char *label, const char *value, const char *help,
                           int is_counter, double v)
 {
+    char escaped[MAX_LABEL_VALUE] = "";
+    if (label != NULL)
+        escape_label(value != NULL ? value : "", escaped);
     pthread_mutex_lock(&lock);
     scalar *s = NULL;
     for (size_t i = 0; i < nscalars; i++) {
         if (strcmp(scalars[i].name, name) == 0 && same_text(scalars[i].label, label) &&
-            same_text(scalars[i].value_of_label, value)) {
+            strcmp(scalars[i].value_of_label, escaped) == 0) {
             s = &scalars[i];
             break;
         }
@@ -90,7 +112,7 @@ static void scalar_update(const char *name, const char *label, const char *value
         s->name = name;
         s->help = help;
         s->label = label;
-        s->value_of_label = value;
+        memcpy(s->value_of_label, escaped, sizeof escaped);
         s->is_counter = is_counter;
         s->value = 0;
     }
@@ -113,6 +135,12 @@ void bp_metrics_counter_add_label(const char *name, const char *label, const cha
                                   const char *help, double delta)
 {
     scalar_update(name, label, value, help, 1, delta);
+}
+
+void bp_metrics_gauge_set_label(const char *name, const char *label, const char *value,
+                                const char *help, double v)
+{
+    scalar_update(name, label, value, help, 0, v);
 }
 
 char *bp_metrics_render(void)

@@ -16,10 +16,15 @@ void bp_metrics_gauge_set(const char *name, const char *help, double value);
 void bp_metrics_counter_add(const char *name, const char *help, double delta);
 
 /* Adds to the series {label="value"} of a counter (created on first use); series of
- * one name share its HELP and TYPE lines. Every string must outlive the process's
- * metrics (static, or configuration kept until exit). */
+ * one name share its HELP and TYPE lines. `name`, `label` and `help` must be static
+ * strings; `value` is copied (escaped, cut at 63 bytes), so it may be any text of a
+ * small, bounded set (a reason code, a group id), never an id per request. */
 void bp_metrics_counter_add_label(const char *name, const char *label, const char *value,
                                   const char *help, double delta);
+
+/* Sets the series {label="value"} of a gauge; the same rules as above. */
+void bp_metrics_gauge_set_label(const char *name, const char *label, const char *value,
+                                const char *help, double v);
 
 /* Renders every metric. Returns a malloc'd NUL-terminated string (caller frees)
  * or NULL when out of memory. */

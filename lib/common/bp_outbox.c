@@ -294,6 +294,22 @@ static int relay_await(bp_outbox_relay *r, delivery *d, int produced)
     return ok;
 }
 
+/* Publishes bp_outbox_backlog_rows, the unpublished rows as the round began: the
+ * rows it read when fewer than a batch, else a count over the partial index of
+ * unpublished rows (a full batch means there may be more). Left as it was when
+ * the count fails. */
+static void relay_backlog(bp_outbox_relay *r, int read)
+{
+    int64_t backlog = read;
+    if (read >= r->cfg.batch_size &&
+        bp_db_count(r->db, "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0, NULL,
+                    &backlog) != BP_DB_OK)
+        return;
+    bp_metrics_gauge_set("bp_outbox_backlog_rows",
+                         "Outbox rows not yet published when the last relay round began.",
+                         (double)backlog);
+}
+
 /* One round: read up to a batch of unpublished rows in id order, produce them, wait
  * for every report, mark the acknowledged prefix. Returns the rows published, 0 when
  * there were none, -1 when something failed (read, produce or delivery). */
@@ -314,6 +330,7 @@ static int relay_round(bp_outbox_relay *r)
     }
     int n = PQntuples(res);
     bp_metrics_gauge_set("bp_outbox_batch_rows", "Rows read by the last relay round.", n);
+    relay_backlog(r, n);
     bp_metrics_gauge_set("bp_database_up", "1 when the relay reached the database.", 1);
     delivery *d = n > 0 ? calloc((size_t)n, sizeof *d) : NULL;
     if (d == NULL) {

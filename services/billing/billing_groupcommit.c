@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#define GC_RERUNS                                                                                  \
+    "boissipay_group_commit_reruns_total", "batches run again without a statement that failed"
+
 typedef struct job {
     const char *key;
     const bp_db_stmt *stmt;
@@ -127,8 +130,7 @@ static void run_batch(lane *c, job *const *batch, int n)
         jobs[failed]->rows = 0;
         memmove(&jobs[failed], &jobs[failed + 1], (size_t)(n - failed - 1) * sizeof *jobs);
         n--;
-        bp_metrics_counter_add("boissipay_group_commit_reruns_total",
-                               "batches run again without a statement that failed", 1);
+        bp_metrics_counter_add(GC_RERUNS, 1);
     }
 }
 
@@ -177,6 +179,7 @@ bl_gc *bl_gc_start(const bl_gc_config *cfg)
 {
     if (cfg->committers <= 0)
         return NULL;
+    bp_metrics_counter_add(GC_RERUNS, 0); /* at zero from the start, for rate() */
     bl_gc *gc = calloc(1, sizeof *gc);
     if (gc == NULL)
         return NULL;

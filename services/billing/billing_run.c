@@ -17,6 +17,7 @@
 #include "billing_invoice_store.h"
 #include "bp_lock_keys.h"
 #include "billing_jsonw.h"
+#include "billing_metrics.h"
 #include "billing_period.h"
 #include "billing_store.h"
 #include "bp_cloudevent.h"
@@ -474,6 +475,7 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
         if (dry)
             free(bl_jw_finish(&answer));
         bp_log_error("billing run %s of %s failed: %s", st.run_id, st.period, bp_db_error(db));
+        bl_metrics_run(dry ? "dry_run" : "failed", 0, 0);
         return dbr == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL;
     }
     double secs = (double)(bp_time_mono_us() - started) / 1e6;
@@ -483,14 +485,18 @@ bl_result bl_run_execute(const bl_run_ctx *ctx, bp_db *db, const char *period_te
                             st.c.issued, "alreadyInvoiced", st.c.already, "seconds", secs),
                   "billing run finished");
     if (dry) {
+        bl_metrics_run("dry_run", secs, 0);
         o->text = dry_answer_close(&answer, &st.c);
         return o->text ? BL_R_OK : BL_R_INTERNAL;
     }
     dbr = bl_istore_run_update(db, st.run_id, "COMPLETED", &st.c);
     if (dbr == BP_DB_OK)
         dbr = bl_istore_run_get(db, st.run_id, &o->resource);
-    if (dbr != BP_DB_OK || o->resource == NULL)
+    if (dbr != BP_DB_OK || o->resource == NULL) {
+        bl_metrics_run("failed", 0, 0);
         return dbr == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL;
+    }
+    bl_metrics_run("completed", secs, st.c.issued);
     return BL_R_CREATED;
 }
 

@@ -12,6 +12,7 @@
 #include "billing_account.h"
 #include "billing_idcache.h"
 #include "billing_invoice_store.h"
+#include "billing_metrics.h"
 #include "billing_operation.h"
 #include "billing_store.h"
 #include "bp_cloudevent.h"
@@ -392,6 +393,7 @@ bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req
     if (idem_key == NULL && c.op.type == BL_PURCHASE && c.op.currency != NULL &&
         bl_idcache_get(c.op.contract_id, c.op.contract_id ? NULL : c.op.contract_ref, &ident) &&
         strcmp(ident.currency, c.op.currency) == 0 && operate_fast(&c, &ident, o, &res)) {
+        bl_metrics_operation(c.op.type, res, o->code);
         json_decref(c.op.doc);
         json_decref(c.vat);
         free(c.fingerprint);
@@ -408,6 +410,7 @@ bl_result bl_service_operate(const bl_service *svc, bp_db *db, const json_t *req
         bl_outcome_clear(o);
         res = dbr == BP_DB_RETRY ? BL_R_UNAVAILABLE : db_failure(db, dbr, "operation");
     }
+    bl_metrics_operation(c.op.type, res, o->code);
     json_decref(c.op.doc);
     json_decref(c.vat);
     free(c.fingerprint);

@@ -8,6 +8,7 @@
 #include "billing_groupcommit.h"
 #include "billing_http.h"
 #include "billing_invoice_store.h"
+#include "billing_metrics.h"
 #include "billing_migrations.h"
 #include "billing_run.h"
 #include "bp_boot.h"
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
                               .committers = s.gc_committers,
                               .window_us = s.gc_window_us,
                               .max_batch = s.gc_max_batch};
+    bl_metrics_declare();
     bl_gc *gc = bl_gc_start(&gcc);
     if (gc == NULL && s.gc_committers > 0)
         bp_log_warn("group commit could not start: purchases commit one by one");

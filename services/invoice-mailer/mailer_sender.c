@@ -3,6 +3,8 @@
  * mailer_service.c; this file only runs the loop. */
 #include "mailer_sender.h"
 
+#include "mailer_metrics.h"
+
 #include "bp_log.h"
 #include "bp_metrics.h"
 #include "bp_time.h"
@@ -99,20 +101,16 @@ static void count(const ml_smtp_result *res)
                          res->code > 0);
     switch (res->outcome) {
     case ML_OUTCOME_ACCEPTED:
-        bp_metrics_counter_add("bp_mailer_sent_total", "Invoice mails accepted by the server.", 1);
+        bp_metrics_counter_add(ML_METRIC_SENT, 1);
         break;
     case ML_OUTCOME_UNCERTAIN:
-        bp_metrics_counter_add("bp_mailer_uncertain_total",
-                               "Attempts whose outcome is unknown (resent with the same "
-                               "Message-ID).",
-                               1);
+        bp_metrics_counter_add(ML_METRIC_UNCERTAIN, 1);
         break;
     case ML_OUTCOME_INTERRUPTED:
         break;
     case ML_OUTCOME_REFUSED:
     case ML_OUTCOME_FAILED:
-        bp_metrics_counter_add("bp_mailer_attempt_failures_total",
-                               "SMTP attempts that did not deliver (retried with backoff).", 1);
+        bp_metrics_counter_add(ML_METRIC_ATTEMPT_FAILURES, 1);
         break;
     }
 }
@@ -203,6 +201,7 @@ ml_sender *ml_sender_start(const ml_sender_config *cfg, char *err, size_t errsiz
         return NULL;
     }
     s->cfg = *cfg;
+    ml_metrics_declare();
     atomic_init(&s->stop, false);
     atomic_init(&s->stop_at_us, 0);
     pthread_mutex_init(&s->lock, NULL);

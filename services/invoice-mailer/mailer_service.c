@@ -45,6 +45,7 @@
 #include "bp_inbox.h"
 #include "bp_log.h"
 #include "bp_metrics.h"
+#include "mailer_metrics.h"
 #include "bp_random.h"
 #include "bp_time.h"
 #include "mailer_policy.h"
@@ -116,10 +117,7 @@ static bp_db_result settle_orphan(bp_db *db, long long id, int attempt)
                             "outcome", ml_outcome_name(o)),
                   "interrupted attempt found: %s", detail);
     if (o == ML_OUTCOME_UNCERTAIN)
-        bp_metrics_counter_add("bp_mailer_uncertain_total",
-                               "Attempts whose outcome is unknown (resent with the same "
-                               "Message-ID).",
-                               1);
+        bp_metrics_counter_add(ML_METRIC_UNCERTAIN, 1);
     return ml_store_close_orphan(db, id, attempt, ml_outcome_name(o), detail,
                                  o == ML_OUTCOME_UNCERTAIN);
 }
@@ -239,6 +237,8 @@ bp_db_result ml_service_finish(const ml_service *svc, bp_db *db, const ml_claim 
     }
     if (res->outcome == ML_OUTCOME_ACCEPTED)
         bp_outbox_relay_wake(svc->relay);
+    if (strcmp(e.status, "FAILED") == 0)
+        bp_metrics_counter_add(ML_METRIC_FAILED, 1);
     json_t *fields = json_pack("{s:s, s:i, s:s, s:s}", "invoiceRef", c->invoice_ref, "attempt",
                                c->attempt, "outcome", e.outcome, "status", e.status);
     if (e.error != NULL)

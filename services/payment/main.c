@@ -49,6 +49,7 @@ int main(int argc, char **argv)
         return status;
 
     pm_bank *bank = start_bank(&s, b.err, sizeof b.err);
+    pm_service_declare_metrics();
     pm_service svc = {.payment_topic = s.topic_payment,
                       .dead_letter_topic = s.topic_dead_letter,
                       .source = "/boissipay/payment",

@@ -17,6 +17,7 @@
 #include "bp_cloudevent.h"
 #include "bp_consumer.h"
 #include "bp_log.h"
+#include "bp_metrics.h"
 #include "bp_random.h"
 
 #include <stdio.h>
@@ -118,6 +119,28 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
     return pm_service_collect(svc, svc->bank, db, &p);
 }
 
+#define DEBITS "bp_payment_debits_total"
+#define DEBITS_HELP "Direct debits asked of the bank, by result."
+
+/* Counts one debit attempt in bp_payment_debits_total{result}: "booked",
+ * "rejected" (with bp_payment_debit_rejections_total{reason=SEPA code}) or
+ * "bank_unavailable" (no answer; asked again later). */
+static void count_debit(const char *result, const char *reason_code)
+{
+    bp_metrics_counter_add_label(DEBITS, "result", result, DEBITS_HELP, 1);
+    if (reason_code != NULL)
+        bp_metrics_counter_add_label("bp_payment_debit_rejections_total", "reason",
+                                     reason_code[0] != '\0' ? reason_code : "UNKNOWN",
+                                     "Direct debits the bank rejected, by SEPA reason code.", 1);
+}
+
+void pm_service_declare_metrics(void)
+{
+    static const char *const results[] = {"booked", "rejected", "bank_unavailable"};
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+        bp_metrics_counter_add_label(DEBITS, "result", results[i], DEBITS_HELP, 0);
+}
+
 pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *db,
                                    const pm_payment *p)
 {
@@ -127,6 +150,7 @@ pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *
     } else if (pm_bank_collect(bank, p->invoice_ref, p->mandate_ref, p->amount_minor, p->currency,
                                &br) != PM_BANK_ANSWERED) {
         bp_log_warn("payment of %s stays PENDING: the bank did not answer", p->invoice_ref);
+        count_debit("bank_unavailable", NULL);
         return PM_EVENT_RETRY;
     }
     pm_payment done;
@@ -136,6 +160,7 @@ pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *
         return retry_later(db, r, "payment result of", p->invoice_ref);
     if (!moved)
         return PM_EVENT_DUPLICATE;
+    count_debit(br.ok ? "booked" : "rejected", br.ok ? NULL : br.reason_code);
     bp_outbox_relay_wake(svc->relay);
     bp_log_fields(BP_LOG_INFO,
                   json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "paymentId", done.payment_id,

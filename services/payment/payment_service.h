@@ -71,4 +71,8 @@ pm_result pm_service_get(bp_db *db, const char *payment_id, json_t **resource)
 pm_result pm_service_list(bp_db *db, const pm_filter *f, json_t **items, int64_t *total)
     __attribute__((warn_unused_result));
 
+/* Creates bp_payment_debits_total{result} at 0 for each result (booked, rejected,
+ * bank_unavailable), so that the first of each shows in rate(). Once, at start. */
+void pm_service_declare_metrics(void);
+
 #endif

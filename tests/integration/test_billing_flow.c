@@ -44,8 +44,30 @@ static void expect_buy(const char *ref, const char *order, const char *amount, c
     assert_string_equal(got, code);
 }
 
+/* The value of the series `series` (name and labels) on billing's /metrics; 0 when
+ * absent. */
+static long series_value(const char *series)
+{
+    bpt_resp r = bpt_http("GET", st.billing.port, "/metrics", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    long got = 0;
+    for (const char *at = strstr(r.body, series); at != NULL; at = strstr(at + 1, series)) {
+        if (at[-1] == '\n' && at[strlen(series)] == ' ')
+            got = atol(at + strlen(series) + 1);
+    }
+    bpt_resp_free(&r);
+    return got;
+}
+
+#define ACCEPTED "bp_billing_purchases_total{outcome=\"accepted\"}"
+#define REJECTED "bp_billing_purchases_total{outcome=\"rejected\"}"
+#define BY_REASON(code) "bp_billing_purchase_rejections_total{reason=\"" code "\"}"
+
 static void test_every_rule(void **state)
 {
+    const long accepted = series_value(ACCEPTED), rejected = series_value(REJECTED),
+               limit = series_value(BY_REASON("CREDIT_LIMIT_EXCEEDED")),
+               expired = series_value(BY_REASON("CONTRACT_EXPIRED"));
     blf_contract(&st, "CTR-FLOW-1", "100.00", NULL);
     expect_buy("CTR-FLOW-1", "O-1", "10.00", NULL, 201, "");
     assert_int_equal(blf_outstanding(&st, "CTR-FLOW-1"), 1000);
@@ -73,6 +95,11 @@ static void test_every_rule(void **state)
     expect_buy("CTR-FLOW-1", "O-BIG", "70.00", NULL, 201, "");
     assert_int_equal(blf_outstanding(&st, "CTR-FLOW-1"), 10000);
     expect_buy("CTR-FLOW-1", "O-CENT", "0.01", NULL, 422, "CREDIT_LIMIT_EXCEEDED");
+    /* Each decision counted once, by outcome and reason. */
+    assert_int_equal(series_value(ACCEPTED), accepted + 4);
+    assert_int_equal(series_value(REJECTED), rejected + 6);
+    assert_int_equal(series_value(BY_REASON("CREDIT_LIMIT_EXCEEDED")), limit + 2);
+    assert_int_equal(series_value(BY_REASON("CONTRACT_EXPIRED")), expired + 2);
 
     /* A refund frees room for a new purchase; never beyond the purchase. */
     char *refund = blf_operation("CTR-FLOW-1", "R-1", "25.00", NULL, "O-BIG");

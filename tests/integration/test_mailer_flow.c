@@ -91,9 +91,16 @@ static const char *str(const json_t *obj, const char *key)
 
 static void test_mail_sent_once_with_both_parts(void **state)
 {
+    long sent_before = metric("bp_mailer_sent_total");
+    /* Created at zero when the senders start: present before any failure. */
+    bpt_resp r = bpt_http("GET", st.mailer.port, "/metrics", NULL, NULL, NULL);
+    assert_non_null(strstr(r.body, "\nbp_mailer_failed_total 0\n"));
+    assert_non_null(strstr(r.body, "\nbp_mailer_attempt_failures_total 0\n"));
+    bpt_resp_free(&r);
     mlf_issue(&st, "INV-2026-000101", "ap@acme.example", "CTR-ACME-001");
     assert_true(mlf_wait_count(&st.sink, "INV-2026-000101", 1, 20000));
     assert_true(mlf_wait_status(&st, "INV-2026-000101", "SENT", 10000));
+    assert_true(wait_metric("bp_mailer_sent_total", sent_before + 1, 5000));
     int n = 0;
     mlf_mail *m = mlf_mails(&st.sink, &n);
     assert_int_equal(n, 1);

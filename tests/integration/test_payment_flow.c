@@ -538,6 +538,12 @@ static void test_http(void **state)
     assert_non_null(strstr(r.body, "bp_payment_requests_handled_total"));
     assert_non_null(strstr(r.body, "bp_payment_requests_duplicate_total"));
     assert_non_null(strstr(r.body, "bp_dead_letters_total{service=\"payment\"} 2"));
+    /* The sentinel was booked after the restart; the other results exist at 0. */
+    assert_null(strstr(r.body, "bp_payment_debits_total{result=\"booked\"} 0\n"));
+    assert_non_null(strstr(r.body, "bp_payment_debits_total{result=\"booked\"} "));
+    assert_non_null(strstr(r.body, "bp_payment_debits_total{result=\"bank_unavailable\"} 0\n"));
+    assert_non_null(strstr(r.body, "bp_consumer_lag_messages{group=\"payment-"));
+    assert_non_null(strstr(r.body, "\nbp_outbox_backlog_rows "));
     bpt_resp_free(&r);
 }
 

@@ -4,7 +4,8 @@
  * payment; after a restart the redelivered request asks again and finishes
  * with exactly one debit and one result event. SIGTERM in that window finishes
  * the payment and exits 0. PostgreSQL down: the API answers 503 and the
- * request waits; back up: collected once. */
+ * request waits; back up: collected once. While the bank is slow, requests
+ * queue up and bp_consumer_lag_messages says how many; it falls back to 0. */
 #include "payment_fixture.h"
 
 #include <setjmp.h>
@@ -147,12 +148,53 @@ static void test_database_down_then_back(void **state)
     bpt_resp_free(&r);
 }
 
+/* bp_consumer_lag_messages of this daemon's group, -1 when absent. */
+static long lag_now(void)
+{
+    bpt_resp r = bpt_http("GET", st.proc.port, "/metrics", NULL, NULL, NULL);
+    long lag = -1;
+    char series[160];
+    snprintf(series, sizeof series, "bp_consumer_lag_messages{group=\"payment-%s\"} ", st.name);
+    const char *at = r.status == 200 && r.body ? strstr(r.body, series) : NULL;
+    if (at != NULL)
+        lag = strtol(at + strlen(series), NULL, 10);
+    bpt_resp_free(&r);
+    return lag;
+}
+
+/* Four requests on one partition, each held 3 s by the bank: the consumer's lag
+ * (published between messages, every 5 s) counts those still queued, then
+ * returns to 0 once all are collected. */
+static void test_lag_while_the_bank_is_slow(void **state)
+{
+    (void)state;
+    static const char *const invoices[] = {"INV-LAG-1", "INV-LAG-2", "INV-LAG-3", "INV-LAG-4"};
+    for (size_t i = 0; i < 4; i++)
+        pmf_request_send(&st, invoices[i], C2, 1000 + (long)i, "MDT-OK");
+    long most = -1;
+    for (int waited = 0; waited < 15000 && most < 1; waited += 200) {
+        long lag = lag_now();
+        most = lag > most ? lag : most;
+        bpt_sleep_ms(200);
+    }
+    assert_true(most >= 1 && most <= 3);
+    for (size_t i = 0; i < 4; i++)
+        assert_true(pmf_wait_status(&st, invoices[i], "SUCCEEDED", 30000));
+    long lag = -1;
+    for (int waited = 0; waited < 10000 && lag != 0; waited += 200) {
+        lag = lag_now();
+        bpt_sleep_ms(200);
+    }
+    assert_int_equal(lag, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigkill_during_bank_delay),
         cmocka_unit_test(test_sigterm_during_bank_delay),
         cmocka_unit_test(test_database_down_then_back),
+        cmocka_unit_test(test_lag_while_the_bank_is_slow),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -15,6 +15,8 @@
 #                   (k8s/k8s_validate.py, with its self-test), then a checkov scan with no
 #                   finding (k8s/checkov*.yaml list the skipped checks and why). Needs the
 #                   daemons built: BUILD_DIR (third argument) holds them.
+#   promtool        promtool check config on docker/prometheus/prometheus.yml and on the
+#                   native stack's generated one (scripts/stack.sh --print-prometheus-config)
 # Pinned tools come from tests/packaging/tools.sh (installed once, in a cache shared by clones).
 # Prints one line per check and `N passed, M failed`; exits 1 when a check failed.
 set -uo pipefail
@@ -454,6 +456,27 @@ for c in d["results"]["failed_checks"]:
     done
 }
 
+# --- promtool -------------------------------------------------------------------------------
+check_promtool() {
+    command -v promtool >/dev/null || {
+        fail "promtool is installed (Debian's prometheus; scripts/install-deps.sh installs it)" &&
+            finish
+    }
+    printf 'using %s\n' "$(promtool --version 2>&1 | head -1)"
+    if promtool check config "$root/docker/prometheus/prometheus.yml" >"$tmp/out" 2>&1; then
+        ok "promtool check config docker/prometheus/prometheus.yml"
+    else
+        fail "promtool check config docker/prometheus/prometheus.yml" "$tmp/out"
+    fi
+    if BP_STACK_PORT_OFFSET=0 bash "$root/scripts/stack.sh" --print-prometheus-config \
+        >"$tmp/native.yml" 2>"$tmp/out" &&
+        promtool check config "$tmp/native.yml" >"$tmp/out" 2>&1; then
+        ok "promtool check config on scripts/stack.sh's generated config"
+    else
+        fail "promtool check config on scripts/stack.sh's generated config" "$tmp/out"
+    fi
+}
+
 case "$check" in
 compose) check_compose ;;
 hadolint) check_hadolint ;;
@@ -462,8 +485,9 @@ openapi) check_openapi ;;
 asyncapi) check_asyncapi ;;
 docker-scripts) check_docker_scripts ;;
 k8s) check_k8s ;;
+promtool) check_promtool ;;
 *)
-    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts|k8s [REPO_ROOT [BUILD_DIR]]" >&2
+    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts|k8s|promtool [REPO_ROOT [BUILD_DIR]]" >&2
     exit 2
     ;;
 esac
