@@ -15,6 +15,9 @@ source "$BP_ROOT/scripts/lib/kafka.sh"
 BUILD_PACKAGES=(
     build-essential cmake pkg-config
     librdkafka-dev libmicrohttpd-dev libpq-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev
+    # The PDF invoices (lib/common/bp_invoice_pdf.c): cairo and pango, the font they use,
+    # and fontconfig's system font cache (fc-cache).
+    libcairo2-dev libpango1.0-dev fonts-dejavu-core fontconfig
 )
 if [[ "${BP_DEPS_BUILD_ONLY:-0}" == 1 ]]; then
     PACKAGES=("${BUILD_PACKAGES[@]}")
@@ -23,6 +26,8 @@ else
         "${BUILD_PACKAGES[@]}"
         postgresql postgresql-contrib kcat curl maven clang-format
         python3-jsonschema python3-yaml python3-venv python3-aiosmtpd yamllint procps tzdata openssl
+        # pdftotext: the tests read the text back out of the PDF invoices.
+        poppler-utils
         # The libFuzzer harnesses (tests/fuzz): clang and its runtime (-fsanitize=fuzzer).
         clang libclang-rt-14-dev
         # The browser tests (tests/browser): a real headless Chromium and its WebDriver,

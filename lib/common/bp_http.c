@@ -139,9 +139,10 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
         resp->content_type = "application/json";
     } else if (resp->text != NULL) {
         text = resp->text;
+        len = resp->text_len;
         resp->text = NULL;
     }
-    if (text != NULL)
+    if (text != NULL && len == 0)
         len = strlen(text);
     struct MHD_Response *r;
     if (text != NULL)
@@ -167,6 +168,10 @@ static enum MHD_Result send_response(bp_http_request *req, bp_http_response *res
         MHD_add_response_header(r, "Content-Security-Policy", resp->security_policy);
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     }
+    if (resp->disposition[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, resp->disposition);
+    if (resp->vary != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, resp->vary);
     enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
 

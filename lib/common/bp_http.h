@@ -29,7 +29,8 @@ typedef struct bp_http_server bp_http_server;
 typedef struct {
     int status;
     json_t *body;               /* owned; rendered as JSON */
-    char *text;                 /* owned; raw body when body is NULL (metrics) */
+    char *text;                 /* owned; raw body when body is NULL (metrics, a PDF) */
+    size_t text_len;            /* bytes of text; 0: strlen(text) */
     const unsigned char *bytes; /* borrowed, static; the body when body and text are NULL */
     size_t bytes_len;
     const char *content_type;
@@ -37,7 +38,9 @@ typedef struct {
     const char *security_policy; /* Content-Security-Policy header, or NULL */
     char location[512];
     char allow[64];
-    const char *path; /* the request path, for error bodies */
+    char disposition[160]; /* Content-Disposition, when not empty */
+    const char *vary;      /* Vary (e.g. "Accept" where the answer depends on it); may be NULL */
+    const char *path;      /* the request path, for error bodies */
 } bp_http_response;
 
 typedef void (*bp_http_handler)(bp_http_request *req, bp_http_response *resp);

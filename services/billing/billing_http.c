@@ -1,11 +1,15 @@
-/* billing_http: /operations and /contracts/{ref}/account. Runs on MHD worker
- * threads, each with its own pooled connection. */
+/* billing_http: /operations, /contracts/{ref}/account, /billing-runs and /invoices
+ * (an invoice in JSON or, by Accept, as its PDF). Runs on MHD worker threads, each
+ * with its own pooled connection. */
 #include "billing_http.h"
 
 #include "billing_invoice_store.h"
 #include "billing_period.h"
 #include "billing_store.h"
+#include "bp_http_accept.h"
 #include "bp_idempotency.h"
+#include "bp_invoice_pdf.h"
+#include "bp_log.h"
 #include "bp_query.h"
 #include "bp_ready.h"
 #include "bp_time.h"
@@ -178,10 +182,43 @@ static void h_list_runs(bp_http_request *req, bp_http_response *resp)
     bp_http_reply_json(resp, 200, json_pack("{s:o, s:o}", "billingRuns", items, "metadata", meta));
 }
 
+/* The invoice as its PDF document (bp_invoice_pdf), rendered from the same JSON. */
+static void reply_pdf(bp_http_response *resp, const json_t *invoice)
+{
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    char why[200] = "";
+    if (bp_invoice_pdf_from_json(invoice, &pdf, &len, why, sizeof why) != BP_PDF_OK) {
+        bp_log_error("invoice %s: no PDF: %s",
+                     json_string_value(json_object_get(invoice, "invoiceRef")), why);
+        bp_http_reply_error(resp, 500, "INTERNAL", "the invoice could not be rendered as PDF",
+                            NULL);
+        return;
+    }
+    char name[128];
+    bp_invoice_pdf_filename(json_string_value(json_object_get(invoice, "invoiceRef")), name,
+                            sizeof name);
+    resp->status = 200;
+    resp->text = (char *)pdf;
+    resp->text_len = len;
+    resp->content_type = "application/pdf";
+    snprintf(resp->disposition, sizeof resp->disposition, "inline; filename=\"%s\"", name);
+}
+
+/* GET /invoices/{invoiceRef}: JSON, or the PDF when Accept prefers application/pdf.
+ * An Accept naming neither gets JSON, as every other route does (no 406). */
 static void h_get_invoice(bp_http_request *req, bp_http_response *resp)
 {
+    static const char *const types[] = {"application/json", "application/pdf"};
+    bool pdf = bp_http_accept_pick(bp_http_header(req, "Accept"), types, 2) == 1;
+    resp->vary = "Accept";
     bl_outcome o = {0};
     bp_db_result r = bl_istore_get_invoice(conn(req), bp_http_param(req, 0), &o.resource);
+    if (r == BP_DB_OK && o.resource != NULL && pdf) {
+        reply_pdf(resp, o.resource);
+        bl_outcome_clear(&o);
+        return;
+    }
     reply(resp,
           r != BP_DB_OK ? (r == BP_DB_UNAVAILABLE ? BL_R_UNAVAILABLE : BL_R_INTERNAL)
           : o.resource  ? BL_R_OK

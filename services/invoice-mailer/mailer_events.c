@@ -30,7 +30,19 @@ static bp_consume_result queue_invoice(ml_events *ev, bp_db *db, const json_t *e
                                        ml_invoice *inv)
 {
     ml_render_opts opts = {.from = ev->svc->from, .date_ms = bp_time_now_ms()};
+    /* The PDF is attached when it renders; a mail without it beats an invoice never
+     * mailed (rendering fails only when memory or cairo does). */
+    unsigned char *pdf = NULL;
+    char pdf_why[160] = "";
+    if (ml_render_pdf(inv, &pdf, &opts.pdf_len, pdf_why, sizeof pdf_why)) {
+        opts.pdf = pdf;
+    } else {
+        bp_log_error("invoice %s: no PDF attached: %s", inv->invoice_ref, pdf_why);
+        bp_metrics_counter_add("bp_mailer_pdf_failures_total",
+                               "Invoice mails queued without their PDF (it did not render).", 1);
+    }
     char *message = ml_render_message(inv, &opts);
+    free(pdf);
     char *subject = ml_render_subject(inv);
     ml_event_result r = ML_EVENT_RETRY;
     if (message != NULL && subject != NULL)

@@ -1,10 +1,12 @@
-/* mailer_render: text, HTML and MIME assembly of the invoice e-mail. Pure; runs
- * on the consumer thread (rendering happens once, when the invoice arrives, and
- * the bytes are stored so that every attempt sends exactly the same message). */
+/* mailer_render: text, HTML and MIME assembly of the invoice e-mail, and the
+ * invoice's PDF (bp_invoice_pdf) from the same parsed fields. Pure but for the
+ * font files the PDF reads; runs on the consumer thread (rendering happens once,
+ * when the invoice arrives, and the bytes are stored so that every attempt sends
+ * exactly the same message). */
 #include "mailer_render.h"
 
 #include "bp_buf.h"
-
+#include "bp_invoice_pdf.h"
 #include "bp_money.h"
 
 #include <stdarg.h>
@@ -303,6 +305,77 @@ static void rfc5322_date(int64_t ms, char *buf, size_t size)
              months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+char *ml_base64_encode(const unsigned char *data, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    sbuf b;
+    bp_buf_init(&b, len / 57 * 78 + 80, 0);
+    char line[80];
+    size_t col = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)data[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)data[i + 1] << 8;
+        if (i + 2 < len)
+            v |= data[i + 2];
+        line[col++] = alphabet[(v >> 18) & 63];
+        line[col++] = alphabet[(v >> 12) & 63];
+        line[col++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+        line[col++] = i + 2 < len ? alphabet[v & 63] : '=';
+        if (col == 76 || i + 3 >= len) {
+            line[col++] = '\r';
+            line[col++] = '\n';
+            sb_add(&b, line, col);
+            col = 0;
+        }
+    }
+    return sb_take(&b); /* "" for no bytes; NULL only when out of memory */
+}
+
+bool ml_render_pdf(const ml_invoice *inv, unsigned char **pdf, size_t *len, char *reason,
+                   size_t size)
+{
+    bp_invoice_pdf_line *lines = calloc(inv->nlines ? inv->nlines : 1, sizeof *lines);
+    bp_invoice_pdf_vat *vat = calloc(inv->nvat ? inv->nvat : 1, sizeof *vat);
+    bool ok = lines != NULL && vat != NULL;
+    for (size_t i = 0; ok && i < inv->nlines; i++) {
+        const ml_invoice_line *l = &inv->lines[i];
+        lines[i] = (bp_invoice_pdf_line){
+            l->order_ref, l->operation_type, l->operation_date, l->without_tax,
+            l->tax,       l->with_tax};
+    }
+    for (size_t i = 0; ok && i < inv->nvat; i++) {
+        snprintf(vat[i].rate, sizeof vat[i].rate, "%s", inv->vat[i].rate);
+        vat[i].base = inv->vat[i].base;
+        vat[i].tax = inv->vat[i].tax;
+    }
+    bp_invoice_pdf_doc doc = {.invoice_ref = inv->invoice_ref,
+                              .contract_ref = inv->contract_ref,
+                              .customer_ref = inv->customer_ref,
+                              .invoice_email = inv->invoice_email,
+                              .mandate_ref = inv->mandate_ref,
+                              .period = inv->period,
+                              .issue_date = inv->issue_date,
+                              .due_date = inv->due_date,
+                              .currency = inv->currency,
+                              .exponent = inv->exponent,
+                              .total_without_tax = inv->total_without_tax,
+                              .total_tax = inv->total_tax,
+                              .total_with_tax = inv->total_with_tax,
+                              .lines = lines,
+                              .nlines = inv->nlines,
+                              .vat = vat,
+                              .nvat = inv->nvat};
+    if (!ok)
+        snprintf(reason, size, "out of memory");
+    else
+        ok = bp_invoice_pdf_render(&doc, pdf, len, reason, size) == BP_PDF_OK;
+    free(lines);
+    free(vat);
+    return ok;
+}
+
 static void mime_part(sbuf *b, const char *boundary, const char *type, const char *body)
 {
     char *qp = body ? ml_qp_encode(body) : NULL;
@@ -318,29 +391,61 @@ static void mime_part(sbuf *b, const char *boundary, const char *type, const cha
     free(qp);
 }
 
+/* The PDF as the mixed body's second part. */
+static void attachment(sbuf *b, const char *boundary, const ml_invoice *inv,
+                       const ml_render_opts *opts)
+{
+    char *encoded = ml_base64_encode(opts->pdf, opts->pdf_len);
+    if (encoded == NULL) {
+        b->failed = true;
+        return;
+    }
+    char name[ML_INVOICE_REF_MAX + 16];
+    bp_invoice_pdf_filename(inv->invoice_ref, name, sizeof name);
+    sb_printf(b,
+              "\r\n--%s\r\nContent-Type: application/pdf; name=\"%s\"\r\n"
+              "Content-Transfer-Encoding: base64\r\n"
+              "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+              boundary, name, name);
+    sb_str(b, encoded);
+    free(encoded);
+    sb_printf(b, "--%s--\r\n", boundary);
+}
+
 char *ml_render_message(const ml_invoice *inv, const ml_render_opts *opts)
 {
     char date[64], msgid[ML_INVOICE_REF_MAX + 16], boundary[ML_INVOICE_REF_MAX + 16];
+    char mixed[ML_INVOICE_REF_MAX + 16];
     rfc5322_date(opts->date_ms, date, sizeof date);
     ml_message_id(inv->invoice_ref, msgid, sizeof msgid);
-    /* "=_" never occurs in quoted-printable text, so no body line can match. */
+    /* "=_" never occurs in quoted-printable or base64 text, so no body line can match;
+     * neither boundary is the start of the other. */
     snprintf(boundary, sizeof boundary, "=_bp_%s", inv->invoice_ref);
+    snprintf(mixed, sizeof mixed, "=_bpm_%s", inv->invoice_ref);
     char *subject = ml_render_subject(inv);
     char *text = ml_render_text(inv);
     char *html = ml_render_html(inv);
     sbuf b;
-    bp_buf_init(&b, 0, 0);
+    bp_buf_init(&b, opts->pdf ? opts->pdf_len / 57 * 78 + 16384 : 0, 0);
     if (subject == NULL)
         b.failed = true;
     sb_printf(&b,
               "Date: %s\r\nFrom: Boissipay <%s>\r\nTo: <%s>\r\nSubject: %s\r\n"
-              "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
-              "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n"
-              "This is a message in MIME format.\r\n\r\n",
-              date, opts->from, inv->invoice_email, subject ? subject : "", msgid, boundary);
+              "Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
+              date, opts->from, inv->invoice_email, subject ? subject : "", msgid);
+    if (opts->pdf != NULL)
+        sb_printf(&b,
+                  "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+                  "This is a message in MIME format.\r\n\r\n--%s\r\n",
+                  mixed, mixed);
+    sb_printf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
+    if (opts->pdf == NULL)
+        sb_str(&b, "This is a message in MIME format.\r\n\r\n");
     mime_part(&b, boundary, "text/plain", text);
     mime_part(&b, boundary, "text/html", html);
     sb_printf(&b, "--%s--\r\n", boundary);
+    if (opts->pdf != NULL)
+        attachment(&b, mixed, inv, opts);
     free(subject);
     free(text);
     free(html);

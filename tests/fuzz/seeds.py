@@ -147,6 +147,18 @@ def main():
           '"tax":0.1}]}')
     write_dict("billing_legacy", tokens | {'"totalWithTaxMinor"', '"order"', '"currencyCode"'})
 
+    # invoice_pdf: the invoice document as billing serves it (the data of invoice.issued),
+    # read and drawn as a PDF; one with a Greek customer and a Cyrillic order reference.
+    tokens = set(JSON_TOKENS) | MONEY
+    for name, payload in events["invoice.issued"]:
+        write("invoice_pdf", f"invoice.issued-{name}", payload["data"])
+        strings_of(payload["data"], tokens)
+    data = json.loads(json.dumps(events["invoice.issued"][0][1]["data"]))
+    data["customerRef"] = "Ταξιδιωτικό Γραφείο Αθηνών"
+    data["lines"][0]["orderRef"] = "Москва–Сочи\t\u0001"
+    write("invoice_pdf", "non-latin", json.dumps(data, ensure_ascii=False, indent=1).encode())
+    write_dict("invoice_pdf", tokens)
+
     # json_lax: bodies jansson cannot hold as written, and ones it can.
     write("json_lax", "nul-key", '{"a\\u0000b": 1, "ok": "x\\u0000y"}')
     write("json_lax", "big-integers", '{"n": 92233720368547758070, "m": [-9223372036854775809]}')

@@ -1,6 +1,8 @@
 /* mailer_fixture: the mailer, a real SMTP sink and their test helpers. Test-only. */
 #include "mailer_fixture.h"
 
+#include "bpt_pdf.h"
+
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -146,6 +148,34 @@ static char *part(const char *raw, const char *boundary, const char *type)
     return bpt_qp_decode(body, end ? (size_t)(end - body) + 2 : strlen(body));
 }
 
+/* The boundary="..." value that follows `at` (a Content-Type) into buf. */
+static void boundary_of(const char *at, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    const char *b = at ? strstr(at, "boundary=\"") : NULL;
+    if (b != NULL)
+        snprintf(buf, size, "%.*s", (int)strcspn(b + 10, "\""), b + 10);
+}
+
+/* The application/pdf part of the multipart/mixed body with `boundary`, decoded. */
+static void attachment(mlf_mail *m, const char *boundary)
+{
+    char head[300];
+    snprintf(head, sizeof head, "--%s\r\nContent-Type: application/pdf;", boundary);
+    const char *at = strstr(m->raw, head);
+    const char *body = at ? strstr(at, "\r\n\r\n") : NULL;
+    if (body == NULL)
+        return;
+    const char *fn = strstr(at, "filename=\"");
+    if (fn != NULL && fn < body)
+        snprintf(m->pdf_name, sizeof m->pdf_name, "%.*s", (int)strcspn(fn + 10, "\""), fn + 10);
+    body += 4;
+    char delim[300];
+    snprintf(delim, sizeof delim, "\r\n--%s", boundary);
+    const char *end = strstr(body, delim);
+    m->pdf = bpt_base64_decode(body, end ? (size_t)(end - body) : strlen(body), &m->pdf_len);
+}
+
 static void parse_mail(mlf_mail *m)
 {
     const char *head = m->raw;
@@ -154,9 +184,15 @@ static void parse_mail(mlf_mail *m)
     header(head, "Subject", m->subject, sizeof m->subject);
     char ctype[300], boundary[200] = "";
     header(head, "Content-Type", ctype, sizeof ctype);
-    const char *b = strstr(ctype, "boundary=\"");
-    if (b != NULL)
-        snprintf(boundary, sizeof boundary, "%.*s", (int)strcspn(b + 10, "\""), b + 10);
+    if (strncmp(ctype, "multipart/mixed;", 16) == 0) { /* with the PDF */
+        char mixed[200];
+        boundary_of(ctype, mixed, sizeof mixed);
+        attachment(m, mixed);
+        boundary_of(strstr(m->raw, "Content-Type: multipart/alternative;"), boundary,
+                    sizeof boundary);
+    } else {
+        boundary_of(ctype, boundary, sizeof boundary);
+    }
     m->text = part(m->raw, boundary, "text/plain");
     m->html = part(m->raw, boundary, "text/html");
 }
@@ -204,6 +240,7 @@ void mlf_mails_free(mlf_mail *m, int n)
         free(m[i].raw);
         free(m[i].text);
         free(m[i].html);
+        free(m[i].pdf);
     }
     free(m);
 }

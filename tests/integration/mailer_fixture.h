@@ -2,7 +2,7 @@
  * SMTP server (tests/support/smtp_sink.py) that stores each message as a file
  * and obeys flag files, the mailer daemon on its own database and topics,
  * `invoice.issued` events built from a template, and readers of the mails the
- * sink received (headers, and both parts decoded). Test-only. */
+ * sink received (headers, both parts and the PDF attachment decoded). Test-only. */
 #ifndef MAILER_FIXTURE_H
 #define MAILER_FIXTURE_H
 
@@ -41,6 +41,9 @@ typedef struct {
     char message_id[160];
     char subject[300];
     char *raw, *text, *html; /* malloc'd; text/html decoded from quoted-printable */
+    unsigned char *pdf;      /* the attached PDF decoded from base64, or NULL */
+    size_t pdf_len;
+    char pdf_name[160]; /* its Content-Disposition filename */
 } mlf_mail;
 
 /* Every message received so far, in arrival order (*n of them). Free with mlf_mails_free. */

@@ -3,10 +3,13 @@
  * each customer gets exactly one e-mail with the right total → payment collects
  * by direct debit (one mandate is refused AM04) → invoices PAID or
  * PAYMENT_FAILED → outstanding balances back to what they should be → new
- * purchases accepted up to the limit again. */
+ * purchases accepted up to the limit again. Then the invoice as PDF: served by
+ * billing (the same bytes to parallel clients) and attached to the mail, for a customer
+ * with a Greek name. */
 #include "billing_fixture.h"
 #include "contract_fixture.h"
 #include "mailer_fixture.h"
+#include "bpt_pdf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,10 +210,187 @@ static void test_whole_cycle(void **state)
     buy("CTR-CYC-3", "C3-NOV-2", "60.00", NULL, 201);
 }
 
+static void expect_in(const char *text, const char *what, const char *where)
+{
+    if (strstr(text, what) == NULL)
+        fail_msg("%s lacks \"%s\": %s", where, what, text);
+}
+
+/* What the PDF of invoice `inv` (its JSON, as billing serves it) must say. */
+static void expect_pdf(const unsigned char *pdf, size_t len, const json_t *inv, const char *name,
+                       const char *where)
+{
+    assert_true(len > 1000);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    char *text = bpt_pdf_text(pdf, len);
+    assert_non_null(text);
+    char want[300];
+    snprintf(want, sizeof want, "Invoice number %s",
+             json_string_value(json_object_get(inv, "invoiceRef")));
+    expect_in(text, want, where);
+    expect_in(text, name, where);
+    static const char *const totals[][2] = {{"totalWithoutTax", "Total without tax"},
+                                            {"totalTax", "Total VAT"},
+                                            {"totalWithTax", "Total with tax"}};
+    for (int i = 0; i < 3; i++) {
+        const json_t *m = json_object_get(inv, totals[i][0]);
+        snprintf(want, sizeof want, "%s %s %s", totals[i][1],
+                 json_string_value(json_object_get(m, "amount")),
+                 json_string_value(json_object_get(m, "currency")));
+        expect_in(text, want, where);
+    }
+    snprintf(want, sizeof want, "Due date %s", json_string_value(json_object_get(inv, "dueDate")));
+    expect_in(text, want, where);
+    snprintf(want, sizeof want,
+             "%s EUR will be collected by SEPA direct debit on %s under mandate "
+             "*******0042.",
+             json_string_value(json_object_get(json_object_get(inv, "totalWithTax"), "amount")),
+             json_string_value(json_object_get(inv, "dueDate")));
+    expect_in(text, want, where);
+    assert_null(strstr(text, "MDT-GR-0042"));
+    free(text);
+}
+
+/* Several clients asking billing for the same PDF at once (each on its own HTTP worker,
+ * pango's font map being per thread): every answer is the same document. */
+typedef struct {
+    const char *path;
+    unsigned char *first;
+    size_t first_len;
+    int same, total;
+} pdf_fetch;
+
+static void *fetch_pdfs(void *arg)
+{
+    pdf_fetch *f = arg;
+    for (int i = 0; i < 5; i++) {
+        bpt_resp r = bpt_http("GET", st.billing.port, f->path, BPT_READ_KEY, NULL,
+                              "Accept: application/pdf");
+        if (r.status == 200) {
+            if (f->first == NULL) {
+                f->first = malloc(r.body_len);
+                memcpy(f->first, r.body, r.body_len);
+                f->first_len = r.body_len;
+            }
+            f->same += r.body_len == f->first_len && memcmp(r.body, f->first, r.body_len) == 0;
+        }
+        f->total++;
+        bpt_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void same_pdf_in_parallel(const char *path)
+{
+    enum { THREADS = 4 };
+    pdf_fetch f[THREADS];
+    pthread_t t[THREADS];
+    memset(f, 0, sizeof f);
+    for (int i = 0; i < THREADS; i++) {
+        f[i].path = path;
+        assert_int_equal(pthread_create(&t[i], NULL, fetch_pdfs, &f[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(f[i].total, 5);
+        assert_int_equal(f[i].same, 5);
+        assert_non_null(f[i].first);
+        assert_int_equal(f[i].first_len, f[0].first_len);
+        assert_memory_equal(f[i].first, f[0].first, f[0].first_len);
+    }
+    for (int i = 0; i < THREADS; i++)
+        free(f[i].first);
+}
+
+/* The invoice as PDF, served by billing (Accept: application/pdf) and attached to the
+ * mail, for a customer whose name is Greek: both carry the JSON invoice's number and
+ * totals, and the name comes back out of the PDF's text. */
+static void test_pdf_invoice(void **state)
+{
+    static const char greek[] = "Ταξιδιωτικό Γραφείο Αθηνών";
+    char over[300];
+    snprintf(over, sizeof over,
+             "{\"subscriber\":{\"party\":{\"customerRef\":\"%s\"}},"
+             "\"payment\":{\"mandate\":{\"reference\":\"MDT-GR-0042\"}}}",
+             greek);
+    blf_contract(&st, "CTR-CYC-GR", "1000.00", over);
+    buy("CTR-CYC-GR", "GR-A", "120.00", "2026-09-10", 201);
+    buy("CTR-CYC-GR", "GR-B", "35.55", "2026-09-21", 201);
+    bpt_resp r = bpt_http("POST", st.billing.port, "/billing-runs", BPT_API_KEY,
+                          "{\"period\":\"2026-09\"}", NULL);
+    assert_int_equal(r.status, 201);
+    bpt_resp_free(&r);
+    r = bpt_http("GET", st.billing.port, "/invoices?contractRef=CTR-CYC-GR&period=2026-09",
+                 BPT_READ_KEY, NULL, NULL);
+    json_t *inv = json_incref(json_array_get(json_object_get(r.json, "invoices"), 0));
+    bpt_resp_free(&r);
+    assert_non_null(inv);
+    const char *ref = json_string_value(json_object_get(inv, "invoiceRef"));
+    char path[160], disposition[200];
+    snprintf(path, sizeof path, "/invoices/%s", ref);
+    snprintf(disposition, sizeof disposition, "inline; filename=\"invoice-%s.pdf\"", ref);
+
+    /* billing: the PDF when asked for, JSON otherwise. */
+    r = bpt_http("GET", st.billing.port, path, BPT_READ_KEY, NULL, "Accept: application/pdf");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/pdf");
+    assert_string_equal(r.content_disposition, disposition);
+    expect_pdf((const unsigned char *)r.body, r.body_len, inv, greek, "billing's PDF");
+    size_t billing_len = r.body_len;
+    unsigned char *billing_pdf = malloc(billing_len);
+    memcpy(billing_pdf, r.body, billing_len);
+    bpt_resp_free(&r);
+    static const char *const json_accepts[] = {NULL, "Accept: application/json",
+                                               "Accept: text/html",
+                                               "Accept: application/pdf;q=0.5, */*"};
+    for (size_t i = 0; i < 4; i++) {
+        r = bpt_http("GET", st.billing.port, path, BPT_READ_KEY, NULL, json_accepts[i]);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.content_type, "application/json");
+        assert_string_equal(json_string_value(json_object_get(r.json, "invoiceRef")), ref);
+        bpt_resp_free(&r);
+    }
+    same_pdf_in_parallel(path);
+    r = bpt_http("GET", st.billing.port, "/invoices/INV-1999-000001", BPT_READ_KEY, NULL,
+                 "Accept: application/pdf");
+    assert_int_equal(r.status, 404);
+    assert_string_equal(bpt_error_code(&r), "NOT_FOUND");
+    bpt_resp_free(&r);
+    r = bpt_http("GET", st.billing.port, path, NULL, NULL, "Accept: application/pdf");
+    assert_int_equal(r.status, 401);
+    bpt_resp_free(&r);
+
+    /* The mail: the same invoice attached. */
+    assert_true(mlf_wait_count(&sink, ref, 1, 20000));
+    int n = 0;
+    mlf_mail *m = mlf_mails(&sink, &n);
+    char want[160];
+    snprintf(want, sizeof want, "<%s@boissipay>", ref);
+    bool found = false;
+    for (int k = 0; k < n; k++) {
+        if (strcmp(m[k].message_id, want) != 0)
+            continue;
+        found = true;
+        assert_non_null(m[k].pdf);
+        snprintf(want, sizeof want, "invoice-%s.pdf", ref);
+        assert_string_equal(m[k].pdf_name, want);
+        expect_pdf(m[k].pdf, m[k].pdf_len, inv, greek, "the mail's PDF");
+        /* One renderer, the same data: the very document billing serves. */
+        assert_int_equal(m[k].pdf_len, billing_len);
+        assert_memory_equal(m[k].pdf, billing_pdf, billing_len);
+    }
+    assert_true(found);
+    free(billing_pdf);
+    mlf_mails_free(m, n);
+    json_decref(inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_cycle),
+        cmocka_unit_test(test_pdf_invoice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
  * never be handled go to the dead-letter topic and the next one is mailed;
  * GET /mails filters and pages, GET /mails/{ref} answers 404/401. */
 #include "mailer_fixture.h"
+#include "bpt_pdf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,7 +102,30 @@ static void test_mail_sent_once_with_both_parts(void **state)
     assert_string_equal(m[0].subject, "Invoice INV-2026-000101, period 2026-10");
     assert_non_null(strstr(m[0].raw, "\r\nFrom: Boissipay <billing@boissipay.example>\r\n"));
     assert_non_null(strstr(m[0].raw, "X-Envelope-From: <billing@boissipay.example>"));
+    assert_non_null(strstr(m[0].raw, "\r\nContent-Type: multipart/mixed;"));
     assert_non_null(strstr(m[0].raw, "Content-Type: multipart/alternative;"));
+    /* The PDF attached: it parses, and carries the number and totals of the text part. */
+    assert_non_null(m[0].pdf);
+    assert_string_equal(m[0].pdf_name, "invoice-INV-2026-000101.pdf");
+    assert_memory_equal(m[0].pdf, "%PDF-", 5);
+    char *pdf_text = bpt_pdf_text(m[0].pdf, m[0].pdf_len);
+    assert_non_null(pdf_text);
+    static const char *const in_pdf[] = {"Invoice number INV-2026-000101",
+                                         "Billing period 2026-10",
+                                         "Due date 2026-12-01",
+                                         "Total without tax 19.60 EUR",
+                                         "Total VAT 1.48 EUR",
+                                         "Total with tax 21.08 EUR",
+                                         "ORD-<1>",
+                                         "ACME & Co",
+                                         "5.5 %",
+                                         "under mandate ********-001."};
+    for (size_t i = 0; i < sizeof in_pdf / sizeof in_pdf[0]; i++) {
+        if (strstr(pdf_text, in_pdf[i]) == NULL)
+            fail_msg("the PDF lacks '%s': %s", in_pdf[i], pdf_text);
+    }
+    assert_null(strstr(pdf_text, "MDT-ACME-001"));
+    free(pdf_text);
     /* The plain-text part. */
     const char *t = m[0].text;
     assert_non_null(strstr(t, "Invoice INV-2026-000101"));

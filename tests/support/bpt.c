@@ -353,16 +353,26 @@ static size_t on_body(char *ptr, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+/* Copies the value of header line `ptr` into out when its name is `name` ("Location: "). */
+static void header_value(const char *ptr, size_t len, const char *name, char *out, size_t size)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || strncasecmp(ptr, name, nl) != 0)
+        return;
+    size_t v = len - nl;
+    while (v > 0 && (ptr[nl + v - 1] == '\r' || ptr[nl + v - 1] == '\n'))
+        v--;
+    snprintf(out, size, "%.*s", (int)v, ptr + nl);
+}
+
 static size_t on_header(char *ptr, size_t size, size_t n, void *arg)
 {
     bpt_resp *r = arg;
     size_t len = size * n;
-    if (len > 10 && strncasecmp(ptr, "Location: ", 10) == 0) {
-        size_t v = len - 10;
-        while (v > 0 && (ptr[10 + v - 1] == '\r' || ptr[10 + v - 1] == '\n'))
-            v--;
-        snprintf(r->location, sizeof r->location, "%.*s", (int)v, ptr + 10);
-    }
+    header_value(ptr, len, "Location: ", r->location, sizeof r->location);
+    header_value(ptr, len, "Content-Type: ", r->content_type, sizeof r->content_type);
+    header_value(ptr, len, "Content-Disposition: ", r->content_disposition,
+                 sizeof r->content_disposition);
     return len;
 }
 
@@ -404,6 +414,7 @@ bpt_resp bpt_http(const char *method, int port, const char *path, const char *ke
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     r.body = b.data ? b.data : strdup("");
+    r.body_len = b.data ? b.len : 0;
     r.json = json_loads(r.body, JSON_ALLOW_NUL, NULL);
     if (r.json != NULL)
         bpt_money_walk(r.json); /* every amount any daemon answers is a Money object */

@@ -66,8 +66,11 @@ bool bpt_wait_status(const char *url, int status, int timeout_ms);
 typedef struct {
     long status;
     json_t *json; /* parsed body or NULL */
-    char *body;   /* raw body */
+    char *body;   /* raw body (NUL-terminated; may hold NULs: see body_len) */
+    size_t body_len;
     char location[512];
+    char content_type[128];
+    char content_disposition[256];
 } bpt_resp;
 
 /* Sends a request. `key` NULL sends no Authorization; `body` NULL sends none;

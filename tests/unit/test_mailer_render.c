@@ -2,10 +2,12 @@
  * from minor units, quoted-printable, and the message itself — its headers
  * (deterministic Message-ID, Date), the multipart/alternative structure with a
  * text and an HTML part that decode back to the rendered bodies, 7-bit CRLF
- * lines of at most 78 characters, and identical bytes for identical input. */
+ * lines of at most 78 characters, and identical bytes for identical input; with the
+ * PDF attached, a multipart/mixed message whose base64 part decodes to the PDF. */
 #include "mailer_invoice.h"
 #include "mailer_render.h"
 #include "bpt.h"
+#include "bpt_pdf.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,6 +224,21 @@ static char *part(const char *msg, const char *boundary, const char *type)
     return bpt_qp_decode(start, (size_t)(end - start));
 }
 
+/* 7-bit, CRLF only, lines of at most 78 characters. */
+static void seven_bit_lines(const char *msg)
+{
+    for (const char *p = msg, *line = msg; *p; p++) {
+        assert_true((unsigned char)*p < 0x80);
+        if (*p == '\n') {
+            assert_true(p > msg && p[-1] == '\r');
+            assert_true(p - line <= 79);
+            line = p + 1;
+        } else if (*p == '\r') {
+            assert_int_equal(p[1], '\n');
+        }
+    }
+}
+
 static void test_message_structure(void **state)
 {
     ml_render_opts opts = {.from = "billing@boissipay.example", .date_ms = NOV_1_2026_000503};
@@ -256,17 +273,7 @@ static void test_message_structure(void **state)
     char *html = part(msg, "=_bp_INV-2026-000042", "text/html");
     char *want_html = ml_render_html(*state);
     assert_string_equal(html, want_html);
-    /* 7-bit, CRLF only, lines of at most 78 characters. */
-    for (const char *p = msg, *line = msg; *p; p++) {
-        assert_true((unsigned char)*p < 0x80);
-        if (*p == '\n') {
-            assert_true(p > msg && p[-1] == '\r');
-            assert_true(p - line <= 79);
-            line = p + 1;
-        } else if (*p == '\r') {
-            assert_int_equal(p[1], '\n');
-        }
-    }
+    seven_bit_lines(msg);
     /* Same invoice, same date: the same bytes (a resend is identical). */
     char *again = ml_render_message(*state, &opts);
     assert_string_equal(msg, again);
@@ -276,6 +283,113 @@ static void test_message_structure(void **state)
     free(html);
     free(want_html);
     free(msg);
+}
+
+static void test_base64(void **state)
+{
+    char *none = ml_base64_encode((const unsigned char *)"", 0);
+    assert_string_equal(none, "");
+    free(none);
+    const char *const cases[][2] = {
+        {"f", "Zg==\r\n"}, {"fo", "Zm8=\r\n"}, {"foo", "Zm9v\r\n"}, {"foobar", "Zm9vYmFy\r\n"}};
+    for (size_t i = 0; i < 4; i++) {
+        char *e = ml_base64_encode((const unsigned char *)cases[i][0], strlen(cases[i][0]));
+        assert_string_equal(e, cases[i][1]);
+        free(e);
+    }
+    unsigned char bytes[1000];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (unsigned char)(i * 7 + 3);
+    char *e = ml_base64_encode(bytes, sizeof bytes);
+    for (char *line = e; *line;) {
+        char *end = strstr(line, "\r\n");
+        assert_non_null(end);
+        assert_true(end - line <= 76);
+        line = end + 2;
+    }
+    size_t n = 0;
+    unsigned char *back = bpt_base64_decode(e, strlen(e), &n);
+    assert_int_equal(n, sizeof bytes);
+    assert_memory_equal(back, bytes, n);
+    free(back);
+    free(e);
+}
+
+/* With the PDF: multipart/mixed holding the same alternative part, then the PDF in
+ * base64, which decodes to the very bytes rendered and reads back as the invoice. */
+static void test_message_with_pdf(void **state)
+{
+    unsigned char *pdf = NULL;
+    size_t pdf_len = 0;
+    char why[160] = "";
+    if (!ml_render_pdf(*state, &pdf, &pdf_len, why, sizeof why))
+        fail_msg("ml_render_pdf: %s", why);
+    ml_render_opts opts = {.from = "billing@boissipay.example",
+                           .date_ms = NOV_1_2026_000503,
+                           .pdf = pdf,
+                           .pdf_len = pdf_len};
+    char *msg = ml_render_message(*state, &opts);
+    assert_non_null(msg);
+    const char *body = strstr(msg, "\r\n\r\n");
+    const char *top =
+        strstr(msg, "Content-Type: multipart/mixed; boundary=\"=_bpm_INV-2026-000042\"\r\n");
+    assert_non_null(top);
+    assert_true(top < body);
+    assert_non_null(strstr(msg, "Message-ID: <INV-2026-000042@boissipay>\r\n"));
+    /* The alternative part, its two parts as before. */
+    const char *alt = strstr(msg, "\r\n--=_bpm_INV-2026-000042\r\n"
+                                  "Content-Type: multipart/alternative; "
+                                  "boundary=\"=_bp_INV-2026-000042\"\r\n\r\n");
+    assert_non_null(alt);
+    char *text = part(msg, "=_bp_INV-2026-000042", "text/plain");
+    char *want_text = ml_render_text(*state);
+    assert_string_equal(text, want_text);
+    char *html = part(msg, "=_bp_INV-2026-000042", "text/html");
+    char *want_html = ml_render_html(*state);
+    assert_string_equal(html, want_html);
+    /* The attachment, after the alternative part's end. */
+    const char *head = "\r\n--=_bpm_INV-2026-000042\r\n"
+                       "Content-Type: application/pdf; name=\"invoice-INV-2026-000042.pdf\"\r\n"
+                       "Content-Transfer-Encoding: base64\r\n"
+                       "Content-Disposition: attachment; "
+                       "filename=\"invoice-INV-2026-000042.pdf\"\r\n\r\n";
+    const char *att = strstr(msg, head);
+    assert_non_null(att);
+    assert_true(att > strstr(msg, "--=_bp_INV-2026-000042--\r\n"));
+    att += strlen(head);
+    const char *close = "--=_bpm_INV-2026-000042--\r\n";
+    const char *end = msg + strlen(msg) - strlen(close);
+    assert_string_equal(end, close);
+    size_t n = 0;
+    unsigned char *decoded = bpt_base64_decode(att, (size_t)(end - att), &n);
+    assert_int_equal(n, pdf_len);
+    assert_memory_equal(decoded, pdf, n);
+    assert_memory_equal(decoded, "%PDF-", 5);
+    char *pdf_text = bpt_pdf_text(decoded, n);
+    assert_non_null(pdf_text);
+    assert_non_null(strstr(pdf_text, "INV-2026-000042"));
+    assert_non_null(strstr(pdf_text, "Smith & Sons <Ltd>"));
+    assert_non_null(strstr(pdf_text, "Total with tax 21.08 EUR"));
+    assert_non_null(strstr(pdf_text, "Direct-debit mandate **********001'"));
+    seven_bit_lines(msg);
+    /* Same invoice, same date: the same bytes, attachment included. */
+    unsigned char *pdf2 = NULL;
+    size_t pdf2_len = 0;
+    assert_true(ml_render_pdf(*state, &pdf2, &pdf2_len, why, sizeof why));
+    opts.pdf = pdf2;
+    opts.pdf_len = pdf2_len;
+    char *again = ml_render_message(*state, &opts);
+    assert_string_equal(msg, again);
+    free(again);
+    free(pdf2);
+    free(pdf_text);
+    free(decoded);
+    free(text);
+    free(want_text);
+    free(html);
+    free(want_html);
+    free(msg);
+    free(pdf);
 }
 
 static void test_message_id_and_subject(void **state)
@@ -312,6 +426,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_part, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_part_escapes_every_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_structure, setup, teardown),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test_setup_teardown(test_message_with_pdf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_id_and_subject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_due, setup, teardown),
     };
