@@ -32,6 +32,7 @@ export function notice(el, text) {
 
 // Runs fn while the button is disabled and marked busy; errors go to showError.
 export async function busy(button, fn, what) {
+  const hadFocus = button && document.activeElement === button;
   if (button) {
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
@@ -47,6 +48,10 @@ export async function busy(button, fn, what) {
     if (button) {
       button.disabled = false;
       button.removeAttribute("aria-busy");
+      // A disabled button drops the focus: give it back unless something else took it.
+      if (hadFocus && button.isConnected && (document.activeElement === document.body || !document.activeElement)) {
+        button.focus();
+      }
     }
   }
 }

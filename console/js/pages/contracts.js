@@ -52,7 +52,7 @@ function createForm(reload) {
   const t = today();
   const form = h("form", { id: "create-contract", class: "grid" },
     h("fieldset", {}, h("legend", {}, "Contract"),
-      field("Contract ref", input("contractRef", { required: true, pattern: "[A-Za-z0-9._-]+", maxlength: 64 })),
+      field("Contract ref", input("contractRef", { required: true, pattern: "[A-Za-z0-9._\\-]+", maxlength: 64 })),
       field("Activated on", input("activatedAt", { type: "date", required: true, value: t })),
       field("Expires on", input("expireAt", { type: "date", required: true })),
       field("Distributor ref", input("distributorRef", { required: true, value: "esgi SA" }))),

@@ -57,15 +57,15 @@ export async function runsPage(main) {
       announce(`Dry run: ${invoices.length} invoices`);
     }, "the dry run");
   });
-  runButton.addEventListener("click", () => {
+  runButton.addEventListener("click", async () => {
     const p = previewed;
     if (!p) return;
-    busy(runButton, async () => {
+    await busy(runButton, async () => {
       const run = await request("billing", "/billing-runs", {
         method: "POST", body: { period: p }, idempotencyKey: newIdempotencyKey(),
       });
       const c = run.counts || {};
-      clear(preview, h("p", { class: "notice", id: "run-result" },
+      clear(preview, h("p", { class: "notice", id: "run-result", tabindex: "-1" },
         `Run of ${period(p)} ${run.status}: ${c.invoicesIssued ?? 0} issued, ${c.alreadyInvoiced ?? 0} already invoiced, ${c.failed ?? 0} failed. `,
         h("a", { href: "#/invoices" }, "See the invoices")));
       announce(`Billing run ${run.status}`);
@@ -73,6 +73,9 @@ export async function runsPage(main) {
     }, "the billing run");
     runButton.disabled = true;
     previewed = null;
+    // The button is disabled now: the focus goes to the outcome (or the error shown).
+    const result = document.getElementById("run-result");
+    if (result) result.focus();
   });
   main.append(section("Run a month", form, preview), section("Runs so far", list));
   await loadRuns();
