@@ -36,7 +36,9 @@ sed -e "s|\${BP_GW_PREFIX}|$prefix|g" \
     -e "s|\${BP_GW_MAILER}|$mailer|g" \
     -e "s|\${BP_GW_CONSOLE}|$console|g" \
     "$root/deploy/nginx/boissipay.conf.template" >"$out.tmp"
+# shellcheck disable=SC2016 # the placeholders are literal text
 if grep -q '\${BP_GW_[A-Z_]*}' "$out.tmp"; then
+    # shellcheck disable=SC2016
     printf 'gateway-config.sh: placeholders left: %s\n' "$(grep -o '\${BP_GW_[A-Z_]*}' "$out.tmp" | sort -u | tr '\n' ' ')" >&2
     rm -f "$out.tmp"
     exit 1
