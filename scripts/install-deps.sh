@@ -40,6 +40,11 @@ else
     if ! bp_have java; then
         PACKAGES+=(default-jre-headless)
     fi
+    # The Kubernetes packaging check takes CloudNativePG's CRDs from its Go module
+    # (go mod download); any go will do.
+    if ! bp_have go; then
+        PACKAGES+=(golang-go)
+    fi
     # The packaging tests validate the AsyncAPI spec with Node; any node and npm will do.
     if ! bp_have node || ! bp_have npm; then
         PACKAGES+=(nodejs npm)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boissipay packaging tests that need no Docker engine (ctest label `packaging`).
 #
-# Usage: tests/packaging/checks.sh CHECK [REPO_ROOT]
+# Usage: tests/packaging/checks.sh CHECK [REPO_ROOT [BUILD_DIR]]
 #   compose         docker-compose.yml parses and interpolates with .env.example (Docker
 #                   Compose v2 itself, `config`), and refuses to start without each secret
 #   hadolint        hadolint on docker/Dockerfile
@@ -9,6 +9,12 @@
 #   openapi         openapi-spec-validator on openapi/*.yaml
 #   asyncapi        @asyncapi/parser on asyncapi/*.yaml
 #   docker-scripts  docker/kafka-init.sh against a stub kafka-topics, docker/init-env.sh
+#   k8s             deploy/k8s/: each overlay rendered by kubectl kustomize (and kustomize
+#                   itself where Go is installed: the same output), every object against the
+#                   Kubernetes schemas and the pinned operator CRDs plus the project's rules
+#                   (k8s/k8s_validate.py, with its self-test), then a checkov scan with no
+#                   finding (k8s/checkov*.yaml list the skipped checks and why). Needs the
+#                   daemons built: BUILD_DIR (third argument) holds them.
 # Pinned tools come from tests/packaging/tools.sh (installed once, in a cache shared by clones).
 # Prints one line per check and `N passed, M failed`; exits 1 when a check failed.
 set -uo pipefail
@@ -16,6 +22,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 check="${1:-}"
 root="$(cd "${2:-$here/../..}" && pwd)"
+build="${3:-$root/build}"
 
 passed=0
 failed=0
@@ -329,6 +336,124 @@ check_docker_scripts() {
     fi
 }
 
+# --- deploy/k8s ---------------------------------------------------------------------------------
+# Runs a command without a network where the machine allows it (checkov looks for updates
+# and guidelines otherwise; --skip-download should spare that anyway).
+offline() {
+    if unshare -n true 2>/dev/null; then
+        unshare -n "$@"
+    else
+        "$@"
+    fi
+}
+
+check_k8s() {
+    local kdir="" crds kvenv overlay cfg
+    kvenv="$("$here/tools.sh" k8s)" || {
+        fail "install the pinned Kubernetes tools (tests/packaging/tools.sh k8s)" && finish
+    }
+    crds="$("$here/tools.sh" crds)" || {
+        fail "make the pinned CRDs (tests/packaging/tools.sh crds)" && finish
+    }
+    # kustomize itself (the Go module) where a Go new enough for it is installed
+    # (KUSTOMIZE_GO in pins.env), to agree with kubectl's.
+    # shellcheck source=tests/packaging/k8s/pins.env
+    source "$here/k8s/pins.env"
+    local gominor=0
+    if command -v go >/dev/null; then
+        gominor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+    fi
+    if ((${gominor:-0} >= ${KUSTOMIZE_GO#1.})); then
+        kdir="$("$here/tools.sh" kustomize)" || {
+            fail "install kustomize (tests/packaging/tools.sh kustomize)" && finish
+        }
+    fi
+    printf 'using kubectl %s (kustomize %s), kubernetes-validate %s (Kubernetes %s), checkov %s,\n' \
+        "$("$kvenv/bin/kubectl" version --client | sed -n 's/^Client Version: //p')" \
+        "$("$kvenv/bin/kubectl" version --client | sed -n 's/^Kustomize Version: //p')" \
+        "$("$kvenv/bin/kubernetes-validate" --version)" "$KUBERNETES_VERSIONS" \
+        "$("$kvenv/bin/checkov" --version)"
+    local second="no Go $KUSTOMIZE_GO here for kustomize $KUSTOMIZE_VERSION: kubectl kustomize alone renders"
+    [[ -n "$kdir" ]] && second="kustomize $("$kdir/bin/kustomize" version) renders too"
+    printf '      Strimzi %s CRDs (generator %s), CloudNativePG %s CRDs; %s\n' \
+        "$STRIMZI_API_VERSION" "$STRIMZI_CRD_GENERATOR_VERSION" "$CNPG_VERSION" "$second"
+
+    relay() { # relay OUTPUT_FILE: its ok/FAIL lines counted here, its summary line dropped
+        grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$1"
+        passed=$((passed + $(grep -c '^ok ' "$1")))
+        failed=$((failed + $(grep -c '^FAIL ' "$1")))
+    }
+    for overlay in dev prod; do
+        if "$kvenv/bin/kubectl" kustomize "$root/deploy/k8s/overlays/$overlay" \
+            >"$tmp/$overlay.yaml" 2>"$tmp/out"; then
+            ok "kubectl kustomize deploy/k8s/overlays/$overlay ($(grep -c '^kind:' "$tmp/$overlay.yaml") objects)"
+        else
+            fail "kubectl kustomize deploy/k8s/overlays/$overlay" "$tmp/out"
+            continue
+        fi
+        if [[ -n "$kdir" ]]; then
+            if "$kdir/bin/kustomize" build "$root/deploy/k8s/overlays/$overlay" >"$tmp/k.yaml" 2>"$tmp/out" &&
+                diff "$tmp/$overlay.yaml" "$tmp/k.yaml" >"$tmp/out"; then
+                ok "kustomize build deploy/k8s/overlays/$overlay renders the same objects"
+            else
+                fail "kustomize build deploy/k8s/overlays/$overlay differs from kubectl kustomize" "$tmp/out"
+            fi
+        fi
+        local args=(--overlay "$overlay" --crds "$crds" --build "$build" --root "$root"
+            --kubernetes-versions "$KUBERNETES_VERSIONS")
+        local mode
+        for mode in check self-test; do
+            local extra=()
+            [[ "$mode" == self-test ]] && extra=(--self-test)
+            "$kvenv/bin/python" "$here/k8s/k8s_validate.py" "${args[@]}" "${extra[@]}" \
+                "$tmp/$overlay.yaml" >"$tmp/v.out" 2>&1
+            local rc=$?
+            sed -i "s/^\(ok \|FAIL\)\(  *\)/\1\2[$overlay] /" "$tmp/v.out"
+            relay "$tmp/v.out"
+            if ((rc != 0)) && ! grep -q '^FAIL ' "$tmp/v.out"; then
+                fail "[$overlay] k8s_validate.py $mode ran (exit status $rc)" "$tmp/v.out"
+            fi
+        done
+
+        cfg="$here/k8s/checkov.yaml"
+        [[ "$overlay" == dev ]] && cfg="$here/k8s/checkov-dev.yaml"
+        local skips
+        skips="$(sed -n 's/^  - \(CKV[0-9A-Z_]*\)$/\1/p' "$cfg" | tr '\n' ' ')"
+        checkov_scan() { # checkov_scan FILE -> prints the number of failed checks, or "error"
+            offline "$kvenv/bin/checkov" --config-file "$cfg" -f "$1" -o json >"$tmp/ck.json" 2>"$tmp/ck.err"
+            "$kvenv/bin/python" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d = d[0] if isinstance(d, list) else d
+s = d["summary"]
+print(s["failed"], s["passed"], s["parsing_errors"])
+for c in d["results"]["failed_checks"]:
+    print("      ", c["check_id"], c["check_name"], "-", c["resource"], file=sys.stderr)
+' "$tmp/ck.json" 2>"$tmp/ck.failed" || echo "error"
+        }
+        local res nfail npass nparse
+        res="$(checkov_scan "$tmp/$overlay.yaml")"
+        read -r nfail npass nparse <<<"$res"
+        if [[ "$nfail" == 0 && "$nparse" == 0 && "$npass" -gt 0 ]]; then
+            ok "[$overlay] checkov: $npass checks passed, 0 failed (skipped with a reason: $skips)"
+        elif [[ "$res" == error ]]; then
+            fail "[$overlay] checkov ran" "$tmp/ck.err"
+        else
+            fail "[$overlay] checkov: $nfail failed, $nparse parsing errors" "$tmp/ck.failed"
+        fi
+        # and it does see a privileged root container
+        "$kvenv/bin/python" "$here/k8s/k8s_validate.py" "${args[@]}" --write-broken "$tmp/broken.yaml" \
+            "$tmp/$overlay.yaml"
+        res="$(checkov_scan "$tmp/broken.yaml")"
+        read -r nfail npass nparse <<<"$res"
+        if [[ "$res" != error && "$nfail" -gt 0 ]]; then
+            ok "[$overlay] checkov self-test: a privileged root container fails $nfail checks"
+        else
+            fail "[$overlay] checkov self-test: a privileged root container is not reported" "$tmp/ck.err"
+        fi
+    done
+}
+
 case "$check" in
 compose) check_compose ;;
 hadolint) check_hadolint ;;
@@ -336,8 +461,9 @@ yamllint) check_yamllint ;;
 openapi) check_openapi ;;
 asyncapi) check_asyncapi ;;
 docker-scripts) check_docker_scripts ;;
+k8s) check_k8s ;;
 *)
-    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts [REPO_ROOT]" >&2
+    echo "usage: $0 compose|hadolint|yamllint|openapi|asyncapi|docker-scripts|k8s [REPO_ROOT [BUILD_DIR]]" >&2
     exit 2
     ;;
 esac

@@ -4,6 +4,11 @@
 #   tools.sh python        a venv (Debian's /usr/bin/python3) with requirements.txt
 #   tools.sh schemathesis  a venv of its own with tests/api/requirements.txt (contract fuzzing)
 #   tools.sh node          a folder with node_modules/ from package.json + package-lock.json
+#   tools.sh k8s           a venv of its own with requirements-k8s.txt (kubernetes-validate, checkov)
+#   tools.sh kustomize     a folder with bin/kustomize (go install, version in k8s/pins.env)
+#   tools.sh crds          a folder with the Strimzi and CloudNativePG CRDs of k8s/pins.env
+#                          (strimzi/*.yaml generated from Maven Central's jars, cnpg/*.yaml
+#                          from the operator's Go module), checked against k8s/crds.sha256
 #
 # Prints the folder on stdout. Installs live in the user's cache, shared by every clone
 # (${XDG_CACHE_HOME:-~/.cache}/boissipay/tools; .stack/tools/ in the clone when that is not
@@ -42,6 +47,22 @@ schemathesis)
     inputs=("$root/tests/api/requirements.txt")
     salt="$("$python" -c 'import sys; print(sys.version)')"
     ;;
+k8s)
+    inputs=("$here/requirements-k8s.txt")
+    salt="$("$python" -c 'import sys; print(sys.version)')"
+    ;;
+kustomize)
+    command -v go >/dev/null || die "go is needed to build kustomize (the machine's Go toolchain)"
+    inputs=("$here/k8s/pins.env")
+    salt="$(go version)"
+    ;;
+crds)
+    for t in go java mvn; do
+        command -v "$t" >/dev/null || die "$t is needed for the CRDs (scripts/install-deps.sh installs Java and Maven)"
+    done
+    inputs=("$here/k8s/pins.env" "$here/k8s/strimzi-crds.pom.xml" "$here/k8s/make_crds.sh" "$here/k8s/crds.sha256")
+    salt=""
+    ;;
 node)
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         die "node and npm are needed (scripts/install-deps.sh installs them)"
@@ -49,7 +70,7 @@ node)
     inputs=("$here/package.json" "$here/package-lock.json")
     salt="$(node --version)"
     ;;
-*) die "usage: $0 python|schemathesis|node" ;;
+*) die "usage: $0 python|schemathesis|k8s|kustomize|crds|node" ;;
 esac
 
 hash="$({ cat "${inputs[@]}"; printf '%s\n' "$salt"; } | sha256sum | cut -c1-12)"
@@ -69,13 +90,37 @@ rm -rf "$dir"
 t0="$(date +%s)"
 log "installing the $kind tools into ${dir#"$root"/} (first run only)"
 case "$kind" in
-python | schemathesis)
+python | schemathesis | k8s)
     "$python" -m venv "$dir" ||
         die "could not create a venv with $python (Debian: apt-get install python3-venv)"
     if ! timeout "$limit" "$dir/bin/pip" install --disable-pip-version-check --no-input \
         --quiet --timeout 30 --retries 2 -r "${inputs[0]}" >&2; then
         rm -rf "$dir"
         die "pip install failed or took more than $limit s"
+    fi
+    ;;
+kustomize)
+    # shellcheck source=tests/packaging/k8s/pins.env
+    source "$here/k8s/pins.env"
+    mkdir -p "$dir/bin"
+    # The machine's own Go (no toolchain download); modules from the Go module proxy.
+    if ! GOBIN="$dir/bin" GOTOOLCHAIN=local GOFLAGS=-mod=mod timeout "$limit" \
+        go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2; then
+        rm -rf "$dir"
+        die "go install kustomize $KUSTOMIZE_VERSION failed or took more than $limit s"
+    fi
+    ;;
+crds)
+    # shellcheck source=tests/packaging/k8s/pins.env
+    source "$here/k8s/pins.env"
+    mkdir -p "$dir/strimzi" "$dir/cnpg"
+    if ! timeout "$limit" "$here/k8s/make_crds.sh" "$dir" >&2; then
+        rm -rf "$dir"
+        die "the CRDs could not be made (tests/packaging/k8s/make_crds.sh)"
+    fi
+    if ! (cd "$dir" && sha256sum --quiet -c "$here/k8s/crds.sha256" >&2); then
+        rm -rf "$dir"
+        die "the CRDs made differ from tests/packaging/k8s/crds.sha256 (see docs/kubernetes.md to update the pins)"
     fi
     ;;
 node)
