@@ -5,8 +5,8 @@
 #
 # PREFIX: the folder of nginx's pid, temporary files and logs (created, with logs/ and tmp/);
 # LISTEN: what `listen` takes (8000, 127.0.0.1:8000); CONTRACT ... MAILER: host:port of each
-# daemon; CONSOLE: the console's folder (default: console/ of this clone). The access log is
-# PREFIX/logs/access.log. Then: nginx -p PREFIX -e PREFIX/logs/error.log -c OUT [-t].
+# daemon; CONSOLE: the console's folder (default: console/ of this clone). The logs are
+# PREFIX/logs/access.log and error.log. Then: nginx -p PREFIX -e PREFIX/logs/error.log -c OUT [-t].
 # Only the ${BP_GW_*} placeholders are replaced, as the compose service's envsubst does.
 set -euo pipefail
 
@@ -29,6 +29,7 @@ for v in "$prefix" "$listen" "$contract" "$billing" "$payment" "$mailer" "$conso
 done
 sed -e "s|\${BP_GW_PREFIX}|$prefix|g" \
     -e "s|\${BP_GW_ACCESS_LOG}|$prefix/logs/access.log|g" \
+    -e "s|\${BP_GW_ERROR_LOG}|$prefix/logs/error.log|g" \
     -e "s|\${BP_GW_LISTEN}|$listen|g" \
     -e "s|\${BP_GW_CONTRACT}|$contract|g" \
     -e "s|\${BP_GW_BILLING}|$billing|g" \
