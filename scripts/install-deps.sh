@@ -35,6 +35,8 @@ else
         # The browser tests (tests/browser): a real headless Chromium and its WebDriver,
         # driven by Selenium (PyPI, tests/browser/requirements.txt).
         chromium chromium-driver
+        # The gateway in front of the daemons, serving the console (deploy/nginx/).
+        nginx
     )
     # Maven and Kafka need a Java runtime; any java already on PATH will do.
     if ! bp_have java; then

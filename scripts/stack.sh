@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Boissipay: the native development stack, in one command.
 #
-#   scripts/stack.sh          install what is missing, build, start PostgreSQL, Kafka and the
-#                             daemons, print their URLs, then wait; Ctrl-C stops everything
+#   scripts/stack.sh          install what is missing, build, start PostgreSQL, Kafka, the
+#                             daemons and the gateway (nginx: the APIs under /api/<daemon>/
+#                             and the console), print their URLs, then wait; Ctrl-C stops
+#                             everything
 #   scripts/stack.sh --observe
 #                             the same, plus Prometheus scraping the daemons' /metrics (its web
 #                             UI is the native view: Debian has no Grafana; docs/observability.md)
@@ -30,6 +32,9 @@ SERVICES=(
 # The mail catcher the invoice-mailer sends to (its default BP_SMTP_URL): a real SMTP
 # server on localhost that stores each message as a file in .stack/dev/mail/.
 SMTP_PORT=1025
+# The gateway (Debian's nginx, deploy/nginx/boissipay.conf.template): /api/<service>/... to each
+# daemon, / to the console (console/). Its configuration, pid and logs are in .stack/dev/gateway/.
+GATEWAY_PORT=8000
 # Kafka topics (auto-creation is off on the broker).
 TOPICS=(contract operation invoice payment dead-letter)
 TOPIC_PARTITIONS=3
@@ -76,6 +81,7 @@ KAFKA_PORT=$((KAFKA_PORT + PORT_OFFSET))
 KAFKA_CONTROLLER_PORT=$((KAFKA_CONTROLLER_PORT + PORT_OFFSET))
 SMTP_PORT=$((SMTP_PORT + PORT_OFFSET))
 PROMETHEUS_PORT=$((PROMETHEUS_PORT + PORT_OFFSET))
+GATEWAY_PORT=$((GATEWAY_PORT + PORT_OFFSET))
 
 # Fields of a SERVICES line.
 svc_name() { awk '{print $1}' <<<"$1"; }
@@ -282,7 +288,50 @@ print("%d/%d targets up" % (sum(x["health"] == "up" for x in t), len(t)))' 2>/de
         echo "targets unknown"
 }
 
+GATEWAY_DIR="$DEV/gateway"
+
+# Routes are named after SERVICES; the template knows the four daemons.
+svc_addr() {
+    local line
+    for line in "${SERVICES[@]}"; do
+        [[ "$(svc_name "$line")" == "$1" ]] && printf '127.0.0.1:%s\n' "$(svc_port "$line")"
+    done
+}
+
+start_gateway() {
+    if ! bp_have nginx && [[ ! -x /usr/sbin/nginx ]]; then
+        bp_warn "nginx is missing (scripts/install-deps.sh installs it): no gateway, no console"
+        return 0
+    fi
+    if bp_port_open 127.0.0.1 "$GATEWAY_PORT"; then
+        bp_die "port $GATEWAY_PORT is already in use: cannot start the gateway"
+    fi
+    local nginx conf="$GATEWAY_DIR/nginx.conf" pid
+    nginx="$(command -v nginx || printf /usr/sbin/nginx)"
+    "$BP_ROOT/scripts/gateway-config.sh" "$conf" "$GATEWAY_DIR" "127.0.0.1:$GATEWAY_PORT" \
+        "$(svc_addr contract)" "$(svc_addr billing)" "$(svc_addr payment)" \
+        "$(svc_addr invoice-mailer)"
+    local -a args=(-p "$GATEWAY_DIR" -e "$GATEWAY_DIR/logs/error.log" -c "$conf")
+    # As root, the workers run as nobody when nobody can read the console, else as root.
+    if ((EUID == 0)) && ! runuser -u nobody -- test -r "$BP_ROOT/console/index.html" 2>/dev/null; then
+        args+=(-g "user root;")
+    fi
+    if ! "$nginx" "${args[@]}" -t >>"$LOG_DIR/gateway.log" 2>&1; then
+        bp_tail_log "$LOG_DIR/gateway.log"
+        bp_die "the gateway's configuration is refused by nginx -t ($(rel "$conf"))"
+    fi
+    setsid "$nginx" "${args[@]}" -g "daemon off;" >>"$LOG_DIR/gateway.log" 2>&1 </dev/null &
+    pid=$!
+    printf '%s\n' "$pid" >"$RUN_DIR/gateway.pid"
+    if ! bp_wait_http "http://127.0.0.1:$GATEWAY_PORT/gateway/health" 20 "$pid"; then
+        bp_tail_log "$GATEWAY_DIR/logs/error.log"
+        bp_die "the gateway did not start (log: $(rel "$GATEWAY_DIR/logs/error.log"))"
+    fi
+    bp_log "gateway ready (pid $pid, port $GATEWAY_PORT)"
+}
+
 stop_all() {
+    bp_stop_pidfile "$RUN_DIR/gateway.pid" "gateway" 10
     bp_stop_pidfile "$RUN_DIR/prometheus.pid" "Prometheus" 20
     stop_daemons
     bp_stop_pidfile "$RUN_DIR/mail-catcher.pid" "mail catcher" 10
@@ -326,6 +375,10 @@ print_summary() {
         fi
     done
     [[ -n "$running" ]] || printf '  (no daemon built yet)\n'
+    if bp_pid_alive "$(bp_read_pid "$RUN_DIR/gateway.pid")"; then
+        printf '  %-12s http://127.0.0.1:%s/   (the console; APIs under /api/<service>/)   log: %s\n' \
+            "gateway" "$GATEWAY_PORT" "$(rel "$GATEWAY_DIR/logs/access.log")"
+    fi
     printf '  %-12s 127.0.0.1:%s   databases: %s   log: %s\n' "PostgreSQL" "$PG_PORT" "${dbs:-none}" \
         "$(rel "$(pg_dir "$PG_STATE")/postgres.log")"
     printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
@@ -356,7 +409,8 @@ cmd_start() {
     "$BP_ROOT/scripts/install-deps.sh"
     build
     ensure_secrets
-    # Daemons left by a killed run would hold their ports.
+    # Daemons (and a gateway) left by a killed run would hold their ports.
+    bp_stop_pidfile "$RUN_DIR/gateway.pid" "gateway" 10
     stop_daemons
 
     pg_start "$PG_STATE" "$PG_PORT"
@@ -376,6 +430,7 @@ cmd_start() {
 
     start_mail_catcher
     start_daemons
+    start_gateway
     ((OBSERVE == 0)) || start_prometheus
     bp_log "stack up in $(bp_elapsed "$t0")"
     print_summary
@@ -443,6 +498,17 @@ cmd_status() {
             printf '%-12s not built\n' "$name"
         fi
     done
+    if pid="$(bp_read_pid "$RUN_DIR/gateway.pid")" && [[ -n "$pid" ]] && bp_pid_alive "$pid"; then
+        code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$GATEWAY_PORT/api/contract/ready" || true)"
+        printf '%-12s running on http://127.0.0.1:%s (pid %s), console /: %s, /api/contract/ready: %s\n' \
+            "gateway" "$GATEWAY_PORT" "$pid" \
+            "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$GATEWAY_PORT/" || true)" "$code"
+    elif bp_have nginx || [[ -x /usr/sbin/nginx ]]; then
+        printf '%-12s stopped\n' "gateway"
+        all=3
+    else
+        printf '%-12s not installed (nginx)\n' "gateway"
+    fi
     if pid="$(prometheus_pid)"; then
         printf '%-12s running on http://127.0.0.1:%s (pid %s), %s\n' "Prometheus" "$PROMETHEUS_PORT" \
             "$pid" "$(prometheus_targets)"

@@ -20,6 +20,10 @@ and checks that:
     (BP_SHUTDOWN_GRACE_SECONDS, plus BP_BANK_DELAY_MS where a daemon reads it);
   - kafka-init creates every topic a daemon uses, and the same topics with the same
     partition count as the native stack (scripts/stack.sh);
+  - the gateway (nginx, deploy/nginx/boissipay.conf.template): a pinned nginx image, every
+    ${BP_GW_*} placeholder of the template set and given to envsubst, a route to each daemon
+    on its BP_HTTP_PORT, the template and console/ mounted read-only, a healthcheck, and
+    depends_on every daemon healthy;
   - every variable compose reads is in .env.example with a comment, and every one there
     is used; secrets are `change-me` placeholders there and required (`${VAR:?...}`) in
     compose; host ports are unique; volumes are declared and used; every long-running
@@ -211,6 +215,42 @@ def native_topics(stack_sh):
 
 
 # --- the checks -------------------------------------------------------------------------
+
+
+# The gateway's placeholder naming each daemon's address (deploy/nginx/boissipay.conf.template).
+GATEWAY_ROUTES = {"contract": "BP_GW_CONTRACT", "billing": "BP_GW_BILLING",
+                  "payment": "BP_GW_PAYMENT", "invoice-mailer": "BP_GW_MAILER"}
+
+
+def gateway_checks(c, root, services, built):
+    gw = services.get("gateway")
+    if not c.check(gw is not None, "compose has the gateway service"):
+        return
+    image = str(gw.get("image", ""))
+    c.check(re.fullmatch(r"nginx:\d+\.\d+\.\d+(-[a-z0-9]+)?", image) is not None,
+            "gateway: the official nginx image pinned by version", image)
+    with open(os.path.join(root, "deploy", "nginx", "boissipay.conf.template"), encoding="utf-8") as f:
+        placeholders = set(re.findall(r"\$\{(BP_GW_[A-Z_]+)\}", f.read()))
+    env = env_dict(gw)
+    command = " ".join(map(str, gw.get("command") or [])) + " ".join(map(str, gw.get("entrypoint") or []))
+    c.check(placeholders and placeholders <= set(env),
+            "gateway: every placeholder of the template is set", ", ".join(sorted(placeholders - set(env))))
+    given = set(re.findall(r"\$\{(BP_GW_[A-Z_]+)\}", command))
+    c.check(placeholders == given, "gateway: envsubst fills exactly the template's placeholders",
+            f"template {sorted(placeholders)}, envsubst {sorted(given)}")
+    for name in sorted(built):
+        var = GATEWAY_ROUTES.get(name)
+        if not c.check(var is not None, f"gateway: a route to {name}", "no BP_GW_ placeholder for it"):
+            continue
+        port = env_dict(services[name]).get("BP_HTTP_PORT")
+        c.check(env.get(var) == f"{name}:{port}", f"gateway: {var} is {name}:{port}", env.get(var))
+        c.check(depends(gw).get(name) == "service_healthy", f"gateway: waits for a healthy {name}",
+                str(depends(gw)))
+    mounts = {str(v).split(":")[0]: str(v) for v in gw.get("volumes") or []}
+    for src in ("./deploy/nginx/boissipay.conf.template", "./console"):
+        c.check(src in mounts and mounts[src].endswith(":ro"), f"gateway: {src} mounted read-only",
+                str(gw.get("volumes")))
+    c.check(bool(gw.get("healthcheck")), "gateway: a healthcheck")
 
 
 def main():
@@ -422,6 +462,8 @@ def main():
                     f"stop_grace_period={svc.get('stop_grace_period')}")
         c.check(str(svc.get("image", "")).endswith(f"/{name}:{example.get('BP_IMAGE_TAG')}"),
                 f"{name}: image <prefix>/{name}:<tag>", str(svc.get("image")))
+
+    gateway_checks(c, root, services, built)
 
     # every service
     published = {}
