@@ -46,7 +46,9 @@ int main(int argc, char **argv)
                                  .topics = topics,
                                  .database_url = s.common.database_url,
                                  .dead_letter_topic = s.topic_dead_letter,
-                                 .relay = b.relay};
+                                 .relay = b.relay,
+                                 .invoice_topic = s.topic_invoice,
+                                 .source = "/boissipay/billing"};
     bl_events *events = bl_events_start(&ec, b.err, sizeof b.err);
     const bl_gc_config gcc = {.database_url = s.common.database_url,
                               .committers = s.gc_committers,
