@@ -41,7 +41,7 @@ static const bp_config_entry table[] = {
     {"BP_PAYMENT_DUE_POLL_MS", BP_CONFIG_INT, offsetof(pm_settings, due_poll_ms), "60000", 100,
      3600000, "how often payments that have fallen due are looked for", false, NULL, NULL},
     {"BP_PAYMENT_RETRY_DAYS", BP_CONFIG_STRING, offsetof(pm_settings, retry_days), "3,5,7", 0, 0,
-     "dunning: days after each AM04 failure when the debit is tried again (empty: never)", false,
+     "dunning: days after each AM04 failure when the debit is tried again (none: never)", false,
      NULL, check_retry_days},
     {"BP_TEST_CLOCK_FILE", BP_CONFIG_STRING, offsetof(pm_settings, test_clock_file), "", 0, 0,
      "TEST ONLY: file holding seconds added to the clock for due dates and retries (empty: off)",

@@ -13,7 +13,7 @@ bool pm_dunning_parse(const char *spec, pm_dunning *out, char *err, size_t errsi
     const char *p = spec ? spec : "";
     while (isspace((unsigned char)*p))
         p++;
-    if (*p == '\0')
+    if (*p == '\0' || strcmp(p, "none") == 0)
         return true;
     for (;;) {
         while (isspace((unsigned char)*p))
@@ -27,7 +27,7 @@ bool pm_dunning_parse(const char *spec, pm_dunning *out, char *err, size_t errsi
             out->n == PM_DUNNING_MAX_RETRIES) {
             snprintf(err, errsize,
                      "BP_PAYMENT_RETRY_DAYS: expected up to %d comma-separated numbers of days "
-                     "from 1 to %d (\"3,5,7\"), or empty for no retries",
+                     "from 1 to %d (\"3,5,7\"), or none",
                      PM_DUNNING_MAX_RETRIES, PM_DUNNING_MAX_DAYS);
             memset(out, 0, sizeof *out);
             return false;

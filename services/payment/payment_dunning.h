@@ -16,7 +16,7 @@ typedef struct {
     int n;                            /* number of retries; 0: a failure is always final */
 } pm_dunning;
 
-/* Parses "3,5,7" (spaces around items ignored; empty or blank: no retries;
+/* Parses "3,5,7" (spaces around items ignored; "none", empty or blank: no retries;
  * at most PM_DUNNING_MAX_RETRIES items of 1..PM_DUNNING_MAX_DAYS). false and a
  * message in err on anything else. */
 bool pm_dunning_parse(const char *spec, pm_dunning *out, char *err, size_t errsize);

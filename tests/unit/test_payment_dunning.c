@@ -23,6 +23,8 @@ static void test_parse(void **state)
     assert_int_equal(d.days[1], 60);
     assert_true(pm_dunning_parse("", &d, err, sizeof err));
     assert_int_equal(d.n, 0);
+    assert_true(pm_dunning_parse("none", &d, err, sizeof err));
+    assert_int_equal(d.n, 0);
     assert_true(pm_dunning_parse("   ", &d, err, sizeof err));
     assert_int_equal(d.n, 0);
     assert_true(pm_dunning_parse(NULL, &d, err, sizeof err));
