@@ -83,7 +83,7 @@ bl_events *bl_events_start(const bl_events_config *cfg, char *err, size_t errsiz
         snprintf(err, errsize, "out of memory");
         return NULL;
     }
-    ev->dunning = (bl_dunning){.invoice_topic = cfg->invoice_topic, .source = cfg->source};
+    ev->dunning = cfg->dunning;
     bp_consumer_config cc = {.brokers = cfg->brokers,
                              .group_id = cfg->group,
                              .topics = cfg->topics,
