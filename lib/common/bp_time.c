@@ -13,6 +13,20 @@ int64_t bp_time_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t bp_time_test_offset_s(const char *path)
+{
+    if (path == NULL || path[0] == '\0')
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    long long v = 0;
+    if (fscanf(f, "%lld", &v) != 1)
+        v = 0;
+    fclose(f);
+    return (int64_t)v;
+}
+
 int64_t bp_time_mono_us(void)
 {
     struct timespec ts;

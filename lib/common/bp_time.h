@@ -10,6 +10,13 @@
 /* Milliseconds since the Unix epoch (wall clock). */
 int64_t bp_time_now_ms(void);
 
+/* The test clock's offset in seconds: the integer (may be negative) that the
+ * file `path` holds, read at every call so that a test can move time forward
+ * without sleeping. 0 when `path` is NULL or empty (the default: no test
+ * clock), or the file is missing or holds no integer. Only daemons started
+ * with their test-only BP_TEST_CLOCK_FILE setting call it with a path. */
+int64_t bp_time_test_offset_s(const char *path);
+
 /* Monotonic clock in microseconds, for durations. */
 int64_t bp_time_mono_us(void);
 

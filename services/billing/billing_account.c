@@ -93,6 +93,8 @@ bl_reason bl_authorize(const bl_account *a, const char *currency, bp_date date, 
     if (!a->has_mandate || strcmp(a->mandate_status, "VALID") != 0 || date < a->mandate_signed_at ||
         (a->mandate_has_expiry && date > a->mandate_expire_at))
         return BL_MANDATE_INVALID;
+    if (a->overdue_since[0] != '\0')
+        return BL_ACCOUNT_OVERDUE;
     if (amount > a->credit_limit - a->outstanding)
         return BL_CREDIT_LIMIT_EXCEEDED;
     return BL_OK;
@@ -106,6 +108,7 @@ const char *bl_reason_code(bl_reason r)
                                         "CONTRACT_NOT_ACTIVE",
                                         "CONTRACT_EXPIRED",
                                         "MANDATE_INVALID",
+                                        "ACCOUNT_OVERDUE",
                                         "CREDIT_LIMIT_EXCEEDED"};
     return (unsigned)r < sizeof codes / sizeof codes[0] ? codes[r] : "REJECTED";
 }
@@ -144,6 +147,12 @@ void bl_reason_message(bl_reason r, const bl_account *a, const char *currency, b
     case BL_MANDATE_INVALID:
         snprintf(buf, size, "the contract has no direct-debit mandate valid on %s", d);
         return;
+    case BL_ACCOUNT_OVERDUE:
+        snprintf(buf, size,
+                 "the account is overdue since %s: invoice %s is unpaid after its direct debit "
+                 "failed; purchases are refused until it is paid",
+                 a->overdue_since, a->overdue_invoice_ref[0] ? a->overdue_invoice_ref : "?");
+        return;
     case BL_CREDIT_LIMIT_EXCEEDED:
         bp_money_format(amount, exponent, x, sizeof x);
         bp_money_format(a->credit_limit - a->outstanding, exponent, y, sizeof y);
@@ -179,6 +188,12 @@ json_t *bl_account_json(const bl_account *a, const char *updated_at)
             json_object_set_new(m, "expireAt", json_string(mexp));
         }
         json_object_set_new(j, "mandate", m);
+    }
+    json_object_set_new(j, "overdue", json_boolean(a->overdue_since[0] != '\0'));
+    if (a->overdue_since[0] != '\0') {
+        json_object_set_new(j, "overdueSince", json_string(a->overdue_since));
+        if (a->overdue_invoice_ref[0] != '\0')
+            json_object_set_new(j, "overdueInvoiceRef", json_string(a->overdue_invoice_ref));
     }
     json_object_set_new(j, "paymentTermDays", json_integer(a->payment_term_days));
     json_object_set_new(j, "version", json_integer(a->version));

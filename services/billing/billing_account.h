@@ -28,7 +28,9 @@ typedef struct {
     int payment_term_days;
     char invoice_email[255];
     int64_t version;
-    int64_t outstanding; /* billing's own running balance (not from events) */
+    int64_t outstanding;           /* billing's own running balance (not from events) */
+    char overdue_since[32];        /* RFC 3339 when an invoice finally failed unpaid; "" if not */
+    char overdue_invoice_ref[101]; /* the invoice that made it overdue */
 } bl_account;
 
 /* Reads the account fields from a contract event's `data` (the contract
@@ -45,6 +47,7 @@ typedef enum {
     BL_CONTRACT_NOT_ACTIVE,
     BL_CONTRACT_EXPIRED, /* the operation date is outside [activatedAt, expireAt] */
     BL_MANDATE_INVALID,
+    BL_ACCOUNT_OVERDUE, /* an invoice's payment finally failed and it is not paid yet */
     BL_CREDIT_LIMIT_EXCEEDED,
 } bl_reason;
 
@@ -61,7 +64,8 @@ void bl_reason_message(bl_reason r, const bl_account *a, const char *currency, b
                        int64_t amount, int exponent, char *buf, size_t size);
 
 /* The account as GET /contracts/{contractRef}/account answers it: status,
- * validity, mandate, credit limit, outstanding and available (decimal numbers
+ * validity, mandate, overdue (with overdueSince and overdueInvoiceRef when it
+ * is), credit limit, outstanding and available (decimal numbers
  * with the currency's decimals, plus exact *Minor integers), version and the
  * time it last changed (`updated_at`, RFC 3339). Caller decrefs. */
 json_t *bl_account_json(const bl_account *a, const char *updated_at);

@@ -20,6 +20,9 @@ typedef struct {
     const char *run_time;
     int run_minute;                                 /* run_time parsed */
     long gc_committers, gc_window_us, gc_max_batch; /* group commit */
+    long overdue_after_days;     /* an invoice unpaid this long past due: overdue (0: never) */
+    long overdue_poll_ms;        /* how often such invoices are looked for */
+    const char *test_clock_file; /* test only: a file holding the clock's offset in seconds */
 } bl_settings;
 
 /* Loads settings; on failure a one-line message naming the variable (exit 2). */

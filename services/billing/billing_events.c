@@ -21,6 +21,7 @@
 
 struct bl_events {
     bp_consumer *consumer;
+    bl_dunning dunning;
 };
 
 static bool handled(const char *type)
@@ -32,7 +33,7 @@ static bool handled(const char *type)
 static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message_t *msg, char *why,
                                     size_t whysize)
 {
-    (void)ctx;
+    bl_events *ev = ctx;
     char header_type[128];
     const char *ht = bp_consumer_event_type(msg, header_type, sizeof header_type);
     if (ht != NULL && !handled(ht))
@@ -52,7 +53,7 @@ static bp_consume_result on_message(void *ctx, bp_db *db, const rd_kafka_message
     } else if (strncmp(type, "contract.", 9) == 0) {
         r = bl_readmodel_apply(db, CONSUMER_NAME, event, why, whysize);
     } else if (handled(type)) {
-        r = bl_settle_apply(db, SETTLEMENT_CONSUMER, event, why, whysize);
+        r = bl_settle_apply(db, SETTLEMENT_CONSUMER, &ev->dunning, event, why, whysize);
     } else {
         json_decref(event);
         return BP_CONSUME_SKIP; /* another service's event */
@@ -82,6 +83,7 @@ bl_events *bl_events_start(const bl_events_config *cfg, char *err, size_t errsiz
         snprintf(err, errsize, "out of memory");
         return NULL;
     }
+    ev->dunning = cfg->dunning;
     bp_consumer_config cc = {.brokers = cfg->brokers,
                              .group_id = cfg->group,
                              .topics = cfg->topics,

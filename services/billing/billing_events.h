@@ -7,6 +7,7 @@
 #ifndef BILLING_EVENTS_H
 #define BILLING_EVENTS_H
 
+#include "billing_dunning.h"
 #include "bp_consumer.h"
 #include "bp_outbox.h"
 
@@ -18,6 +19,7 @@ typedef struct {
     const char *database_url;
     const char *dead_letter_topic; /* where messages that can never be handled go */
     bp_outbox_relay *relay;        /* woken after a dead letter is committed */
+    bl_dunning dunning;            /* the overdue state's settings (billing_dunning) */
 } bl_events_config;
 
 /* Starts consuming cfg->topics in consumer group cfg->group (the strings and

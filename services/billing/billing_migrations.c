@@ -108,6 +108,11 @@ const bp_migration bl_migrations[] = {
      "  ALTER TABLE invoices ALTER COLUMN doc SET COMPRESSION lz4;"
      " EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;"
      " END $$;"},
+    /* Dunning: an account whose invoice finally failed is overdue until paid;
+       the AUTHORIZE statement refuses purchases while overdue_since is set. */
+    {"billing-006-overdue",
+     "ALTER TABLE accounts ADD COLUMN overdue_since timestamptz,"
+     "  ADD COLUMN overdue_invoice_ref text;"},
 };
 /* clang-format on */
 const size_t bl_migrations_count = sizeof bl_migrations / sizeof bl_migrations[0];

@@ -12,6 +12,7 @@
 typedef struct {
     const char *type;
     const json_t *data;
+    const bl_dunning *dunning;
 } settle_ctx;
 
 static bp_db_result apply(bp_db *db, void *arg, bool *applied)
@@ -23,19 +24,25 @@ static bp_db_result apply(bp_db *db, void *arg, bool *applied)
     if (strcmp(type, "invoice.sent") == 0)
         return bl_istore_mark_sent(db, ref, json_string_value(json_object_get(data, "sentAt")),
                                    applied);
-    if (strcmp(type, "payment.succeeded") == 0)
-        return bl_istore_mark_paid(db, ref, json_string_value(json_object_get(data, "collectedAt")),
-                                   applied);
+    if (strcmp(type, "payment.succeeded") == 0) {
+        bp_db_result r = bl_istore_mark_paid(
+            db, ref, json_string_value(json_object_get(data, "collectedAt")), applied);
+        if (r == BP_DB_OK && *applied)
+            r = bl_dunning_invoice_paid(db, c->dunning, ref);
+        return r;
+    }
     json_t *failure =
         json_pack("{s:O*, s:O*, s:O*}", "reasonCode", json_object_get(data, "reasonCode"), "reason",
                   json_object_get(data, "reason"), "failedAt", json_object_get(data, "failedAt"));
     bp_db_result r = bl_istore_mark_failed(db, ref, failure, applied);
+    if (r == BP_DB_OK && *applied)
+        r = bl_dunning_invoice_failed(db, c->dunning, ref, failure);
     json_decref(failure);
     return r;
 }
 
-bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *event, char *why,
-                                size_t whysize)
+bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const bl_dunning *dunning,
+                                const json_t *event, char *why, size_t whysize)
 {
     const char *problem = bp_cloudevent_check(event);
     const char *id = json_string_value(json_object_get(event, "id"));
@@ -56,7 +63,7 @@ bl_event_result bl_settle_apply(bp_db *db, const char *consumer, const json_t *e
     }
     bool applied = false;
     bp_db_result r = BP_DB_OK;
-    settle_ctx c = {type, data};
+    settle_ctx c = {type, data, dunning};
     bp_inbox_outcome out = bp_inbox_apply(db, consumer, id, apply, &c, &applied, &r);
     if (out == BP_INBOX_REFUSED)
         snprintf(why, whysize, "%s event %s refused by the database: %s", type, id,

@@ -76,7 +76,11 @@ static void date_field(PGresult *res, int row, int col, bp_date *out, bool *has)
     " expire_at, coalesce(mandate_ref, ''), coalesce(mandate_status, ''), mandate_signed_at,"      \
     " mandate_expire_at, currency, credit_limit, payment_term_days,"                               \
     " coalesce(invoice_email, ''), version, outstanding,"                                          \
-    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"                \
+    " coalesce(to_char(overdue_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "   \
+    "''),"                                                                                         \
+    " coalesce(overdue_invoice_ref, '')"
+#define ACCOUNT_NCOLUMNS 19
 
 /* Fills *a from row i of an ACCOUNT_COLUMNS result. */
 static void account_of_row(PGresult *res, int i, bl_account *a, char *updated_at)
@@ -101,6 +105,8 @@ static void account_of_row(PGresult *res, int i, bl_account *a, char *updated_at
     a->outstanding = atoll(PQgetvalue(res, i, 15));
     if (updated_at != NULL)
         snprintf(updated_at, 32, "%s", PQgetvalue(res, i, 16));
+    snprintf(a->overdue_since, sizeof a->overdue_since, "%s", PQgetvalue(res, i, 17));
+    snprintf(a->overdue_invoice_ref, sizeof a->overdue_invoice_ref, "%s", PQgetvalue(res, i, 18));
 }
 
 bp_db_result bl_store_get_account(bp_db *db, const char *contract_id, const char *contract_ref,
@@ -146,7 +152,7 @@ bp_db_result bl_store_get_accounts(bp_db *db, const char *const *contract_ids, s
     if (r != BP_DB_OK)
         return r;
     for (int i = 0; i < PQntuples(res); i++) {
-        long k = atol(PQgetvalue(res, i, 17)) - 1;
+        long k = atol(PQgetvalue(res, i, ACCOUNT_NCOLUMNS)) - 1;
         if (k >= 0 && (size_t)k < n) {
             account_of_row(res, i, &out[k], NULL);
             found[k] = true;
@@ -247,6 +253,7 @@ static bp_db_result insert_checked(bp_db *db, const bp_db_stmt *stmt, const bl_o
     "    AND $12::date BETWEEN activated_at AND expire_at"                                         \
     "    AND mandate_status = 'VALID' AND $12::date >= mandate_signed_at"                          \
     "    AND (mandate_expire_at IS NULL OR $12::date <= mandate_expire_at)"                        \
+    "    AND overdue_since IS NULL"                                                                \
     "    AND outstanding + $10::bigint <= credit_limit"                                            \
     "  RETURNING contract_id"
 

@@ -10,6 +10,7 @@
 #include "billing_invoice_store.h"
 #include "billing_metrics.h"
 #include "billing_migrations.h"
+#include "billing_overdue.h"
 #include "billing_run.h"
 #include "bp_boot.h"
 #include "bp_daemon.h"
@@ -50,8 +51,20 @@ int main(int argc, char **argv)
                                  .topics = topics,
                                  .database_url = s.common.database_url,
                                  .dead_letter_topic = s.topic_dead_letter,
-                                 .relay = b.relay};
+                                 .relay = b.relay,
+                                 .dunning = {.invoice_topic = s.topic_invoice,
+                                             .source = "/boissipay/billing",
+                                             .after_days = (int)s.overdue_after_days,
+                                             .timezone = s.timezone,
+                                             .test_clock_file = s.test_clock_file}};
+    if (s.test_clock_file[0] != '\0')
+        bp_log_warn("TEST CLOCK ON: the overdue sweep follows the offset in %s "
+                    "(BP_TEST_CLOCK_FILE is for tests only)",
+                    s.test_clock_file);
     bl_events *events = bl_events_start(&ec, b.err, sizeof b.err);
+    bl_overdue *overdue =
+        events ? bl_overdue_start(&ec.dunning, s.common.database_url, s.overdue_poll_ms, b.relay)
+               : NULL;
     const bl_gc_config gcc = {.database_url = s.common.database_url,
                               .committers = s.gc_committers,
                               .window_us = s.gc_window_us,
@@ -85,6 +98,7 @@ int main(int argc, char **argv)
     bp_http_stop(http);
     bl_gc_stop(gc); /* after the last request */
     bl_scheduler_stop(scheduler);
+    bl_overdue_stop(overdue);
     bl_events_stop(events);
     bp_db_pool_free(app.pool);
     bp_boot_stop(&b, &s.common);

@@ -57,7 +57,13 @@ int main(int argc, char **argv)
                       .relay = b.relay,
                       .bank = bank,
                       .at_once = strcmp(s.collect, "at-once") == 0,
-                      .timezone = s.timezone};
+                      .timezone = s.timezone,
+                      .dunning = &s.dunning,
+                      .test_clock_file = s.test_clock_file};
+    if (s.test_clock_file[0] != '\0')
+        bp_log_warn("TEST CLOCK ON: due dates and retries follow the offset in %s "
+                    "(BP_TEST_CLOCK_FILE is for tests only)",
+                    s.test_clock_file);
     pm_collector *collector =
         bank ? pm_collector_start(&svc, start_bank(&s, b.err, sizeof b.err), s.common.database_url,
                                   (int)s.due_poll_ms, b.err, sizeof b.err)
@@ -68,15 +74,16 @@ int main(int argc, char **argv)
                   : NULL;
     pm_http_app app = {.pool = bp_db_pool_new(s.common.database_url),
                        .relay = b.relay,
-                       .consumer = pm_events_consumer(events)};
+                       .consumer = pm_events_consumer(events),
+                       .svc = &svc};
     size_t nroutes;
     const bp_http_route *routes = pm_http_routes(&nroutes);
     bp_http_config hc = bp_boot_http(&b, &s.common, routes, nroutes, pm_http_ready, &app);
     bp_http_server *http = NULL;
     status = bp_boot_serve(&b, &hc, events && app.pool,
-                           json_pack("{s:s, s:s, s:s, s:i}", "topic", s.topic_payment, "collect",
-                                     s.collect, "timezone", s.timezone, "bankDelayMs",
-                                     (int)s.bank_delay_ms),
+                           json_pack("{s:s, s:s, s:s, s:i, s:s}", "topic", s.topic_payment,
+                                     "collect", s.collect, "timezone", s.timezone, "bankDelayMs",
+                                     (int)s.bank_delay_ms, "retryDays", s.retry_days),
                            &http);
 
     bp_http_stop(http);

@@ -13,6 +13,7 @@
 typedef struct {
     char mandate[MANDATE_MAX + 1];
     char code[5];
+    int first; /* > 0: only the mandate's first `first` collections fail; 0: all */
 } rule;
 
 struct pm_bank_rules {
@@ -88,19 +89,39 @@ static const char *trim(const char *s, size_t *len)
     return s;
 }
 
-/* Parses one "REF:CODE" item (s, len; white space around REF and CODE ignored). */
+/* Parses one "REF:CODE" or "REF:CODE:N" item (s, len; white space around the
+ * parts ignored). */
 static bool parse_item(const char *s, size_t len, rule *out, char *err, size_t errsize)
 {
     s = trim(s, &len);
     const char *colon = memchr(s, ':', len);
     size_t ref_len = colon ? (size_t)(colon - s) : 0;
-    size_t code_len = colon ? len - ref_len - 1 : 0;
+    size_t rest_len = colon ? len - ref_len - 1 : 0;
     const char *ref = trim(s, &ref_len);
+    const char *second = colon ? memchr(colon + 1, ':', rest_len) : NULL;
+    size_t code_len = second ? (size_t)(second - colon - 1) : rest_len;
     const char *code = colon ? trim(colon + 1, &code_len) : NULL;
-    if (colon == NULL || ref_len == 0 || ref_len > MANDATE_MAX || !code_valid(code, code_len)) {
+    long first = 0;
+    bool first_ok = true;
+    if (second != NULL) {
+        size_t n_len = len - (size_t)(second + 1 - s);
+        const char *n = trim(second + 1, &n_len);
+        char digits[8] = "";
+        first_ok = n_len >= 1 && n_len < sizeof digits;
+        for (size_t i = 0; first_ok && i < n_len; i++)
+            first_ok = isdigit((unsigned char)n[i]);
+        if (first_ok) {
+            memcpy(digits, n, n_len);
+            first = atol(digits);
+            first_ok = first >= 1 && first <= 1000;
+        }
+    }
+    if (colon == NULL || ref_len == 0 || ref_len > MANDATE_MAX || !code_valid(code, code_len) ||
+        !first_ok) {
         snprintf(err, errsize,
-                 "BP_BANK_FAIL_MANDATES: '%.*s' is not MANDATE:CODE (a mandate reference of 1 to "
-                 "%d characters, a 4-character SEPA reason code such as MD01)",
+                 "BP_BANK_FAIL_MANDATES: '%.*s' is not MANDATE:CODE or MANDATE:CODE:N (a mandate "
+                 "reference of 1 to %d characters, a 4-character SEPA reason code such as MD01, "
+                 "the number 1 to 1000 of first collections that fail)",
                  (int)(len > 60 ? 60 : len), s, MANDATE_MAX);
         return false;
     }
@@ -108,6 +129,7 @@ static bool parse_item(const char *s, size_t len, rule *out, char *err, size_t e
     out->mandate[ref_len] = '\0';
     memcpy(out->code, code, 4);
     out->code[4] = '\0';
+    out->first = (int)first;
     return true;
 }
 
@@ -155,7 +177,7 @@ void pm_bank_rules_free(pm_bank_rules *rules)
 }
 
 void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref, int64_t amount_minor,
-                          pm_bank_result *result)
+                          int64_t earlier, pm_bank_result *result)
 {
     memset(result, 0, sizeof *result);
     if (mandate_ref == NULL || mandate_ref[0] == '\0') {
@@ -164,6 +186,8 @@ void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref, i
     }
     for (size_t i = 0; i < rules->n; i++) {
         if (strcmp(rules->rules[i].mandate, mandate_ref) == 0) {
+            if (rules->rules[i].first > 0 && earlier >= rules->rules[i].first)
+                break; /* its failing collections are behind it: booked from now on */
             pm_bank_result_reject(result, rules->rules[i].code);
             return;
         }

@@ -55,8 +55,10 @@ const char *pm_sepa_reason_text(const char *code);
 
 typedef struct pm_bank_rules pm_bank_rules;
 
-/* Parses BP_BANK_FAIL_MANDATES ("MDT-X:MD01,MDT-Y:AC04"; empty: none; spaces
- * around items ignored; a code is 4 characters A-Z/0-9) with the
+/* Parses BP_BANK_FAIL_MANDATES ("MDT-X:MD01,MDT-Y:AC04,MDT-Z:AM04:2"; empty:
+ * none; spaces around items ignored; a code is 4 characters A-Z/0-9; an
+ * optional third part N (1..1000) fails only the mandate's first N collections,
+ * the later ones are booked) with the
  * BP_BANK_INSUFFICIENT_ABOVE_MINOR threshold (0: never). Returns NULL and writes
  * a message into err on a bad spec. Free with pm_bank_rules_free. */
 pm_bank_rules *pm_bank_rules_parse(const char *fail_mandates, int64_t insufficient_above, char *err,
@@ -64,9 +66,10 @@ pm_bank_rules *pm_bank_rules_parse(const char *fail_mandates, int64_t insufficie
 void pm_bank_rules_free(pm_bank_rules *rules);
 
 /* The simulated bank's decision, in this order: no mandate → MD01; a mandate
- * listed in the rules → its code; amount above the threshold (when > 0) → AM04;
- * otherwise booked. */
+ * listed in the rules → its code (for a rule with N: only while `earlier`, the
+ * number of collections the bank already processed on that mandate, is below
+ * N); amount above the threshold (when > 0) → AM04; otherwise booked. */
 void pm_bank_rules_decide(const pm_bank_rules *rules, const char *mandate_ref, int64_t amount_minor,
-                          pm_bank_result *result);
+                          int64_t earlier, pm_bank_result *result);
 
 #endif

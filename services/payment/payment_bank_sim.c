@@ -61,7 +61,17 @@ static pm_bank_status sim_collect(void *impl, const char *e2e, const char *manda
                     result->ok ? "BOOKED" : result->reason_code);
         return PM_BANK_ANSWERED;
     }
-    pm_bank_rules_decide(s->rules, mandate_ref, amount_minor, result);
+    int64_t earlier = 0; /* collections already processed on this mandate */
+    if (mandate_ref != NULL && mandate_ref[0] != '\0') {
+        const char *mp[] = {mandate_ref};
+        PGresult *cnt = NULL;
+        if (bp_db_exec(s->db, &cnt, "SELECT count(*) FROM bank_sim_debits WHERE mandate_ref = $1",
+                       1, mp) != BP_DB_OK)
+            goto unavailable;
+        earlier = atoll(PQgetvalue(cnt, 0, 0));
+        PQclear(cnt);
+    }
+    pm_bank_rules_decide(s->rules, mandate_ref, amount_minor, earlier, result);
     char amount[24];
     snprintf(amount, sizeof amount, "%lld", (long long)amount_minor);
     const char *params[] = {e2e,

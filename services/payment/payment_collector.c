@@ -32,8 +32,8 @@ static void collect_due(void *ctx, const bp_ticker *t)
         return;
     int n = BATCH;
     while (n == BATCH && !bp_ticker_stopping(t)) {
-        if (pm_store_due_pending(c->db, c->svc->timezone, MIN_AGE_S, batch, BATCH, &n) !=
-            BP_DB_OK) {
+        if (pm_store_due_pending(c->db, c->svc->timezone, pm_service_clock_offset(c->svc),
+                                 MIN_AGE_S, batch, BATCH, &n) != BP_DB_OK) {
             bp_log_warn("collector: cannot look for payments due now: %s", bp_db_error(c->db));
             break;
         }
@@ -55,6 +55,9 @@ static void collect_due(void *ctx, const bp_ticker *t)
             if (r == PM_EVENT_DONE)
                 bp_metrics_counter_add("bp_payment_collected_on_due_date_total",
                                        "Payments the collector debited on their due date.", 1);
+            if (r == PM_EVENT_SCHEDULED)
+                bp_metrics_counter_add("bp_payment_retries_scheduled_total",
+                                       "Refused debits scheduled for another attempt.", 1);
             failed += r == PM_EVENT_RETRY;
         }
         if (failed > 0 || skipped > 0)

@@ -8,6 +8,12 @@
 
 static const char *const collect_modes[] = {"due-date", "at-once", NULL};
 
+static bool check_retry_days(const char *value, char *why, size_t whysize)
+{
+    pm_dunning d;
+    return pm_dunning_parse(value, &d, why, whysize);
+}
+
 /* One row per variable: not reflowed. */
 /* clang-format off */
 static const bp_config_entry table[] = {
@@ -34,6 +40,12 @@ static const bp_config_entry table[] = {
      bp_config_check_time_zone},
     {"BP_PAYMENT_DUE_POLL_MS", BP_CONFIG_INT, offsetof(pm_settings, due_poll_ms), "60000", 100,
      3600000, "how often payments that have fallen due are looked for", false, NULL, NULL},
+    {"BP_PAYMENT_RETRY_DAYS", BP_CONFIG_STRING, offsetof(pm_settings, retry_days), "3,5,7", 0, 0,
+     "dunning: days after each AM04 failure when the debit is tried again (none: never)", false,
+     NULL, check_retry_days},
+    {"BP_TEST_CLOCK_FILE", BP_CONFIG_STRING, offsetof(pm_settings, test_clock_file), "", 0, 0,
+     "TEST ONLY: file holding seconds added to the clock for due dates and retries (empty: off)",
+     false, NULL, NULL},
 };
 /* clang-format on */
 
@@ -46,6 +58,8 @@ pm_bank_rules *pm_config_bank_rules(const pm_settings *s, char *err, size_t errs
 bool pm_config_load(pm_settings *s, char *err, size_t errsize)
 {
     if (!bp_config_load(table, sizeof table / sizeof table[0], s, err, errsize))
+        return false;
+    if (!pm_dunning_parse(s->retry_days, &s->dunning, err, errsize))
         return false;
     pm_bank_rules *rules = pm_config_bank_rules(s, err, errsize);
     pm_bank_rules_free(rules);

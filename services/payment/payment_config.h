@@ -4,6 +4,7 @@
 
 #include "bp_settings.h"
 #include "payment_bank.h"
+#include "payment_dunning.h"
 
 #include <stdio.h>
 
@@ -18,6 +19,9 @@ typedef struct {
     const char *collect;  /* "due-date" or "at-once" */
     const char *timezone; /* the zone whose calendar decides when a due date has come */
     long due_poll_ms;
+    const char *retry_days;      /* BP_PAYMENT_RETRY_DAYS, "3,5,7" */
+    pm_dunning dunning;          /* retry_days parsed */
+    const char *test_clock_file; /* test only: a file holding the clock's offset in seconds */
 } pm_settings;
 
 /* Loads and validates settings (the bank rules included); on failure a

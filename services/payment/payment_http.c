@@ -1,4 +1,5 @@
-/* payment_http: /payments. Read-only: payments are created by the consumer.
+/* payment_http: /payments. Payments are created by the consumer; the one
+ * write is a finance operator's retry of a FAILED payment.
  * Runs on MHD worker threads, each with its own pooled connection. */
 #include "payment_http.h"
 
@@ -19,6 +20,10 @@ static void reply(bp_http_response *resp, pm_result r, json_t *body)
     case PM_R_OK:
         bp_http_reply_json(resp, 200, body);
         return;
+    case PM_R_NOT_FAILED:
+        bp_http_reply_error(resp, 409, "PAYMENT_NOT_FAILED", "only a FAILED payment can be retried",
+                            NULL);
+        break;
     default:
         bp_http_reply_common(resp, r, NULL, "no such resource", "payment");
     }
@@ -29,6 +34,14 @@ static void h_get_payment(bp_http_request *req, bp_http_response *resp)
 {
     json_t *resource = NULL;
     pm_result r = pm_service_get(conn(req), bp_http_param(req, 0), &resource);
+    reply(resp, r, resource);
+}
+
+static void h_retry_payment(bp_http_request *req, bp_http_response *resp)
+{
+    json_t *resource = NULL;
+    pm_result r =
+        pm_service_retry_now(app_of(req)->svc, conn(req), bp_http_param(req, 0), &resource);
     reply(resp, r, resource);
 }
 
@@ -61,6 +74,10 @@ static const bp_http_route routes[] = {
      .pattern = "/payments/{paymentId}",
      .scope = BP_SCOPE_READ,
      .handler = h_get_payment},
+    {.method = "POST",
+     .pattern = "/payments/{paymentId}/retry",
+     .scope = BP_SCOPE_WRITE,
+     .handler = h_retry_payment},
 };
 
 const bp_http_route *pm_http_routes(size_t *n)

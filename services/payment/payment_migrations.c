@@ -42,6 +42,17 @@ const bp_migration pm_migrations[] = {
     {"payment-003-pending-due",
      /* the collector's question: which PENDING payments have fallen due */
      "CREATE INDEX payments_pending_due ON payments (due_date, seq) WHERE status = 'PENDING';"},
+    {"payment-004-dunning",
+     /* a debit refused AM04 stays PENDING with its next attempt's date (dunning);
+        the collector's question then looks at that date first */
+     "ALTER TABLE payments"
+     "  ADD COLUMN retries int NOT NULL DEFAULT 0 CHECK (retries >= 0),"
+     "  ADD COLUMN next_attempt_on date,"
+     "  ADD COLUMN last_reason_code text,"
+     "  ADD COLUMN last_reason text;"
+     "DROP INDEX payments_pending_due;"
+     "CREATE INDEX payments_pending_next ON payments ((coalesce(next_attempt_on, due_date)), seq)"
+     "  WHERE status = 'PENDING';"},
 };
 /* clang-format on */
 const size_t pm_migrations_count = sizeof pm_migrations / sizeof pm_migrations[0];

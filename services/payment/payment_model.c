@@ -106,7 +106,36 @@ json_t *pm_payment_json(const pm_payment *p)
     set_opt(o, "requestedAt", p->created_at);
     set_opt(o, is(p, "SUCCEEDED") ? "collectedAt" : "failedAt",
             is(p, "PENDING") ? "" : p->completed_at);
+    if (p->retries > 0)
+        json_object_set_new(o, "retries", json_integer(p->retries));
+    if (is(p, "PENDING")) {
+        set_opt(o, "nextAttemptOn", p->next_attempt_on);
+        set_opt(o, "lastReasonCode", p->last_reason_code);
+    }
     return o;
+}
+
+json_t *pm_payment_retry_data(const pm_payment *p, bool manual)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s}", "paymentId", p->payment_id, "invoiceRef",
+                          p->invoice_ref, "contractId", p->contract_id);
+    json_object_set_new(o, "amount", bp_money_json(p->amount_minor, p->currency));
+    json_object_set_new(o, "currency", json_string(p->currency));
+    set_opt(o, "mandateReference", p->mandate_ref);
+    json_object_set_new(o, "attempt", json_integer(p->retries));
+    json_object_set_new(o, "reasonCode", json_string(p->last_reason_code));
+    json_object_set_new(o, "reason", json_string(p->last_reason));
+    json_object_set_new(o, "nextAttemptOn", json_string(p->next_attempt_on));
+    json_object_set_new(o, "manual", json_boolean(manual));
+    return o;
+}
+
+void pm_payment_end_to_end_id(const pm_payment *p, char *buf, size_t size)
+{
+    if (p->retries == 0)
+        snprintf(buf, size, "%s", p->invoice_ref);
+    else
+        snprintf(buf, size, "%s/R%d", p->invoice_ref, p->retries);
 }
 
 const char *pm_payment_event_type(const pm_payment *p)

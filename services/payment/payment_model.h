@@ -29,6 +29,10 @@ typedef struct {
     char request_event_id[PM_REF_MAX + 1]; /* the payment.requested event that created it */
     char created_at[32];                   /* RFC 3339 UTC */
     char completed_at[32];                 /* when it became SUCCEEDED or FAILED */
+    int retries;                           /* attempts made after the first (dunning) */
+    char next_attempt_on[11];              /* PENDING after a failure: the retry's date */
+    char last_reason_code[5];              /* the last refused attempt's code, "" if none */
+    char last_reason[160];
 } pm_payment;
 
 /* Reads a `payment.requested` CloudEvent (parsed JSON) into *p: the envelope
@@ -48,6 +52,18 @@ json_t *pm_payment_json(const pm_payment *p);
  * SUCCEEDED (collectedAt), `payment.failed` when FAILED (reasonCode, reason,
  * failedAt). NULL for a PENDING payment. Caller decrefs. */
 json_t *pm_payment_event_data(const pm_payment *p);
+
+/* The `data` of `payment.retry_scheduled` for a PENDING payment whose attempt
+ * number `retries` was refused (last_reason_code) and that is tried again on
+ * next_attempt_on: the payment's identity and amount, attempt (the refused
+ * attempt, 1-based), reasonCode, reason, nextAttemptOn and `manual` (a finance
+ * operator asked for the retry: POST /payments/{paymentId}/retry). Caller
+ * decrefs. */
+json_t *pm_payment_retry_data(const pm_payment *p, bool manual);
+
+/* The bank's end-to-end id of the payment's current attempt: the invoiceRef
+ * for the first, "<invoiceRef>/R<n>" for retry n (buf >= PM_REF_MAX + 16). */
+void pm_payment_end_to_end_id(const pm_payment *p, char *buf, size_t size);
 
 /* "payment.succeeded", "payment.failed", or NULL for PENDING. */
 const char *pm_payment_event_type(const pm_payment *p);

@@ -19,6 +19,7 @@
 #include "bp_log.h"
 #include "bp_metrics.h"
 #include "bp_random.h"
+#include "bp_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,32 @@ static bp_db_result record_result(const pm_service *svc, bp_db *db, const pm_pay
     return r;
 }
 
+int64_t pm_service_clock_offset(const pm_service *svc)
+{
+    return bp_time_test_offset_s(svc->test_clock_file);
+}
+
+/* tx2 of a refusal dunning tries again: the retry's date and its event. */
+static bp_db_result record_retry(const pm_service *svc, bp_db *db, const pm_payment *p,
+                                 const pm_bank_result *br, int days, pm_payment *done, bool *moved)
+{
+    bp_db_result r = bp_db_begin(db);
+    if (r != BP_DB_OK)
+        return r;
+    r = pm_store_schedule_retry(db, p, br->reason_code, br->reason, days, svc->timezone,
+                                pm_service_clock_offset(svc), done, moved);
+    if (r == BP_DB_OK && *moved) {
+        char id[37];
+        json_t *event = bp_cloudevent_new(svc->source, "payment.retry_scheduled", done->invoice_ref,
+                                          pm_payment_retry_data(done, false), id);
+        r = event ? bp_outbox_add(db, svc->payment_topic, done->contract_id, event) : BP_DB_ERROR;
+        json_decref(event);
+    }
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    return r;
+}
+
 static bool same_request(const pm_payment *a, const pm_payment *b)
 {
     return strcmp(a->contract_id, b->contract_id) == 0 && a->amount_minor == b->amount_minor &&
@@ -104,10 +131,15 @@ pm_event_result pm_service_handle_request(const pm_service *svc, bp_db *db, cons
         bp_log_warn("payment request %s for %s differs from the recorded payment %s; the "
                     "recorded one is collected",
                     req.request_event_id, p.invoice_ref, p.payment_id);
+    if (p.retries > 0) {
+        bp_log_info("payment of %s is being dunned: the collector tries again on %s", p.invoice_ref,
+                    p.next_attempt_on);
+        return PM_EVENT_SCHEDULED;
+    }
     /* Without a mandate there is nothing to wait for: it fails MD01 now. */
     if (!svc->at_once && p.due_date[0] != '\0' && p.mandate_ref[0] != '\0') {
         bool due = true;
-        r = pm_store_is_due(db, p.due_date, svc->timezone, &due);
+        r = pm_store_is_due(db, p.due_date, svc->timezone, pm_service_clock_offset(svc), &due);
         if (r != BP_DB_OK)
             return retry_later(db, r, "payment request", req.invoice_ref);
         if (!due) {
@@ -145,22 +177,37 @@ pm_event_result pm_service_collect(const pm_service *svc, pm_bank *bank, bp_db *
                                    const pm_payment *p)
 {
     pm_bank_result br;
+    char e2e[PM_REF_MAX + 16];
+    pm_payment_end_to_end_id(p, e2e, sizeof e2e);
     if (p->mandate_ref[0] == '\0') {
         pm_bank_result_reject(&br, "MD01"); /* nothing to debit against */
-    } else if (pm_bank_collect(bank, p->invoice_ref, p->mandate_ref, p->amount_minor, p->currency,
-                               &br) != PM_BANK_ANSWERED) {
+    } else if (pm_bank_collect(bank, e2e, p->mandate_ref, p->amount_minor, p->currency, &br) !=
+               PM_BANK_ANSWERED) {
         bp_log_warn("payment of %s stays PENDING: the bank did not answer", p->invoice_ref);
         count_debit("bank_unavailable", NULL);
         return PM_EVENT_RETRY;
     }
     pm_payment done;
     bool moved = false;
-    bp_db_result r = record_result(svc, db, p, &br, &done, &moved);
+    int days = 0;
+    bool again = !br.ok && svc->dunning != NULL &&
+                 pm_dunning_next(svc->dunning, br.reason_code, p->retries, &days);
+    bp_db_result r = again ? record_retry(svc, db, p, &br, days, &done, &moved)
+                           : record_result(svc, db, p, &br, &done, &moved);
     if (r != BP_DB_OK)
         return retry_later(db, r, "payment result of", p->invoice_ref);
     if (!moved)
         return PM_EVENT_DUPLICATE;
     count_debit(br.ok ? "booked" : "rejected", br.ok ? NULL : br.reason_code);
+    if (again) {
+        bp_outbox_relay_wake(svc->relay);
+        bp_log_fields(BP_LOG_INFO,
+                      json_pack("{s:s, s:s, s:s, s:i, s:s}", "paymentId", done.payment_id,
+                                "invoiceRef", done.invoice_ref, "reasonCode", br.reason_code,
+                                "attempt", done.retries, "nextAttemptOn", done.next_attempt_on),
+                      "payment refused, retry scheduled");
+        return PM_EVENT_SCHEDULED;
+    }
     bp_outbox_relay_wake(svc->relay);
     bp_log_fields(BP_LOG_INFO,
                   json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "paymentId", done.payment_id,
@@ -186,6 +233,45 @@ pm_result pm_service_get(bp_db *db, const char *payment_id, json_t **resource)
         return db_failure(db, r, "get payment");
     if (!found)
         return PM_R_NOT_FOUND;
+    *resource = pm_payment_json(&p);
+    return PM_R_OK;
+}
+
+pm_result pm_service_retry_now(const pm_service *svc, bp_db *db, const char *payment_id,
+                               json_t **resource)
+{
+    *resource = NULL;
+    pm_payment p;
+    bool found = false, moved = false;
+    bp_db_result r = bp_db_begin(db);
+    if (r == BP_DB_OK)
+        r = pm_store_retry_now(db, payment_id, svc->timezone, pm_service_clock_offset(svc), &p,
+                               &moved);
+    if (r == BP_DB_OK && !moved) {
+        r = pm_store_get(db, payment_id, &p, &found);
+        bp_db_rollback(db);
+        if (r != BP_DB_OK)
+            return db_failure(db, r, "retry payment");
+        return found ? PM_R_NOT_FAILED : PM_R_NOT_FOUND;
+    }
+    if (r == BP_DB_OK) {
+        char id[37];
+        json_t *event = bp_cloudevent_new(svc->source, "payment.retry_scheduled", p.invoice_ref,
+                                          pm_payment_retry_data(&p, true), id);
+        r = event ? bp_outbox_add(db, svc->payment_topic, p.contract_id, event) : BP_DB_ERROR;
+        json_decref(event);
+    }
+    if (r == BP_DB_OK)
+        r = bp_db_commit(db);
+    if (r != BP_DB_OK) {
+        bp_db_rollback(db);
+        return db_failure(db, r, "retry payment");
+    }
+    bp_outbox_relay_wake(svc->relay);
+    bp_log_fields(BP_LOG_INFO,
+                  json_pack("{s:s, s:s, s:i}", "paymentId", p.payment_id, "invoiceRef",
+                            p.invoice_ref, "attempt", p.retries + 1),
+                  "payment retried by hand");
     *resource = pm_payment_json(&p);
     return PM_R_OK;
 }

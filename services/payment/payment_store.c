@@ -17,7 +17,11 @@
     "payment_id, invoice_ref, contract_id, coalesce(contract_ref, ''), amount_minor, currency,"    \
     " coalesce(mandate_ref, ''), coalesce(due_date::text, ''), status,"                            \
     " coalesce(reason_code, ''), coalesce(reason, ''), request_event_id, " TS(                     \
-        "created_at") ", coalesce(" TS("completed_at") ", '')"
+        "created_at") ", coalesce(" TS("completed_at") ", ''), retries,"                           \
+                                                       " coalesce(next_attempt_on::text, ''), "    \
+                                                       "coalesce(last_reason_code, ''),"           \
+                                                       " coalesce(last_reason, '')"
+#define PM_NCOLUMNS 18
 
 /* Copies column `col` of `row` into dst (size bytes). */
 #define COPY(dst, col) snprintf(dst, sizeof dst, "%s", PQgetvalue(res, row, col))
@@ -39,7 +43,15 @@ static void read_row(PGresult *res, int row, pm_payment *p)
     COPY(p->request_event_id, 11);
     COPY(p->created_at, 12);
     COPY(p->completed_at, 13);
+    p->retries = atoi(PQgetvalue(res, row, 14));
+    COPY(p->next_attempt_on, 15);
+    COPY(p->last_reason_code, 16);
+    COPY(p->last_reason, 17);
 }
+
+/* "Today" in time zone $tz on the clock moved by $offset seconds (the test clock). */
+#define TODAY(tz, offset)                                                                          \
+    "((now() + make_interval(secs => " offset "::bigint)) AT TIME ZONE " tz ")::date"
 
 static const char *opt(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
 
@@ -106,11 +118,13 @@ bp_db_result pm_store_complete(bp_db *db, const char *payment_id, bool ok, const
     return one_row(db, &stmt, params, p, updated);
 }
 
-bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bool *due)
+bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, int64_t offset_s,
+                             bool *due)
 {
-    static const bp_db_stmt stmt = {"pm_is_due", "SELECT $1::date <= (now() AT TIME ZONE $2)::date",
-                                    2};
-    const char *params[] = {due_date, tz};
+    static const bp_db_stmt stmt = {"pm_is_due", "SELECT $1::date <= " TODAY("$2", "$3"), 3};
+    char off[24];
+    snprintf(off, sizeof off, "%lld", (long long)offset_s);
+    const char *params[] = {due_date, tz, off};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
     *due = r == BP_DB_OK && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -118,20 +132,24 @@ bp_db_result pm_store_is_due(bp_db *db, const char *due_date, const char *tz, bo
     return r;
 }
 
-bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_payment *out,
-                                  int max, int *n)
+bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int64_t offset_s, int min_age_s,
+                                  pm_payment *out, int max, int *n)
 {
     static const bp_db_stmt stmt = {
         "pm_due_pending",
         "SELECT " PM_COLUMNS " FROM payments WHERE status = 'PENDING'"
-        " AND (due_date IS NULL OR due_date <= (now() AT TIME ZONE $1)::date)"
-        " AND created_at <= now() - make_interval(secs => $2::int)"
-        " ORDER BY due_date NULLS FIRST, seq LIMIT $3::int",
-        3};
-    char age[16], limit[16];
+        " AND (coalesce(next_attempt_on, due_date) IS NULL"
+        "      OR coalesce(next_attempt_on, due_date) <= " TODAY(
+            "$1",
+            "$4") ")"
+                  " AND (retries > 0 OR created_at <= now() - make_interval(secs => $2::int))"
+                  " ORDER BY coalesce(next_attempt_on, due_date) NULLS FIRST, seq LIMIT $3::int",
+        4};
+    char age[16], limit[16], off[24];
     snprintf(age, sizeof age, "%d", min_age_s);
     snprintf(limit, sizeof limit, "%d", max);
-    const char *params[] = {tz, age, limit};
+    snprintf(off, sizeof off, "%lld", (long long)offset_s);
+    const char *params[] = {tz, age, limit, off};
     PGresult *res = NULL;
     bp_db_result r = bp_db_exec_stmt(db, &res, &stmt, params);
     *n = 0;
@@ -141,6 +159,42 @@ bp_db_result pm_store_due_pending(bp_db *db, const char *tz, int min_age_s, pm_p
     }
     PQclear(res);
     return r;
+}
+
+bp_db_result pm_store_schedule_retry(bp_db *db, const pm_payment *p, const char *reason_code,
+                                     const char *reason, int days, const char *tz, int64_t offset_s,
+                                     pm_payment *out, bool *updated)
+{
+    static const bp_db_stmt stmt = {
+        "pm_schedule_retry",
+        "UPDATE payments SET retries = retries + 1, last_reason_code = $3, last_reason = $4,"
+        " next_attempt_on = " TODAY(
+            "$6", "$7") " + $5::int"
+                        " WHERE payment_id = $1::uuid AND status = 'PENDING' AND retries = $2::int"
+                        " RETURNING " PM_COLUMNS,
+        7};
+    char retries[16], d[16], off[24];
+    snprintf(retries, sizeof retries, "%d", p->retries);
+    snprintf(d, sizeof d, "%d", days);
+    snprintf(off, sizeof off, "%lld", (long long)offset_s);
+    const char *params[] = {p->payment_id, retries, reason_code, reason, d, tz, off};
+    return one_row(db, &stmt, params, out, updated);
+}
+
+bp_db_result pm_store_retry_now(bp_db *db, const char *payment_id, const char *tz, int64_t offset_s,
+                                pm_payment *out, bool *updated)
+{
+    static const bp_db_stmt stmt = {
+        "pm_retry_now",
+        "UPDATE payments SET status = 'PENDING', retries = retries + 1,"
+        " last_reason_code = reason_code, last_reason = reason, reason_code = NULL,"
+        " reason = NULL, completed_at = NULL, next_attempt_on = " TODAY(
+            "$2", "$3") " WHERE payment_id::text = $1 AND status = 'FAILED' RETURNING " PM_COLUMNS,
+        3};
+    char off[24];
+    snprintf(off, sizeof off, "%lld", (long long)offset_s);
+    const char *params[] = {payment_id, tz, off};
+    return one_row(db, &stmt, params, out, updated);
 }
 
 /* Advisory lock class of "collecting this invoice" (object: hashtext of its
@@ -193,7 +247,7 @@ bp_db_result pm_store_list(bp_db *db, const pm_filter *f, json_t **items, int64_
         read_row(res, i, &p);
         json_array_append_new(arr, pm_payment_json(&p));
     }
-    *total = n > 0 ? atoll(PQgetvalue(res, 0, 14)) : 0;
+    *total = n > 0 ? atoll(PQgetvalue(res, 0, PM_NCOLUMNS)) : 0;
     PQclear(res);
     if (n == 0 && f->offset > 0) /* past the last page: still count the matches */
         r = bp_db_count(db, "SELECT count(*) FROM payments" PM_WHERE, 3, params, total);

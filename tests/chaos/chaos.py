@@ -161,7 +161,9 @@ def main():
         "payment": {"BP_PAYMENT_COLLECT": "at-once", "BP_BANK_DELAY_MS": "400",
                     "BP_BANK_FAIL_MANDATES": fail_mandates,
                     "BP_BANK_INSUFFICIENT_ABOVE_MINOR": str(insufficient_above),
-                    "BP_PAYMENT_DUE_POLL_MS": "1000"},
+                    "BP_PAYMENT_DUE_POLL_MS": "1000",
+                    # a refusal is final at once: the reconciliation expects AM04 FAILED
+                    "BP_PAYMENT_RETRY_DAYS": "none"},
         "invoice-mailer": {"BP_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
                            "BP_SMTP_RETRY_MIN_MS": "200", "BP_SMTP_RETRY_MAX_MS": "2000"},
     }

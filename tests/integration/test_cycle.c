@@ -3,9 +3,10 @@
  * each customer gets exactly one e-mail with the right total → payment collects
  * by direct debit (one mandate is refused AM04) → invoices PAID or
  * PAYMENT_FAILED → outstanding balances back to what they should be → new
- * purchases accepted up to the limit again. Then the invoice as PDF: served by
- * billing (the same bytes to parallel clients) and attached to the mail, for a customer
- * with a Greek name. */
+ * purchases accepted up to the limit again, except on the account whose
+ * invoice is unpaid (overdue). Then the invoice as PDF: served by billing (the
+ * same bytes to parallel clients) and attached to the mail, for a customer with a
+ * Greek name. */
 #include "billing_fixture.h"
 #include "contract_fixture.h"
 #include "mailer_fixture.h"
@@ -71,8 +72,9 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "%s/it_cycle-mail", bpt_env("BPT_STATE_DIR"));
     mlf_sink_start(&sink, dir, bpt_free_port(), true);
     /* The whole month in a few seconds: debits when asked, not on the due date. */
+    /* No dunning: the AM04 refusal is final at once (test_dunning retries). */
     const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04", "BP_PAYMENT_COLLECT=at-once",
-                               NULL};
+                               "BP_PAYMENT_RETRY_DAYS=none", NULL};
     start_daemon(&payment, "payment", "services/payment/boissipay-payment", NULL, pay_extra);
     char smtp[128];
     snprintf(smtp, sizeof smtp, "BP_SMTP_URL=smtp://127.0.0.1:%d", sink.port);
@@ -206,8 +208,11 @@ static void test_whole_cycle(void **state)
     buy("CTR-CYC-1", "C1-NOV-1", "100.00", NULL, 201);
     buy("CTR-CYC-1", "C1-NOV-2", "0.01", NULL, 422);
     buy("CTR-CYC-2", "C2-NOV-1", "50.00", NULL, 201);
+    /* The refused invoice is unpaid: its account is overdue, every purchase refused. */
     buy("CTR-CYC-3", "C3-NOV-1", "60.01", NULL, 422);
-    buy("CTR-CYC-3", "C3-NOV-2", "60.00", NULL, 201);
+    char code[64];
+    assert_int_equal(blf_buy(st.billing.port, "CTR-CYC-3", "C3-NOV-2", "0.01", NULL, code), 422);
+    assert_string_equal(code, "ACCOUNT_OVERDUE");
 }
 
 static void expect_in(const char *text, const char *what, const char *where)

@@ -34,7 +34,7 @@ static int setup(void **state)
     curl_global_init(CURL_GLOBAL_ALL);
     const char *env[] = {"BP_BANK_FAIL_MANDATES=MDT-BAD:MD01, MDT-CLOSED:AC04",
                          "BP_BANK_INSUFFICIENT_ABOVE_MINOR=100000", "BP_PAYMENT_DUE_POLL_MS=200",
-                         NULL};
+                         "BP_PAYMENT_RETRY_DAYS=none", NULL};
     pmf_start(&st, "it_payment", env);
     return 0;
 }

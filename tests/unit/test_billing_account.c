@@ -384,6 +384,36 @@ static void test_authorize_credit_limit(void **state)
 
 /* ---- reasons ---------------------------------------------------------------- */
 
+/* An overdue account refuses every purchase, however small, after the contract
+ * and mandate checks and before the credit limit (the order the SQL cannot show:
+ * explain_refusal names the first failing rule). */
+static void expect_message(bl_reason r, const bl_account *a, const char *currency, bp_date date,
+                           int64_t amount, int exponent, ...);
+
+static void test_authorize_overdue(void **state)
+{
+    (void)state;
+    bl_account a;
+    active_account(&a);
+    bp_date day = ymd(2026, 6, 1);
+    assert_int_equal(bl_authorize(&a, "EUR", day, 1), BL_OK);
+    snprintf(a.overdue_since, sizeof a.overdue_since, "2026-12-08T06:00:00.000Z");
+    snprintf(a.overdue_invoice_ref, sizeof a.overdue_invoice_ref, "INV-2026-11-0001");
+    assert_int_equal(bl_authorize(&a, "EUR", day, 1), BL_ACCOUNT_OVERDUE);
+    assert_int_equal(bl_authorize(&a, "EUR", day, INT64_C(99999999)), BL_ACCOUNT_OVERDUE);
+    assert_int_equal(bl_authorize(&a, "USD", day, 1), BL_CURRENCY_MISMATCH);
+    assert_int_equal(bl_authorize(&a, "EUR", ymd(2030, 1, 1), 1), BL_CONTRACT_EXPIRED);
+    snprintf(a.mandate_status, sizeof a.mandate_status, "REVOKED");
+    assert_int_equal(bl_authorize(&a, "EUR", day, 1), BL_MANDATE_INVALID);
+    snprintf(a.mandate_status, sizeof a.mandate_status, "VALID");
+    a.overdue_since[0] = '\0'; /* paid: accepted again */
+    assert_int_equal(bl_authorize(&a, "EUR", day, 1), BL_OK);
+    assert_string_equal(bl_reason_code(BL_ACCOUNT_OVERDUE), "ACCOUNT_OVERDUE");
+    snprintf(a.overdue_since, sizeof a.overdue_since, "2026-12-08T06:00:00.000Z");
+    expect_message(BL_ACCOUNT_OVERDUE, &a, "EUR", day, 1, 2, "overdue", "INV-2026-11-0001",
+                   "2026-12-08T06:00:00.000Z", NULL);
+}
+
 static void test_reason_codes(void **state)
 {
     assert_string_equal(bl_reason_code(BL_OK), "OK");
@@ -585,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_authorize_validity_dates),
         cmocka_unit_test(test_authorize_mandate),
         cmocka_unit_test(test_authorize_credit_limit),
+        cmocka_unit_test(test_authorize_overdue),
         cmocka_unit_test(test_reason_codes),
         cmocka_unit_test(test_reason_messages),
         cmocka_unit_test(test_reason_message_expired_status),

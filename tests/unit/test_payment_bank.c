@@ -26,7 +26,7 @@ static void expect(const pm_bank_rules *r, const char *mandate, int64_t amount, 
                    const char *code)
 {
     pm_bank_result res;
-    pm_bank_rules_decide(r, mandate, amount, &res);
+    pm_bank_rules_decide(r, mandate, amount, 0, &res);
     assert_int_equal(res.ok, ok);
     assert_string_equal(res.reason_code, code);
     if (ok)
@@ -64,6 +64,31 @@ static void test_spaces_and_empty(void **state)
     r = parse_ok(NULL, 0);
     expect(r, "MDT-A", 1, true, "");
     pm_bank_rules_free(r);
+}
+
+/* "MANDATE:CODE:N": the first N collections of the mandate fail, then booked. */
+static void test_first_n(void **state)
+{
+    (void)state;
+    pm_bank_rules *r = parse_ok("MDT-AM:AM04:2, MDT-D:MD07", 0);
+    pm_bank_result res;
+    for (int64_t earlier = 0; earlier < 4; earlier++) {
+        pm_bank_rules_decide(r, "MDT-AM", 100, earlier, &res);
+        assert_int_equal(res.ok, earlier >= 2);
+        assert_string_equal(res.reason_code, earlier >= 2 ? "" : "AM04");
+        pm_bank_rules_decide(r, "MDT-D", 100, earlier, &res); /* without N: always */
+        assert_false(res.ok);
+        assert_string_equal(res.reason_code, "MD07");
+        assert_string_equal(res.reason, "debtor deceased");
+    }
+    pm_bank_rules_free(r);
+    const char *bad[] = {"MDT-X:AM04:", "MDT-X:AM04:0", "MDT-X:AM04:x", "MDT-X:AM04:1001",
+                         "MDT-X:AM04:2:3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[256] = "";
+        if (pm_bank_rules_parse(bad[i], 0, err, sizeof err) != NULL)
+            fail_msg("'%s' should be refused", bad[i]);
+    }
 }
 
 static void test_parse_errors(void **state)
@@ -176,9 +201,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_and_decide),   cmocka_unit_test(test_spaces_and_empty),
-        cmocka_unit_test(test_parse_errors),       cmocka_unit_test(test_threshold_boundary),
-        cmocka_unit_test(test_no_mandate),         cmocka_unit_test(test_reason_texts),
-        cmocka_unit_test(test_interface_dispatch),
+        cmocka_unit_test(test_parse_errors),       cmocka_unit_test(test_first_n),
+        cmocka_unit_test(test_threshold_boundary), cmocka_unit_test(test_no_mandate),
+        cmocka_unit_test(test_reason_texts),       cmocka_unit_test(test_interface_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

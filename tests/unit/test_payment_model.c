@@ -306,6 +306,37 @@ static void test_resource(void **state)
     json_decref(j);
 }
 
+/* A payment being dunned: PENDING with its retries, next date and last code;
+ * the retry event's data; one end-to-end id per attempt. */
+static void test_dunning(void **state)
+{
+    (void)state;
+    pm_payment p = recorded("PENDING");
+    char e2e[PM_REF_MAX + 16];
+    pm_payment_end_to_end_id(&p, e2e, sizeof e2e);
+    assert_string_equal(e2e, "INV-2026-000042");
+    p.retries = 2;
+    snprintf(p.next_attempt_on, sizeof p.next_attempt_on, "2026-12-09");
+    snprintf(p.last_reason_code, sizeof p.last_reason_code, "AM04");
+    snprintf(p.last_reason, sizeof p.last_reason, "insufficient funds");
+    pm_payment_end_to_end_id(&p, e2e, sizeof e2e);
+    assert_string_equal(e2e, "INV-2026-000042/R2");
+    json_t *r = pm_payment_json(&p);
+    assert_int_equal(json_integer_value(json_object_get(r, "retries")), 2);
+    assert_string_equal(json_string_value(json_object_get(r, "nextAttemptOn")), "2026-12-09");
+    assert_string_equal(json_string_value(json_object_get(r, "lastReasonCode")), "AM04");
+    assert_null(json_object_get(r, "reasonCode"));
+    json_decref(r);
+    expect_json(pm_payment_retry_data(&p, false),
+                "{\"paymentId\":\"" PAYMENT_ID "\",\"invoiceRef\":\"INV-2026-000042\","
+                "\"contractId\":\"" CONTRACT_ID "\",\"amount\":{\"amount\":\"21.08\","
+                "\"currency\":\"EUR\",\"minorUnits\":2108},\"currency\":\"EUR\","
+                "\"mandateReference\":\"MDT-ACME-001\",\"attempt\":2,\"reasonCode\":\"AM04\","
+                "\"reason\":\"insufficient funds\",\"nextAttemptOn\":\"2026-12-09\","
+                "\"manual\":false}");
+    assert_null(pm_payment_event_type(&p)); /* no result event while dunned */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_event_data),
         cmocka_unit_test(test_event_data_field_order_and_rendering),
         cmocka_unit_test(test_resource),
+        cmocka_unit_test(test_dunning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
