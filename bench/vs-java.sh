@@ -46,10 +46,14 @@ JAVA_BILLING_JAR="$JAVA_SRC/billing/billing-implementation/target/billing-implem
 
 pids=()
 watchdog=""
+paused=0
+t_begin="$(bp_now_ms)"
+load_begin="$(cut -d' ' -f1-3 /proc/loadavg)"
 cleanup() {
     local p
     set +e # a JVM stopped by SIGTERM exits with 143: every process must still be stopped
     [[ -n "$watchdog" ]] && kill "$watchdog" 2>/dev/null
+    ((paused)) && kill -CONT "${pid[1]}" "${pid[3]}" 2>/dev/null
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do
         for _ in $(seq 150); do bp_pid_alive "$p" || break; sleep 0.1; done
@@ -161,20 +165,19 @@ java_contract_body='{"contractType":"DEFERRED_BILLING","createdAt":"2026-01-02",
 java_contract_body="$(tr -d '\n' <<<"$java_contract_body")"
 
 bp_log "creating $SEED contracts on each side for the POST /operations loads"
-: >"$STATE/java-contract-ids"
-for i in $(seq 1 "$SEED"); do
-    curl -fs -o /dev/null -X POST "http://127.0.0.1:$OUR_CPORT/contracts" -H "Authorization: Bearer $KEY" \
-        -H 'Content-Type: application/json' -d "{\"contractRef\":\"BENCH-$i\",
-        \"contractType\":\"DEFERRED_BILLING\",\"createdAt\":\"2026-01-01\",\"activatedAt\":\"2026-01-01\",
-        \"expireAt\":\"2030-12-31\",\"distributor\":{},\"subscriber\":{\"subscriberType\":\"PROFESSIONNAL\",
-        \"contactPerson\":{\"lastName\":\"DOE\",\"mail\":\"doe@example.com\"}},
-        \"payment\":{\"mandate\":{\"reference\":\"M-$i\",\"iban\":\"FR7630006000011234567890189\",
-        \"signedAt\":\"2026-01-01\"}},\"billing\":{\"creditLimit\":{\"amount\":\"10000000.00\",\"currency\":\"EUR\"}}}"
-    answer="$(curl -fsS -X POST "http://127.0.0.1:$JAVA_CPORT/refcontract/v1/contracts" \
-        -H 'Content-Type: application/json' -d "$java_contract_body")" ||
-        bp_die "the Java contract service refused POST /contracts (log: $STATE/java-contract.log)"
-    sed -n 's/.*"contractId":"\([^"]*\)".*/\1/p' <<<"$answer" >>"$STATE/java-contract-ids"
-done
+seq 1 "$SEED" | xargs -P 8 -I NUM curl -fsS -o /dev/null -X POST "http://127.0.0.1:$OUR_CPORT/contracts" \
+    -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"contractRef":"BENCH-NUM",
+    "contractType":"DEFERRED_BILLING","createdAt":"2026-01-01","activatedAt":"2026-01-01",
+    "expireAt":"2030-12-31","distributor":{},"subscriber":{"subscriberType":"PROFESSIONNAL",
+    "contactPerson":{"lastName":"DOE","mail":"doe@example.com"}},
+    "payment":{"mandate":{"reference":"M-NUM","iban":"FR7630006000011234567890189",
+    "signedAt":"2026-01-01"}},"billing":{"creditLimit":{"amount":"10000000.00","currency":"EUR"}}}' ||
+    bp_die "our contract daemon refused POST /contracts (log: $STATE/our-contract.log)"
+# Theirs gives each contract its contractId: one line each, kept for the loads.
+# shellcheck disable=SC2016 # $1 and $2 expand in the inner shell
+seq 1 "$SEED" | xargs -P 8 -I NUM sh -c 'a="$(curl -fsS -X POST "$1" -H "Content-Type: application/json" \
+    -d "$2")" && printf "%s\n" "$a"' _ "http://127.0.0.1:$JAVA_CPORT/refcontract/v1/contracts" \
+    "$java_contract_body" | sed -n 's/.*"contractId":"\([^"]*\)".*/\1/p' >"$STATE/java-contract-ids"  || true
 [[ "$(wc -l <"$STATE/java-contract-ids")" == "$SEED" ]] || bp_die "the Java contract service did not give $SEED contract ids"
 
 # wait_known DB QUERY N: until QUERY on DB counts N (each billing's copy of the
@@ -254,7 +257,6 @@ load() {
 declare -A url=([our-contract]="http://127.0.0.1:$OUR_CPORT/contracts"
     [java-contract]="http://127.0.0.1:$JAVA_CPORT/refcontract/v1/contracts"
     [our-operation]="http://127.0.0.1:$OUR_BPORT" [java-operation]="http://127.0.0.1:$JAVA_BPORT")
-contracts_of() { "${PSQL[@]}" -d "$1" -c 'SELECT count(*) FROM contracts'; }
 
 : >"$STATE/results.txt"
 # POST /operations first: only the seeded contracts are on Kafka, no billing is still
@@ -272,23 +274,19 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 after_kb[1]=$(rss_kb "${pid[1]}") after_kb[3]=$(rss_kb "${pid[3]}")
 
-# POST /contracts: each billing reads the contracts the load creates; the next load
-# starts once that reading is over (at most 120 s).
-settle() {
-    wait_known our_billing 'SELECT count(*) FROM accounts' "$(contracts_of our_contract)"
-    wait_known java_billing 'SELECT count(*) FROM contracts' "$(contracts_of java_contract)"
-}
+# POST /contracts: both billings are paused (SIGSTOP) meanwhile, so that neither reads
+# the contract events of one side's load while the other side is measured.
+kill -STOP "${pid[1]}" "${pid[3]}"
+paused=1
 for side in our java; do
     load "$side" contract 16 3 "${url[$side-contract]}" >/dev/null
 done
-settle
 for round in $(seq 1 "$ROUNDS"); do
     for side in our java; do
         bp_log "round $round/$ROUNDS: POST /contracts, $side, 16 connections, ${DURATION} s"
         echo "$side contract $(load "$side" contract 16 "$DURATION" "${url[$side-contract]}")" \
             >>"$STATE/results.txt"
         if [[ "$side" == our ]]; then after_kb[0]=$(rss_kb "${pid[0]}"); else after_kb[2]=$(rss_kb "${pid[2]}"); fi
-        settle
     done
 done
 for i in 0 1 2 3; do peak_kb[i]=$(hwm_kb "${pid[i]}"); done
@@ -335,3 +333,5 @@ printf '  (*) theirs checks no rule: no contract lookup, no state, no credit lim
 printf '      operation, its order and a payment, and sends process-payment. Ours refuses a purchase\n'
 printf '      over the contract'\''s credit limit or on a contract not active, and commits the purchase\n'
 printf '      with its event (outbox) before it answers.\n'
+printf '  whole run: %s; load average (1, 5, 15 min) at its start %s, at its end %s\n' \
+    "$(bp_elapsed "$t_begin")" "$load_begin" "$(cut -d' ' -f1-3 /proc/loadavg)"
