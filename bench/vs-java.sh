@@ -9,7 +9,8 @@
 #   bench/vs-java.sh [PATH] [SECONDS]   PATH: a checkout of the Java version (or
 #                                       BP_JAVA_ORIGINAL); SECONDS per load, default 10
 #   BENCH_ROUNDS=3    rounds of each load (medians over them)
-#   BENCH_TIMEOUT=570 the whole run stops (and cleans up) after this many seconds
+#   BENCH_TIMEOUT=540 the whole run stops (and cleans up) after this many seconds, once
+#                     the command then running ends (a load: SECONDS at most)
 #
 # The Java version: https://github.com/pooetitu/boissipay at commit
 # e10916de9573a009ea3369dbb83069c2188b8b3e (no licence: built and measured here, never
@@ -24,7 +25,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 JAVA_SRC="${1:-${BP_JAVA_ORIGINAL:-}}"
 DURATION="${2:-10}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-TIMEOUT="${BENCH_TIMEOUT:-570}"
+TIMEOUT="${BENCH_TIMEOUT:-540}"
 [[ -n "$JAVA_SRC" ]] || bp_die "usage: bench/vs-java.sh PATH [SECONDS] (PATH, or BP_JAVA_ORIGINAL: a checkout of pooetitu/boissipay)"
 [[ -f "$JAVA_SRC/pom.xml" ]] || bp_die "$JAVA_SRC: no pom.xml (not a checkout of the Java version)"
 JAVA_SRC="$(cd "$JAVA_SRC" && pwd -P)"
