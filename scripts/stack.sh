@@ -8,6 +8,9 @@
 #
 # State (databases, Kafka log, logs, generated secrets) lives in .stack/dev/ (git-ignored).
 # BP_SKIP_BUILD=1 starts whatever is already built, without building.
+# BP_KAFKA_NODES=3 runs a three-node KRaft cluster instead of the single broker: node i
+# (1..3) on 9092 + 2(i-1), its controller on the next port, topics with 3 replicas and
+# min.insync.replicas=2 (scripts/lib/kafka.sh). Use it on a fresh .stack/dev/kafka.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------
@@ -41,6 +44,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BP_ROOT/scripts/lib/pg.sh"
 # shellcheck source=scripts/lib/kafka.sh
 source "$BP_ROOT/scripts/lib/kafka.sh"
+
+KAFKA_NODES="${BP_KAFKA_NODES:-1}"
+[[ "$KAFKA_NODES" =~ ^[1-9]$ ]] || {
+    printf 'BP_KAFKA_NODES must be 1..9 (got %s)\n' "$KAFKA_NODES" >&2
+    exit 2
+}
+KAFKA_TOPIC_REPLICAS="$(kafka_replicas "$KAFKA_NODES")"
+KAFKA_TOPIC_MIN_ISR="$(kafka_min_isr "$KAFKA_NODES")"
+if ((KAFKA_NODES == 1)); then
+    KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+else
+    KAFKA_BOOTSTRAP="$(kafka_cluster_brokers "$KAFKA_NODES" "$KAFKA_PORT")"
+fi
 
 DEV="$BP_STACK_DIR/dev"
 PG_STATE="$DEV/pg"
@@ -143,7 +159,7 @@ start_daemons() {
         fi
         local -a env=(
             "BP_HTTP_PORT=$port"
-            "BP_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+            "BP_KAFKA_BROKERS=$KAFKA_BOOTSTRAP"
             "BP_API_KEYS=$BP_API_KEY:rw"
         )
         if [[ "$db" != "-" ]]; then
@@ -203,6 +219,9 @@ start_mail_catcher() {
 stop_all() {
     stop_daemons
     bp_stop_pidfile "$RUN_DIR/mail-catcher.pid" "mail catcher" 10
+    if [[ -d "$KAFKA_STATE/node-1" ]]; then
+        kafka_cluster_stop "$KAFKA_STATE"
+    fi
     kafka_stop "$KAFKA_STATE"
     pg_stop "$PG_STATE"
 }
@@ -245,8 +264,13 @@ print_summary() {
     [[ -n "$running" ]] || printf '  (no daemon built yet)\n'
     printf '  %-12s 127.0.0.1:%s   databases: %s   log: %s\n' "PostgreSQL" "$PG_PORT" "${dbs:-none}" \
         "$(rel "$(pg_dir "$PG_STATE")/postgres.log")"
-    printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
-        "$(rel "$KAFKA_STATE/kafka.log")"
+    if ((KAFKA_NODES == 1)); then
+        printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
+            "$(rel "$KAFKA_STATE/kafka.log")"
+    else
+        printf '  %-12s %s   topics: %s (%s replicas)   logs: %s\n' "Kafka" "$KAFKA_BOOTSTRAP" \
+            "${TOPICS[*]}" "$KAFKA_TOPIC_REPLICAS" "$(rel "$KAFKA_STATE")/node-*/kafka.log"
+    fi
     printf '  %-12s smtp://127.0.0.1:%s   mails: %s\n' "mail catcher" "$SMTP_PORT" "$(rel "$DEV/mail")"
     printf '  %-12s %s (read-write; secrets in %s)\n' "API key" "$BP_API_KEY" "$(rel "$SECRETS")"
     printf '\n  export BP_API_KEY=%s\n\n' "$BP_API_KEY"
@@ -281,9 +305,13 @@ cmd_start() {
     done
     bp_log "PostgreSQL ready on 127.0.0.1:$PG_PORT"
 
-    kafka_start "$KAFKA_STATE" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    if ((KAFKA_NODES == 1)); then
+        kafka_start "$KAFKA_STATE" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    else
+        kafka_cluster_start "$KAFKA_STATE" "$KAFKA_NODES" "$KAFKA_PORT"
+    fi
     kafka_create_topics "$KAFKA_STATE" "$KAFKA_PORT" "$TOPIC_PARTITIONS" "${TOPICS[@]}"
-    bp_log "Kafka ready on 127.0.0.1:$KAFKA_PORT"
+    bp_log "Kafka ready on $KAFKA_BOOTSTRAP"
 
     start_mail_catcher
     start_daemons
@@ -333,7 +361,7 @@ cmd_status() {
         printf '%-12s stopped\n' "PostgreSQL"
         all=3
     fi
-    if pid="$(kafka_pid "$KAFKA_STATE")"; then
+    if pid="$(kafka_pid "$KAFKA_STATE")" || pid="$(kafka_pid "$KAFKA_STATE/node-1")"; then
         printf '%-12s running on 127.0.0.1:%s (pid %s), topics: %s\n' "Kafka" "$KAFKA_PORT" "$pid" \
             "$(kafka_topics "$KAFKA_PORT" | grep -v '^__' | sort | tr '\n' ' ')"
     else
