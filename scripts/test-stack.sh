@@ -58,8 +58,8 @@ state="${1:-$BP_STACK_DIR/test}"
 mkdir -p "$state"
 state="$(cd "$state" && pwd -P)"
 
-# One up/down at a time per STATE_DIR.
-exec 9>"$state/.lock"
+# One up/down at a time per STATE_DIR (a node of a cluster: one action at a time per node).
+exec 9>"$state/.lock${node:+-node-$node}"
 flock 9
 
 # The broker(s): one (the default) or a cluster of KAFKA_NODES.
