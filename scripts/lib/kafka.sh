@@ -294,9 +294,30 @@ kafka_cluster_start() {
     mkdir -p "$base"
     _kafka_write_log4j "$base"
     if [[ ! -f "$base/node-1/data/meta.properties" ]]; then
-        uuid="$(_kafka_tool "$base" kafka.tools.StorageTool random-uuid)" || bp_die "kafka StorageTool random-uuid failed"
+        # A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding
+        # (not starting with '-', which the format tool would take for an option).
+        uuid="-"
+        while [[ "$uuid" == -* ]]; do
+            uuid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+        done
     fi
-    # Every node at once: none answers before a majority of the quorum runs.
+    # The storage of every node formatted at once (one tool JVM each), then every node
+    # started at once: none answers before a majority of the quorum runs.
+    local -a jobs=()
+    for ((i = 1; i <= nodes; i++)); do
+        mkdir -p "$base/node-$i"
+        if ! kafka_running "$base/node-$i"; then
+            local np
+            np="$(_kafka_node_port "$i" "$port")"
+            _kafka_prepare "$base/node-$i" "$np" "$((np + 1))" "$i" "$(_kafka_voters "$nodes" "$port")" \
+                "$nodes" "$uuid" &
+            jobs+=("$!")
+        fi
+    done
+    local j
+    for j in "${jobs[@]}"; do
+        wait "$j" || bp_die "could not prepare every Kafka node"
+    done
     for ((i = 1; i <= nodes; i++)); do
         _kafka_node_up "$base" "$nodes" "$port" "$i" "$uuid"
     done
@@ -356,15 +377,18 @@ kafka_create_topics() {
     dir="$(_kafka_abs "$1")"
     shift 3
     existing="$(kafka_topics "$port")"
-    local -a pids=() names=()
+    local -a pids=() names=() extra=()
+    # (a single broker: its own default, as before)
+    if ((${KAFKA_TOPIC_MIN_ISR:-1} > 1)); then
+        extra=(--config "min.insync.replicas=$KAFKA_TOPIC_MIN_ISR")
+    fi
     for t in "$@"; do
         if grep -qxF -- "$t" <<<"$existing"; then
             continue
         fi
         _kafka_tool "$dir" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
             --create --if-not-exists --topic "$t" --partitions "$partitions" \
-            --replication-factor "${KAFKA_TOPIC_REPLICAS:-1}" \
-            --config "min.insync.replicas=${KAFKA_TOPIC_MIN_ISR:-1}" \
+            --replication-factor "${KAFKA_TOPIC_REPLICAS:-1}" "${extra[@]}" \
             >"$dir/topic-$t.log" 2>&1 &
         pids+=("$!")
         names+=("$t")

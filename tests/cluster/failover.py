@@ -212,6 +212,22 @@ class BrokerMonkey(threading.Thread):
         log(f"node {first} back, every ISR full: {back is not None}")
 
 
+def topic_min_isr(stack):
+    """{topic: its min.insync.replicas setting} (Kafka's own topic tool)."""
+    out = subprocess.run(
+        ["java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+         "-Dlog4j.configuration=file:" + os.path.join(stack.state, "kafka/tools-log4j.properties"),
+         "-cp", os.path.join(stack.root, ".stack/kafka-libs/*"),
+         "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", stack.kafka, "--describe"],
+        capture_output=True, text=True, timeout=120).stdout
+    res = {}
+    for line in out.splitlines():
+        m = re.match(r"Topic: (\S+)\s+TopicId:.*Configs:.*min\.insync\.replicas=(\d+)", line)
+        if m:
+            res[m.group(1)] = m.group(2)
+    return res
+
+
 def outbox_check(stack, rep, windows):
     """Every event of every outbox is on its topic (by event id); the copies published again
     (a relay retrying after a delivery it could not confirm) are counted apart. The
@@ -361,9 +377,12 @@ def main():
         rep = reconcile.Report()
         replicas = {}
         brokers.partitions(replicas)
-        short = sorted(tp for tp, r in replicas.items() if len(r) != a.nodes)
-        rep.line(replicas and not short, f"every partition has {a.nodes} replicas",
-                 f"{len(replicas)} partitions of {', '.join(TOPICS)}", short)
+        short = [f"{tp}: replicas {r}" for tp, r in sorted(replicas.items()) if len(r) != a.nodes]
+        isr = topic_min_isr(stack)
+        short += [f"{t}: min.insync.replicas {isr.get(t)}" for t in TOPICS if isr.get(t) != "2"]
+        rep.line(replicas and not short, f"every partition has {a.nodes} replicas, every topic"
+                 " min.insync.replicas=2", f"{len(replicas)} partitions of {', '.join(TOPICS)}",
+                 short)
         waits = outbox_check(stack, rep, monkey.windows)
         rc = reconcile.run(ctx)
         if rep.failed or rep.lost:
