@@ -17,6 +17,9 @@
 # BP_SKIP_BUILD=1 starts whatever is already built, without building.
 # BP_STACK_PORT_OFFSET=N adds N to every port of the stack (PostgreSQL, Kafka, the daemons,
 # the mail catcher, Prometheus), to run beside another stack; stop and status reuse it.
+# BP_KAFKA_NODES=3 runs a three-node KRaft cluster instead of the single broker: node i
+# (1..3) on 9092 + 2(i-1), its controller on the next port, topics with 3 replicas and
+# min.insync.replicas=2 (scripts/lib/kafka.sh). Use it on a fresh .stack/dev/kafka.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------
@@ -57,6 +60,14 @@ source "$BP_ROOT/scripts/lib/pg.sh"
 # shellcheck source=scripts/lib/kafka.sh
 source "$BP_ROOT/scripts/lib/kafka.sh"
 
+KAFKA_NODES="${BP_KAFKA_NODES:-1}"
+[[ "$KAFKA_NODES" =~ ^[1-9]$ ]] || {
+    printf 'BP_KAFKA_NODES must be 1..9 (got %s)\n' "$KAFKA_NODES" >&2
+    exit 2
+}
+KAFKA_TOPIC_REPLICAS="$(kafka_replicas "$KAFKA_NODES")"
+KAFKA_TOPIC_MIN_ISR="$(kafka_min_isr "$KAFKA_NODES")"
+
 DEV="$BP_STACK_DIR/dev"
 PG_STATE="$DEV/pg"
 KAFKA_STATE="$DEV/kafka"
@@ -82,6 +93,12 @@ KAFKA_CONTROLLER_PORT=$((KAFKA_CONTROLLER_PORT + PORT_OFFSET))
 SMTP_PORT=$((SMTP_PORT + PORT_OFFSET))
 PROMETHEUS_PORT=$((PROMETHEUS_PORT + PORT_OFFSET))
 GATEWAY_PORT=$((GATEWAY_PORT + PORT_OFFSET))
+# The daemons' bootstrap list (after the offset: node i listens on KAFKA_PORT + 2(i-1)).
+if ((KAFKA_NODES == 1)); then
+    KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+else
+    KAFKA_BOOTSTRAP="$(kafka_cluster_brokers "$KAFKA_NODES" "$KAFKA_PORT")"
+fi
 
 # Fields of a SERVICES line.
 svc_name() { awk '{print $1}' <<<"$1"; }
@@ -176,7 +193,7 @@ start_daemons() {
         fi
         local -a env=(
             "BP_HTTP_PORT=$port"
-            "BP_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+            "BP_KAFKA_BROKERS=$KAFKA_BOOTSTRAP"
             "BP_API_KEYS=$BP_API_KEY:rw"
         )
         # The mail catcher's port (the daemon's own default is its unshifted port).
@@ -335,6 +352,9 @@ stop_all() {
     bp_stop_pidfile "$RUN_DIR/prometheus.pid" "Prometheus" 20
     stop_daemons
     bp_stop_pidfile "$RUN_DIR/mail-catcher.pid" "mail catcher" 10
+    if [[ -d "$KAFKA_STATE/node-1" ]]; then
+        kafka_cluster_stop "$KAFKA_STATE"
+    fi
     kafka_stop "$KAFKA_STATE"
     pg_stop "$PG_STATE"
 }
@@ -381,8 +401,13 @@ print_summary() {
     fi
     printf '  %-12s 127.0.0.1:%s   databases: %s   log: %s\n' "PostgreSQL" "$PG_PORT" "${dbs:-none}" \
         "$(rel "$(pg_dir "$PG_STATE")/postgres.log")"
-    printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
-        "$(rel "$KAFKA_STATE/kafka.log")"
+    if ((KAFKA_NODES == 1)); then
+        printf '  %-12s 127.0.0.1:%s   topics: %s   log: %s\n' "Kafka" "$KAFKA_PORT" "${TOPICS[*]}" \
+            "$(rel "$KAFKA_STATE/kafka.log")"
+    else
+        printf '  %-12s %s   topics: %s (%s replicas)   logs: %s\n' "Kafka" "$KAFKA_BOOTSTRAP" \
+            "${TOPICS[*]}" "$KAFKA_TOPIC_REPLICAS" "$(rel "$KAFKA_STATE")/node-*/kafka.log"
+    fi
     printf '  %-12s smtp://127.0.0.1:%s   mails: %s\n' "mail catcher" "$SMTP_PORT" "$(rel "$DEV/mail")"
     if prometheus_pid >/dev/null; then
         printf '  %-12s http://127.0.0.1:%s   targets: http://127.0.0.1:%s/classic/targets   log: %s\n' \
@@ -424,9 +449,13 @@ cmd_start() {
     done
     bp_log "PostgreSQL ready on 127.0.0.1:$PG_PORT"
 
-    kafka_start "$KAFKA_STATE" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    if ((KAFKA_NODES == 1)); then
+        kafka_start "$KAFKA_STATE" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    else
+        kafka_cluster_start "$KAFKA_STATE" "$KAFKA_NODES" "$KAFKA_PORT"
+    fi
     kafka_create_topics "$KAFKA_STATE" "$KAFKA_PORT" "$TOPIC_PARTITIONS" "${TOPICS[@]}"
-    bp_log "Kafka ready on 127.0.0.1:$KAFKA_PORT"
+    bp_log "Kafka ready on $KAFKA_BOOTSTRAP"
 
     start_mail_catcher
     start_daemons
@@ -478,7 +507,7 @@ cmd_status() {
         printf '%-12s stopped\n' "PostgreSQL"
         all=3
     fi
-    if pid="$(kafka_pid "$KAFKA_STATE")"; then
+    if pid="$(kafka_pid "$KAFKA_STATE")" || pid="$(kafka_pid "$KAFKA_STATE/node-1")"; then
         printf '%-12s running on 127.0.0.1:%s (pid %s), topics: %s\n' "Kafka" "$KAFKA_PORT" "$pid" \
             "$(kafka_topics "$KAFKA_PORT" | grep -v '^__' | sort | tr '\n' ' ')"
     else

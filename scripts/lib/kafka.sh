@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# Boissipay: a single-node Apache Kafka (KRaft, broker and controller in one process)
-# for the native stack (sourced, not run). The jars come from Maven Central through
-# scripts/kafka/pom.xml into .stack/kafka-libs/.
+# Boissipay: Apache Kafka in KRaft mode for the native and the test stack (sourced, not run):
+# by default a single node (broker and controller in one process); optionally a cluster of
+# NODES such nodes, each its own JVM, ports and log directory, with a NODES-voter controller
+# quorum. The jars come from Maven Central through scripts/kafka/pom.xml into
+# .stack/kafka-libs/.
 #
 #   kafka_ensure_libs                       fetch the jars once (a stamp file marks success)
 #   kafka_start STATE_DIR PORT CPORT        write the config, format once, start, wait until it answers
@@ -9,6 +11,20 @@
 #   kafka_running STATE_DIR                 true when the broker of STATE_DIR runs
 #   kafka_topics PORT                       names of the existing topics, one a line
 #   kafka_create_topics STATE_DIR PORT PARTITIONS TOPIC...   create the missing ones
+#
+# The cluster (NODES > 1): node i (1..NODES) lives in STATE_DIR/node-i, its broker listens on
+# PORT + 2(i-1) and its controller on PORT + 2(i-1) + 1 (three nodes: PORT..PORT+5). Topics
+# get min(NODES, 3) replicas and min.insync.replicas 2 (1 below three nodes); the internal
+# topics (consumer offsets, transactions) alike. STATE_DIR itself holds the tool settings.
+#
+#   kafka_cluster_start STATE_DIR NODES PORT     start every node at once, wait until all answer
+#   kafka_cluster_stop STATE_DIR                 stop every node
+#   kafka_node_start STATE_DIR NODES PORT I      start node I again (keeping its data)
+#   kafka_node_stop STATE_DIR I                  stop node I (SIGTERM)
+#   kafka_cluster_brokers NODES PORT             the bootstrap list host:port,host:port,...
+#   kafka_replicas NODES / kafka_min_isr NODES   the replication of the topics
+#
+# kafka_create_topics uses KAFKA_TOPIC_REPLICAS (1) and KAFKA_TOPIC_MIN_ISR (1).
 
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -61,19 +77,39 @@ kafka_pid() {
     pid="$(bp_read_pid "$dir/kafka.pid")"
     [[ -n "$pid" ]] || return 1
     # Guards against a recycled pid.
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka' || return 1
     printf '%s\n' "$pid"
 }
 
 kafka_running() { kafka_pid "$1" >/dev/null; }
 
+kafka_replicas() { if (($1 >= 3)); then echo 3; else echo "$1"; fi; }
+kafka_min_isr() { if (($1 >= 3)); then echo 2; else echo 1; fi; }
+_kafka_node_port() { echo $(($2 + 2 * ($1 - 1))); }
+kafka_cluster_brokers() {
+    local i out=""
+    for ((i = 1; i <= $1; i++)); do
+        out+="${out:+,}127.0.0.1:$(_kafka_node_port "$i" "$2")"
+    done
+    printf '%s\n' "$out"
+}
+
+# _kafka_write_config DIR PORT CPORT [NODE_ID VOTERS NODES]
 _kafka_write_config() {
-    local dir="$1" port="$2" cport="$3"
-    cat >"$dir/server.properties" <<EOF
-# Boissipay native stack: single-node KRaft broker + controller (written by scripts/lib/kafka.sh)
+    local dir="$1" port="$2" cport="$3" node="${4:-1}" voters="${5:-1@127.0.0.1:$3}" nodes="${6:-1}"
+    local rf isr
+    rf="$(kafka_replicas "$nodes")"
+    isr="$(kafka_min_isr "$nodes")"
+    {
+        if ((nodes == 1)); then
+            printf '%s\n' "# Boissipay native stack: single-node KRaft broker + controller (written by scripts/lib/kafka.sh)"
+        else
+            printf '%s\n' "# Boissipay: node $node of a $nodes-node KRaft cluster, broker + controller (written by scripts/lib/kafka.sh)"
+        fi
+        cat <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
+node.id=$node
+controller.quorum.voters=$voters
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
 controller.listener.names=CONTROLLER
@@ -81,19 +117,38 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$dir/data
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=$rf
+min.insync.replicas=$isr
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$rf
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=10
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
 log.retention.hours=168
 # An invoice.issued carries every line of the month: up to 16 MiB (LZ4-compressed on the wire).
 message.max.bytes=16777216
 EOF
+        if ((nodes > 1)); then
+            cat <<EOF
+# Several JVMs share a small machine: few threads each. A node that stops heartbeating is
+# fenced after 6 s (its partitions get a new leader among the in-sync replicas).
+num.network.threads=2
+num.io.threads=2
+background.threads=2
+num.replica.fetchers=1
+replica.fetch.max.bytes=16777216
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=6000
+unclean.leader.election.enable=false
+EOF
+        fi
+    } >"$dir/server.properties"
+    _kafka_write_log4j "$dir"
+}
+
+_kafka_write_log4j() {
+    local dir="$1"
     cat >"$dir/log4j.properties" <<'EOF'
 # Boissipay native stack: broker logs to its standard output (redirected to kafka.log).
 log4j.rootLogger=INFO, stdout
@@ -128,26 +183,21 @@ _kafka_answers() {
     kcat -b "127.0.0.1:$1" -L -t __none -m 5 >/dev/null 2>&1
 }
 
-kafka_start() {
-    local dir port="$2" cport="$3" pid
-    dir="$(_kafka_abs "$1")"
-    kafka_ensure_libs
-    bp_have kcat || bp_die "kcat not found (run scripts/install-deps.sh)"
-    mkdir -p "$dir"
-    if pid="$(kafka_pid "$dir")"; then
-        bp_log "Kafka already running (pid $pid, port $port)"
-        return 0
-    fi
+# _kafka_prepare DIR PORT CPORT [NODE_ID VOTERS NODES [CLUSTER_ID]]: checks the ports, writes
+# the config, formats the storage when it has never been (with CLUSTER_ID, else a new one).
+_kafka_prepare() {
+    local dir="$1" port="$2" cport="$3" node="${4:-1}" voters="${5:-}" nodes="${6:-1}" uuid="${7:-}"
     local p
     for p in "$port" "$cport"; do
         if bp_port_open 127.0.0.1 "$p"; then
             bp_die "port $p is already in use by another program; cannot start Kafka"
         fi
     done
-    _kafka_write_config "$dir" "$port" "$cport"
+    _kafka_write_config "$dir" "$port" "$cport" "$node" "${voters:-1@127.0.0.1:$cport}" "$nodes"
     if [[ ! -f "$dir/data/meta.properties" ]]; then
-        local uuid
-        uuid="$(_kafka_tool "$dir" kafka.tools.StorageTool random-uuid)" || bp_die "kafka StorageTool random-uuid failed"
+        if [[ -z "$uuid" ]]; then
+            uuid="$(_kafka_tool "$dir" kafka.tools.StorageTool random-uuid)" || bp_die "kafka StorageTool random-uuid failed"
+        fi
         bp_log "formatting Kafka storage in $dir/data (cluster $uuid)"
         rm -rf "$dir/data"
         if ! _kafka_tool "$dir" kafka.tools.StorageTool format -t "$uuid" -c "$dir/server.properties" \
@@ -156,15 +206,26 @@ kafka_start() {
             bp_die "kafka storage format failed"
         fi
     fi
+}
+
+# _kafka_launch DIR HEAP...: starts the JVM in the background, writes DIR/kafka.pid.
+_kafka_launch() {
+    local dir="$1"
+    shift
     printf '\n===== start %s =====\n' "$(date -Is)" >>"$dir/kafka.log"
     # setsid: a Ctrl-C in the terminal reaches the scripts only; they stop the broker in order.
-    setsid java -Xmx512m -Xms256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    setsid java "$@" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
         -Djava.awt.headless=true -Dlog4j.configuration="file:$dir/log4j.properties" \
         -Dkafka.logs.dir="$dir" -cp "$(_kafka_classpath)" \
         kafka.Kafka "$dir/server.properties" >>"$dir/kafka.log" 2>&1 </dev/null &
-    pid=$!
-    printf '%s\n' "$pid" >"$dir/kafka.pid"
+    printf '%s\n' "$!" >"$dir/kafka.pid"
+}
+
+# _kafka_wait DIR PORT: until the broker answers; dies (stopping it) when it exits or times out.
+_kafka_wait() {
+    local dir="$1" port="$2" pid
+    pid="$(bp_read_pid "$dir/kafka.pid")"
     local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
     until _kafka_answers "$port"; do
         if ! bp_pid_alive "$pid"; then
@@ -179,6 +240,120 @@ kafka_start() {
             bp_die "Kafka did not answer on 127.0.0.1:$port within ${KAFKA_START_TIMEOUT} s"
         fi
         sleep 0.3
+    done
+}
+
+_kafka_check_tools() {
+    kafka_ensure_libs
+    bp_have kcat || bp_die "kcat not found (run scripts/install-deps.sh)"
+}
+
+kafka_start() {
+    local dir port="$2" cport="$3" pid
+    dir="$(_kafka_abs "$1")"
+    _kafka_check_tools
+    mkdir -p "$dir"
+    if pid="$(kafka_pid "$dir")"; then
+        bp_log "Kafka already running (pid $pid, port $port)"
+        return 0
+    fi
+    _kafka_prepare "$dir" "$port" "$cport"
+    _kafka_launch "$dir" -Xmx512m -Xms256m
+    _kafka_wait "$dir" "$port"
+}
+
+# Heap of a cluster node: three of them and the daemons fit a small machine.
+KAFKA_NODE_HEAP=(-Xmx320m -Xms128m)
+
+_kafka_voters() {
+    local nodes="$1" port="$2" i out=""
+    for ((i = 1; i <= nodes; i++)); do
+        out+="${out:+,}$i@127.0.0.1:$(($(_kafka_node_port "$i" "$port") + 1))"
+    done
+    printf '%s\n' "$out"
+}
+
+# _kafka_node_up BASE NODES PORT I UUID: prepares node I and launches it (no wait).
+_kafka_node_up() {
+    local base="$1" nodes="$2" port="$3" i="$4" uuid="${5:-}" dir np pid
+    dir="$base/node-$i"
+    np="$(_kafka_node_port "$i" "$port")"
+    mkdir -p "$dir"
+    if pid="$(kafka_pid "$dir")"; then
+        bp_log "Kafka node $i already running (pid $pid, port $np)"
+        return 0
+    fi
+    _kafka_prepare "$dir" "$np" "$((np + 1))" "$i" "$(_kafka_voters "$nodes" "$port")" "$nodes" "$uuid"
+    _kafka_launch "$dir" "${KAFKA_NODE_HEAP[@]}"
+}
+
+kafka_cluster_start() {
+    local base nodes="$2" port="$3" i uuid=""
+    base="$(_kafka_abs "$1")"
+    _kafka_check_tools
+    mkdir -p "$base"
+    _kafka_write_log4j "$base"
+    if [[ ! -f "$base/node-1/data/meta.properties" ]]; then
+        # A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding
+        # (not starting with '-', which the format tool would take for an option).
+        uuid="-"
+        while [[ "$uuid" == -* ]]; do
+            uuid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+        done
+    fi
+    # The storage of every node formatted at once (one tool JVM each), then every node
+    # started at once: none answers before a majority of the quorum runs.
+    local -a jobs=()
+    for ((i = 1; i <= nodes; i++)); do
+        mkdir -p "$base/node-$i"
+        if ! kafka_running "$base/node-$i"; then
+            local np
+            np="$(_kafka_node_port "$i" "$port")"
+            _kafka_prepare "$base/node-$i" "$np" "$((np + 1))" "$i" "$(_kafka_voters "$nodes" "$port")" \
+                "$nodes" "$uuid" &
+            jobs+=("$!")
+        fi
+    done
+    local j
+    for j in "${jobs[@]}"; do
+        wait "$j" || bp_die "could not prepare every Kafka node"
+    done
+    for ((i = 1; i <= nodes; i++)); do
+        _kafka_node_up "$base" "$nodes" "$port" "$i" "$uuid"
+    done
+    for ((i = 1; i <= nodes; i++)); do
+        _kafka_wait "$base/node-$i" "$(_kafka_node_port "$i" "$port")"
+    done
+    printf '%s\n' "$nodes" >"$base/nodes"
+}
+
+kafka_node_start() {
+    local base nodes="$2" port="$3" i="$4"
+    base="$(_kafka_abs "$1")"
+    _kafka_check_tools
+    _kafka_node_up "$base" "$nodes" "$port" "$i"
+    _kafka_wait "$base/node-$i" "$(_kafka_node_port "$i" "$port")"
+}
+
+kafka_node_stop() {
+    local base
+    base="$(_kafka_abs "$1")"
+    kafka_stop "$base/node-$2"
+}
+
+kafka_cluster_stop() {
+    local base d
+    base="$(_kafka_abs "$1")"
+    # All at once: a node waits for the others' controlled shutdown otherwise.
+    local -a jobs=()
+    for d in "$base"/node-*; do
+        [[ -d "$d" ]] || continue
+        kafka_stop "$d" &
+        jobs+=("$!")
+    done
+    local j
+    for j in "${jobs[@]}"; do
+        wait "$j" || true
     done
 }
 
@@ -202,13 +377,18 @@ kafka_create_topics() {
     dir="$(_kafka_abs "$1")"
     shift 3
     existing="$(kafka_topics "$port")"
-    local -a pids=() names=()
+    local -a pids=() names=() extra=()
+    # (a single broker: its own default, as before)
+    if ((${KAFKA_TOPIC_MIN_ISR:-1} > 1)); then
+        extra=(--config "min.insync.replicas=$KAFKA_TOPIC_MIN_ISR")
+    fi
     for t in "$@"; do
         if grep -qxF -- "$t" <<<"$existing"; then
             continue
         fi
         _kafka_tool "$dir" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
-            --create --if-not-exists --topic "$t" --partitions "$partitions" --replication-factor 1 \
+            --create --if-not-exists --topic "$t" --partitions "$partitions" \
+            --replication-factor "${KAFKA_TOPIC_REPLICAS:-1}" "${extra[@]}" \
             >"$dir/topic-$t.log" 2>&1 &
         pids+=("$!")
         names+=("$t")
@@ -223,6 +403,6 @@ kafka_create_topics() {
     done
     ((failed == 0)) || bp_die "could not create every Kafka topic"
     if ((${#names[@]} > 0)); then
-        bp_log "created topics: ${names[*]} ($partitions partitions each)"
+        bp_log "created topics: ${names[*]} ($partitions partitions, ${KAFKA_TOPIC_REPLICAS:-1} replicas each)"
     fi
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Boissipay chaos run (started by tests/chaos/run.sh, which brings the test stack up and
-down): the four daemons, two instances each of billing, payment and invoice-mailer, load
+down): the four daemons, N instances each of billing, payment and invoice-mailer (2 by
+default; from 3 on, the last instance of each is added after a third of the load), load
 through the REST APIs while instances are SIGKILLed and started again and the broker and
 the database are restarted, a month-end run, a wait until everything is quiet, then the
 reconciliation (reconcile.py). Exit status 0 only when every invariant holds.
@@ -107,7 +108,10 @@ def main():
     ap.add_argument("--pg-port", type=int, required=True)
     ap.add_argument("--kafka-port", type=int, required=True)
     ap.add_argument("--kafka-controller-port", type=int, required=True)
-    ap.add_argument("--port-base", type=int, required=True, help="first of 8 daemon/SMTP ports")
+    ap.add_argument("--port-base", type=int, required=True,
+                    help="first of 2 + 3 * INSTANCES daemon/SMTP ports")
+    ap.add_argument("--instances", type=int, default=2,
+                    help="instances of billing, payment and invoice-mailer each")
     ap.add_argument("--minutes", type=float, required=True)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -138,7 +142,7 @@ def main():
     stack = cluster.Stack(a.root, a.state, a.pg_port, a.kafka_port, a.kafka_controller_port)
     stack.create_databases(["contract", "billing", "payment", "mailer"])
 
-    ports = list(range(a.port_base, a.port_base + 8))
+    ports = list(range(a.port_base, a.port_base + 2 + 3 * a.instances))
     busy = [p for p in ports if cluster.port_open(p)]
     if busy:
         log(f"ports in use: {busy}")
@@ -167,8 +171,9 @@ def main():
         "invoice-mailer": {"BP_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
                            "BP_SMTP_RETRY_MIN_MS": "200", "BP_SMTP_RETRY_MAX_MS": "2000"},
     }
-    plan = [("contract", 1), ("billing", 2), ("payment", 2), ("invoice-mailer", 2)]
-    instances, by_service = [], {}
+    n_inst = a.instances
+    plan = [("contract", 1), ("billing", n_inst), ("payment", n_inst), ("invoice-mailer", n_inst)]
+    instances, by_service, late = [], {}, []
     for svc, n in plan:
         for k in range(1, n + 1):
             port = ports.pop(0)
@@ -177,18 +182,25 @@ def main():
                                     cluster.instance_env(stack, svc, port, extra[svc]),
                                     port, run_dir)
             instances.append(inst)
-            by_service.setdefault(svc, []).append(inst)
+            # From three instances on, the last of each consumer joins its group under load.
+            if n >= 3 and k == n:
+                late.append(inst)
+                by_service.setdefault(svc, [])
+            else:
+                by_service.setdefault(svc, []).append(inst)
 
     rc = 1
     monkey = None
     try:
-        for inst in instances:
+        early = [i for i in instances if i not in late]
+        for inst in early:
             inst.start()
-        for inst in instances:
+        for inst in early:
             if not inst.wait_ready(60):
                 log(f"{inst.name} is not ready (log: {inst.log})")
                 return 1
-        log("ready: " + ", ".join(f"{i.name} :{i.port}" for i in instances)
+        log("ready: " + ", ".join(f"{i.name} :{i.port}" for i in early)
+            + (f"; later: {', '.join(i.name for i in late)}" if late else "")
             + f", smtp :{smtp_port}; periods {' '.join(periods)}; {load_s:.0f} s of load")
 
         recorder = load.Recorder()
@@ -202,11 +214,26 @@ def main():
         t_load = time.time()
         driver.deadline = t_load + load_s
         driver.max_requests = int(load_s * driver.rate * 1.5)
-        monkey = Monkey(stack, instances, rng, interval,
+        monkey = Monkey(stack, list(early), rng, interval,
                         kafka_at=[t_load + load_s * f for f in ((0.25, 0.7) if long_run else (0.3,))],
                         pg_at=[t_load + load_s * f for f in ((0.45, 0.85) if long_run else (0.6,))])
         monkey.start()
+
+        def add_late():
+            time.sleep(load_s / 3)
+            for inst in late:
+                with monkey.lock:  # not while a strike is under way
+                    inst.start()
+                if inst.wait_ready(60):
+                    by_service[inst.service].append(inst)
+                    monkey.instances.append(inst)
+                    log(f"added {inst.name}")
+                else:
+                    monkey.errors.append(f"{inst.name} added, not ready")
+        adder = threading.Thread(target=add_late, daemon=True)
+        adder.start()
         driver.run()
+        adder.join()
         log(f"load done: {len(recorder.requests)} requests, kills so far {monkey.kills}")
 
         # Month ends, oldest period first, under chaos: each on both billing instances at

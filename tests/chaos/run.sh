@@ -18,7 +18,11 @@
 #   BP_CHAOS_BIN_DIR     build tree with the daemons (BPT_BIN_DIR under ctest, else build/)
 #   BP_CHAOS_STATE_DIR   the stack's state and the run's logs (.stack/chaos)
 #   BP_CHAOS_PG_PORT, BP_CHAOS_KAFKA_PORT, BP_CHAOS_KAFKA_CONTROLLER_PORT   17032, 29692, 29693
-#   BP_CHAOS_PORT_BASE   first of 8 ports for the daemons and the SMTP sink (17033)
+#   BP_CHAOS_PORT_BASE   first of 2 + 3 * BP_CHAOS_INSTANCES ports for the daemons and the
+#                        SMTP sink (17033; 8 ports with 2 instances, 11 with 3)
+#   BP_CHAOS_INSTANCES   instances each of billing, payment and invoice-mailer (2); from 3 on,
+#                        the last instance of each joins its consumer group after a third of
+#                        the load (the scaled-out run, `ctest -L cluster`: 3)
 #   BP_CHAOS_SEED        seed of the load and of the kills (1)
 set -euo pipefail
 
@@ -60,4 +64,5 @@ trap stack_down EXIT
 
 /usr/bin/python3 "$here/chaos.py" --root "$root" --bin-dir "$bin_dir" --state "$state" \
     --pg-port "$pg_port" --kafka-port "$kafka_port" --kafka-controller-port "$controller_port" \
-    --port-base "${BP_CHAOS_PORT_BASE:-17033}" --minutes "$minutes" --seed "${BP_CHAOS_SEED:-1}"
+    --port-base "${BP_CHAOS_PORT_BASE:-17033}" --minutes "$minutes" --seed "${BP_CHAOS_SEED:-1}" \
+    --instances "${BP_CHAOS_INSTANCES:-2}"
