@@ -5,6 +5,7 @@
 #   tools.sh schemathesis  a venv of its own with tests/api/requirements.txt (contract fuzzing)
 #   tools.sh node          a folder with node_modules/ from package.json + package-lock.json
 #   tools.sh k8s           a venv of its own with requirements-k8s.txt (kubernetes-validate, checkov)
+#   tools.sh browser       a venv of its own with tests/browser/requirements.txt (Selenium)
 #   tools.sh kustomize     a folder with bin/kustomize (go install, version in k8s/pins.env)
 #   tools.sh crds          a folder with the Strimzi and CloudNativePG CRDs of k8s/pins.env
 #                          (strimzi/*.yaml generated from Maven Central's jars, cnpg/*.yaml
@@ -51,6 +52,10 @@ k8s)
     inputs=("$here/requirements-k8s.txt")
     salt="$("$python" -c 'import sys; print(sys.version)')"
     ;;
+browser)
+    inputs=("$root/tests/browser/requirements.txt")
+    salt="$("$python" -c 'import sys; print(sys.version)')"
+    ;;
 kustomize)
     command -v go >/dev/null || die "go is needed to build kustomize (the machine's Go toolchain)"
     inputs=("$here/k8s/pins.env")
@@ -70,7 +75,7 @@ node)
     inputs=("$here/package.json" "$here/package-lock.json")
     salt="$(node --version)"
     ;;
-*) die "usage: $0 python|schemathesis|k8s|kustomize|crds|node" ;;
+*) die "usage: $0 python|schemathesis|k8s|browser|kustomize|crds|node" ;;
 esac
 
 hash="$({ cat "${inputs[@]}"; printf '%s\n' "$salt"; } | sha256sum | cut -c1-12)"
@@ -90,7 +95,7 @@ rm -rf "$dir"
 t0="$(date +%s)"
 log "installing the $kind tools into ${dir#"$root"/} (first run only)"
 case "$kind" in
-python | schemathesis | k8s)
+python | schemathesis | k8s | browser)
     "$python" -m venv "$dir" ||
         die "could not create a venv with $python (Debian: apt-get install python3-venv)"
     if ! timeout "$limit" "$dir/bin/pip" install --disable-pip-version-check --no-input \
