@@ -18,12 +18,8 @@ first failure, saying which; the daemons' logs stay in $BPT_STATE_DIR/browser-do
 import argparse
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 
 import yaml
 from selenium.common.exceptions import TimeoutException
@@ -31,16 +27,19 @@ from selenium.webdriver.common.by import By
 
 from browser import browser_errors, foreign_resources, headless_chrome, save_screenshot, wait_for
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from gateway_stack import GatewayStack, StackError, env  # noqa: E402
+
 KEY = "browser-docs-key-0123456789"
 NAME = "browser_docs"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
-# daemon: (binary below BPT_BIN_DIR/services, database suffix, the GET that needs a key)
-DAEMONS = {
-    "contract": ("contract/boissipay-contract", "contract", "/contracts"),
-    "billing": ("billing/boissipay-billing", "billing", "/operations"),
-    "payment": ("payment/boissipay-payment", "payment", "/payments"),
-    "invoice-mailer": ("invoice-mailer/boissipay-invoice-mailer", "mailer", "/mails"),
+# daemon: the list route whose "Try it out" needs the key
+LIST_ROUTES = {
+    "contract": "/contracts",
+    "billing": "/operations",
+    "payment": "/payments",
+    "invoice-mailer": "/mails",
 }
 
 
@@ -57,29 +56,6 @@ def check(cond, msg):
         raise Failure(msg)
 
 
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        sys.exit(f"[browser-docs] ERROR: {name} is not set (run through ctest)")
-    return v
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_status(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return 0
-
-
 def operations(spec):
     """(method, path) of every operation of an OpenAPI document, in its order."""
     return [
@@ -88,91 +64,6 @@ def operations(spec):
         for m in item
         if m.lower() in METHODS
     ]
-
-
-class Stack:
-    """The four daemons (and an SMTP sink for the mailer), stopped by stop()."""
-
-    def __init__(self, root, bin_dir, state):
-        self.root, self.bin_dir, self.state = root, bin_dir, state
-        self.procs, self.ports = [], {}
-
-    def prepare(self):
-        admin = env("BPT_PG_ADMIN_URL")
-        for db in {d[1] for d in DAEMONS.values()}:
-            subprocess.run(
-                ["psql", "-q", "-v", "ON_ERROR_STOP=1", admin,
-                 "-c", f"DROP DATABASE IF EXISTS {NAME}_{db} WITH (FORCE)",
-                 "-c", f"CREATE DATABASE {NAME}_{db}"],
-                check=True, stdout=subprocess.DEVNULL,
-                env={**os.environ, "PGOPTIONS": "--client-min-messages=warning"})
-        topics = " ".join(f"{NAME}.{t}" for t in
-                          ("contract", "operation", "invoice", "payment", "dead-letter"))
-        kafka_port = env("BPT_KAFKA").rsplit(":", 1)[1]
-        subprocess.run(
-            ["bash", "-c",
-             'BP_LOG_TAG=browser-docs; source "$0/scripts/lib/common.sh"; '
-             'source "$0/scripts/lib/kafka.sh"; '
-             f'kafka_create_topics "$1/kafka" {kafka_port} 1 {topics}',
-             self.root, env("BPT_STATE_DIR")],
-            check=True)
-
-    def spawn(self, name, argv, extra):
-        out = open(os.path.join(self.state, f"{name}.log"), "wb")
-        p = subprocess.Popen(argv, env={**os.environ, **extra}, stdout=out,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.procs.append((name, p))
-        return p
-
-    def start(self):
-        smtp = free_port()
-        mail = os.path.join(self.state, "mail")
-        os.makedirs(mail, exist_ok=True)
-        self.spawn("smtp", ["/usr/bin/python3", os.path.join(self.root, "tests/support/smtp_sink.py"),
-                            "--port", str(smtp), "--dir", mail], {})
-        admin = env("BPT_PG_ADMIN_URL")
-        common = {
-            "BP_HTTP_BIND": "127.0.0.1",
-            "BP_KAFKA_BROKERS": env("BPT_KAFKA"),
-            "BP_API_KEYS": f"{KEY}:rw",
-            "BP_OUTBOX_POLL_MS": "200",
-            "BP_SHUTDOWN_GRACE_SECONDS": "2",
-            "BP_HTTP_ACCESS_LOG": "true",
-            "BP_BILLING_SCHEDULE": "false",
-            "BP_SMTP_URL": f"smtp://127.0.0.1:{smtp}",
-        }
-        for t in ("contract", "operation", "invoice", "payment", "dead-letter"):
-            common["BP_TOPIC_" + t.upper().replace("-", "_")] = f"{NAME}.{t}"
-        for svc, (binary, db, _) in DAEMONS.items():
-            self.ports[svc] = free_port()
-            self.spawn(svc, [os.path.join(self.bin_dir, "services", binary)], {
-                **common,
-                "BP_HTTP_PORT": str(self.ports[svc]),
-                "BP_DATABASE_URL": f"{admin.rsplit('/', 1)[0]}/{NAME}_{db}",
-                "BP_CONSUMER_GROUP": f"{NAME}-{svc}",
-            })
-        for svc, port in self.ports.items():
-            deadline = time.monotonic() + 60
-            while http_status(f"http://127.0.0.1:{port}/ready") != 200:
-                check(time.monotonic() < deadline,
-                      f"{svc} is not ready (log: {self.state}/{svc}.log)")
-                time.sleep(0.1)
-        log("daemons ready: " + ", ".join(f"{s} {p}" for s, p in self.ports.items()))
-
-    def stop(self):
-        for _, p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        died = []
-        for name, p in self.procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-            if name != "smtp" and p.returncode != 0:
-                died.append(f"{name} exited {p.returncode}")
-        return died
 
 
 def css(root, selector):
@@ -244,7 +135,7 @@ def check_daemon(driver, root, svc, port, artifacts):
     foreign = foreign_resources(driver)
     check(not foreign, f"{svc}: resources from elsewhere than the daemon: {foreign}")
 
-    path = DAEMONS[svc][2]
+    path = LIST_ROUTES[svc]
     block = opblock(driver, "get", path)
     css(block, ".opblock-summary-control, .opblock-summary")[0].click()
     wait_for(driver, lambda d: css(block, ".try-out__btn"), 10, f"{svc}: no Try it out button")
@@ -270,22 +161,25 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--artifacts", help="folder of the screenshots (BPT_BIN_DIR/artifacts)")
     args = ap.parse_args()
-    root = env("BPT_SOURCE_DIR")
-    bin_dir = env("BPT_BIN_DIR")
+    try:
+        root, bin_dir, state_dir = (env(v) for v in ("BPT_SOURCE_DIR", "BPT_BIN_DIR", "BPT_STATE_DIR"))
+    except StackError as e:
+        sys.exit(f"[browser-docs] ERROR: {e}")
     artifacts = args.artifacts or os.path.join(bin_dir, "artifacts")
-    state = os.path.join(env("BPT_STATE_DIR"), "browser-docs")
+    state = os.path.join(state_dir, "browser-docs")
     shutil.rmtree(state, ignore_errors=True)
     os.makedirs(state)
-    stack = Stack(root, bin_dir, state)
+    stack = GatewayStack(NAME, state, KEY)  # the daemons alone: no gateway in front
     failed = None
     try:
         stack.prepare()
-        stack.start()
+        stack.start(gateway=False)
+        log("daemons ready: " + ", ".join(f"{s} {p}" for s, p in stack.ports.items()))
         with headless_chrome(download_dir=os.path.join(state, "downloads"),
                              log_path=os.path.join(state, "chromedriver.log")) as driver:
             for svc, port in stack.ports.items():
                 check_daemon(driver, root, svc, port, artifacts)
-    except (Failure, TimeoutException) as e:
+    except (Failure, StackError, TimeoutException) as e:
         failed = str(e) or repr(e)
     finally:
         died = stack.stop()

@@ -4,6 +4,7 @@ on a free port with a fresh database and topics of its own (prefixed with the te
 
     stack = GatewayStack("browser_console", state_dir)
     stack.prepare(); stack.start()        # daemons ready, then the gateway ready
+    stack.ports                           # {daemon: its own port} (start(gateway=False): no nginx)
     stack.url                             # http://127.0.0.1:<gateway port>
     ...
     problems = stack.stop()               # [] when every daemon and nginx exited cleanly
@@ -115,7 +116,8 @@ class GatewayStack:
         self.procs.append((name, p))
         return p
 
-    def start(self):
+    def start(self, gateway=True):
+        """The SMTP sink and the four daemons, ready; then the gateway unless gateway=False."""
         smtp = free_port()
         os.makedirs(self.mail_dir, exist_ok=True)
         self.spawn("smtp", ["/usr/bin/python3", os.path.join(self.root, "tests/support/smtp_sink.py"),
@@ -150,7 +152,8 @@ class GatewayStack:
                 if time.monotonic() > deadline:
                     raise StackError(f"{svc} is not ready (log: {self.state}/{svc}.log)")
                 time.sleep(0.1)
-        self.start_gateway()
+        if gateway:
+            self.start_gateway()
 
     def start_gateway(self):
         """nginx with the configuration scripts/gateway-config.sh writes from the template."""
