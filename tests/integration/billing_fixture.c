@@ -210,3 +210,33 @@ long blf_outstanding(blf_stack *s, const char *ref)
     bpt_resp_free(&r);
     return v;
 }
+
+void blf_start_cycle_daemon(const blf_stack *s, bpt_proc *p, const char *prefix, const char *name,
+                            const char *binary, const char *dead_letter, const char *const *extra)
+{
+    char url[600], dbname[128];
+    snprintf(dbname, sizeof dbname, "%s_%s", prefix, name);
+    bpt_db_create(dbname, url, sizeof url);
+    char env[5][700];
+    snprintf(env[0], sizeof env[0], "BP_DATABASE_URL=%s", url);
+    snprintf(env[1], sizeof env[1], "BP_KAFKA_BROKERS=%s", bpt_env("BPT_KAFKA"));
+    snprintf(env[2], sizeof env[2], "BP_TOPIC_PAYMENT=%s", s->payment_topic);
+    snprintf(env[3], sizeof env[3], "BP_TOPIC_INVOICE=%s", s->invoice_topic);
+    snprintf(env[4], sizeof env[4], "BP_TOPIC_DEAD_LETTER=%s", dead_letter);
+    const char *e[16] = {env[0],
+                         env[1],
+                         env[2],
+                         env[3],
+                         env[4],
+                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
+                         "BP_OUTBOX_POLL_MS=200",
+                         "BP_SHUTDOWN_GRACE_SECONDS=2"};
+    size_t n = 8;
+    for (size_t i = 0; extra[i] != NULL && n < 15; i++)
+        e[n++] = extra[i];
+    e[n] = NULL;
+    char pname[160];
+    snprintf(pname, sizeof pname, "%s-%s", prefix, name);
+    bpt_proc_start(p, pname, binary, bpt_free_port(), e);
+    wait_ready(p);
+}

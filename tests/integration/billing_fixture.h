@@ -54,4 +54,10 @@ long blf_buy(int port, const char *ref, const char *order_ref, const char *amoun
 /* The account's outstanding balance in minor units (-1 when unknown). */
 long blf_outstanding(blf_stack *s, const char *ref);
 
+/* Starts a daemon of the cycle beside the stack (payment, invoice-mailer) on a fresh
+ * database `<prefix>_<name>`, on the stack's invoice and payment topics and `dead_letter`,
+ * with the test keys and `extra` ("K=V", NULL-terminated, at most 7), and waits for /ready. */
+void blf_start_cycle_daemon(const blf_stack *s, bpt_proc *p, const char *prefix, const char *name,
+                            const char *binary, const char *dead_letter, const char *const *extra);
+
 #endif

@@ -29,37 +29,10 @@ static bpt_proc payment, mailer;
 static mlf_sink sink;
 static char dead_letter[128];
 
-static void start_daemon(bpt_proc *p, const char *name, const char *binary, const char *db,
+static void start_daemon(bpt_proc *p, const char *name, const char *binary,
                          const char *const *extra)
 {
-    char url[600], dbname[128];
-    snprintf(dbname, sizeof dbname, "it_cycle_%s", name);
-    bpt_db_create(dbname, url, sizeof url);
-    (void)db;
-    char env[6][700];
-    snprintf(env[0], sizeof env[0], "BP_DATABASE_URL=%s", url);
-    snprintf(env[1], sizeof env[1], "BP_KAFKA_BROKERS=%s", bpt_env("BPT_KAFKA"));
-    snprintf(env[2], sizeof env[2], "BP_TOPIC_PAYMENT=%s", st.payment_topic);
-    snprintf(env[3], sizeof env[3], "BP_TOPIC_INVOICE=%s", st.invoice_topic);
-    snprintf(env[4], sizeof env[4], "BP_TOPIC_DEAD_LETTER=%s", dead_letter);
-    const char *e[16] = {env[0],
-                         env[1],
-                         env[2],
-                         env[3],
-                         env[4],
-                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
-                         "BP_OUTBOX_POLL_MS=200",
-                         "BP_SHUTDOWN_GRACE_SECONDS=2"};
-    size_t n = 8;
-    for (size_t i = 0; extra[i] != NULL && n < 15; i++)
-        e[n++] = extra[i];
-    e[n] = NULL;
-    char pname[64];
-    snprintf(pname, sizeof pname, "it_cycle-%s", name);
-    bpt_proc_start(p, pname, binary, bpt_free_port(), e);
-    char ready[128];
-    snprintf(ready, sizeof ready, "http://127.0.0.1:%d/ready", p->port);
-    assert_true(bpt_wait_status(ready, 200, 30000));
+    blf_start_cycle_daemon(&st, p, "it_cycle", name, binary, dead_letter, extra);
 }
 
 static int setup(void **state)
@@ -75,12 +48,11 @@ static int setup(void **state)
     /* No dunning: the AM04 refusal is final at once (test_dunning retries). */
     const char *pay_extra[] = {"BP_BANK_FAIL_MANDATES=MDT-BROKE:AM04", "BP_PAYMENT_COLLECT=at-once",
                                "BP_PAYMENT_RETRY_DAYS=none", NULL};
-    start_daemon(&payment, "payment", "services/payment/boissipay-payment", NULL, pay_extra);
+    start_daemon(&payment, "payment", "services/payment/boissipay-payment", pay_extra);
     char smtp[128];
     snprintf(smtp, sizeof smtp, "BP_SMTP_URL=smtp://127.0.0.1:%d", sink.port);
     const char *mail_extra[] = {smtp, "BP_SMTP_RETRY_MIN_MS=200", NULL};
-    start_daemon(&mailer, "mailer", "services/invoice-mailer/boissipay-invoice-mailer", NULL,
-                 mail_extra);
+    start_daemon(&mailer, "mailer", "services/invoice-mailer/boissipay-invoice-mailer", mail_extra);
     return 0;
 }
 

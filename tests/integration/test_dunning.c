@@ -33,33 +33,7 @@ static char dead_letter[128], clock_file[600];
 static void start_daemon(bpt_proc *p, const char *name, const char *binary,
                          const char *const *extra)
 {
-    char url[600], dbname[128];
-    snprintf(dbname, sizeof dbname, "it_dunning_%s", name);
-    bpt_db_create(dbname, url, sizeof url);
-    char env[5][700];
-    snprintf(env[0], sizeof env[0], "BP_DATABASE_URL=%s", url);
-    snprintf(env[1], sizeof env[1], "BP_KAFKA_BROKERS=%s", bpt_env("BPT_KAFKA"));
-    snprintf(env[2], sizeof env[2], "BP_TOPIC_PAYMENT=%s", st.payment_topic);
-    snprintf(env[3], sizeof env[3], "BP_TOPIC_INVOICE=%s", st.invoice_topic);
-    snprintf(env[4], sizeof env[4], "BP_TOPIC_DEAD_LETTER=%s", dead_letter);
-    const char *e[16] = {env[0],
-                         env[1],
-                         env[2],
-                         env[3],
-                         env[4],
-                         "BP_API_KEYS=" BPT_API_KEY ":rw," BPT_READ_KEY ":r",
-                         "BP_OUTBOX_POLL_MS=200",
-                         "BP_SHUTDOWN_GRACE_SECONDS=2"};
-    size_t n = 8;
-    for (size_t i = 0; extra[i] != NULL && n < 15; i++)
-        e[n++] = extra[i];
-    e[n] = NULL;
-    char pname[64];
-    snprintf(pname, sizeof pname, "it_dunning-%s", name);
-    bpt_proc_start(p, pname, binary, bpt_free_port(), e);
-    char ready[128];
-    snprintf(ready, sizeof ready, "http://127.0.0.1:%d/ready", p->port);
-    assert_true(bpt_wait_status(ready, 200, 30000));
+    blf_start_cycle_daemon(&st, p, "it_dunning", name, binary, dead_letter, extra);
 }
 
 /* Payment's clock, `days` ahead of the real one. */
