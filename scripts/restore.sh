@@ -98,11 +98,11 @@ has_kafka="$(/usr/bin/python3 -c '
 import json, sys
 print(1 if json.load(open(sys.argv[1])).get("kafka") else 0)' "$manifest")"
 
-declare -a todo=()
+declare -a selected=()
 for e in "${entries[@]}"; do
     read -r db _ <<<"$e"
     if ((all == 1)) || [[ " ${only[*]} " == *" $db "* ]]; then
-        todo+=("$e")
+        selected+=("$e")
     fi
 done
 for db in "${only[@]}"; do
@@ -199,7 +199,7 @@ SQL
 }
 
 # Preconditions of every database first: nothing is touched unless all of them hold.
-for e in "${todo[@]}"; do
+for e in "${selected[@]}"; do
     read -r db owner file sha <<<"$e"
     [[ -f "$backup/$file" ]] || bp_die "$backup/$file is missing"
     [[ "$(sha256sum "$backup/$file" | cut -c1-64)" == "$sha" ]] ||
@@ -223,7 +223,7 @@ done
 
 mkdir -p "$report"
 t0="$(bp_now_ms)"
-for e in "${todo[@]}"; do
+for e in "${selected[@]}"; do
     read -r db owner file _ <<<"$e"
     t1="$(bp_now_ms)"
     tmp="${db:0:50}__restoring"
@@ -268,4 +268,4 @@ SQL
         billing_recover "$db"
     fi
 done
-bp_log "restore done (${#todo[@]} databases, $(bp_elapsed "$t0")); report in $report"
+bp_log "restore done (${#selected[@]} databases, $(bp_elapsed "$t0")); report in $report"
